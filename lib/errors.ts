@@ -1,0 +1,23 @@
+// One catalogue of the lab's errors: a stable code, an HTTP status and a message. Services throw these;
+// lib/http.ts writes every one of them out the same way: {"error":{"code","message"}}.
+export class LabError extends Error {
+  readonly code: string;
+  readonly statusCode: number;
+  readonly details: unknown;
+  constructor(code: string, statusCode: number, message: string, details?: unknown) {
+    super(message);
+    this.name = 'LabError';
+    this.code = code;
+    this.statusCode = statusCode;
+    this.details = details;
+  }
+}
+
+export const badRequest = (message: string, details?: unknown) =>
+  new LabError('LAB_ERR_BAD_REQUEST', 400, message, details);
+export const unauthorized = () =>
+  new LabError('LAB_ERR_UNAUTHORIZED', 401, 'missing or wrong bearer token (Authorization: Bearer $LAB_ADMIN_TOKEN)');
+export const notFound = (message: string) => new LabError('LAB_ERR_NOT_FOUND', 404, message);
+export const conflict = (message: string, details?: unknown) =>
+  new LabError('LAB_ERR_CONFLICT', 409, message, details);
+export const unavailable = (message: string) => new LabError('LAB_ERR_UNAVAILABLE', 503, message);
