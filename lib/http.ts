@@ -2,7 +2,8 @@
 // auth for anything that changes state, and one error format. Services add their own routes to the
 // returned fastify instance; buildApp() never listens, so tests drive it with inject().
 import { timingSafeEqual } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, {
+  LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { LabError, unauthorized } from './errors.js';
@@ -36,7 +37,7 @@ declare module 'fastify' {
 export function createLabApp(opts: LabAppOptions): FastifyInstance {
   const app = Fastify({
     loggerInstance: opts.log as unknown as FastifyBaseLogger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
     ajv: { customOptions: { allErrors: false, coerceTypes: false, removeAdditional: false } },
   });

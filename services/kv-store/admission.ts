@@ -1,0 +1,49 @@
+// A request router has a fixed number of request slots; requests beyond them wait in line and, past the
+// queue limit, are throttled. Latency under concurrency therefore grows the way a real storage router's
+// does, which is what the launcher's lease work feels after an outage.
+import type { Clock } from '../../lib/clock.js';
+
+export class Throttled extends Error {
+  constructor() {
+    super('request throttled: too many requests waiting');
+  }
+}
+
+export class Admission {
+  private inflight = 0;
+  private waiting: (() => void)[] = [];
+  served = 0;
+  throttled = 0;
+
+  constructor(
+    private readonly capacity: number,
+    private readonly queueLimit: number,
+    private readonly serviceTimeMs: number,
+    private readonly clock: Clock,
+  ) {}
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.inflight >= this.capacity) {
+      if (this.waiting.length >= this.queueLimit) {
+        this.throttled++;
+        throw new Throttled();
+      }
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    } else {
+      this.inflight++;
+    }
+    try {
+      if (this.serviceTimeMs > 0) await this.clock.sleep(this.serviceTimeMs);
+      return await work();
+    } finally {
+      this.served++;
+      const next = this.waiting.shift();
+      if (next) next(); // the slot passes straight to the next in line
+      else this.inflight--;
+    }
+  }
+
+  snapshot() {
+    return { inflight: this.inflight, queued: this.waiting.length, capacity: this.capacity, served: this.served, throttled: this.throttled };
+  }
+}

@@ -1,0 +1,19 @@
+// kv-store configuration: one schema, parsed at start.
+import { int, port, str } from '../../lib/config.js';
+
+export const kvStoreConfig = {
+  PORT: port(8000),
+  HOST: str('0.0.0.0'),
+  NODE_ID: str('kv-1'),
+  /** The address the planner publishes for this node; by default the container's own IPv4. */
+  ADVERTISE_ADDRESS: str(''),
+  REDIS_URL: str('redis://redis:6379'),
+  LAB_ADMIN_TOKEN: str(),
+  /** Requests served at once; the rest wait in line, which is how latency grows with load. */
+  CAPACITY: int(64, 1, 100000),
+  /** Requests allowed to wait for a slot before the node answers 503 (throttled). */
+  QUEUE_LIMIT: int(1000, 0, 1000000),
+  /** Per-request processing time of the storage node, in ms (0 = as fast as Redis). */
+  SERVICE_TIME_MS: int(0, 0, 60000),
+  REDIS_TIMEOUT_MS: int(1000, 10, 60000),
+};

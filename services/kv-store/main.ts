@@ -1,0 +1,32 @@
+// kv-store entry: wiring only.
+import { Redis } from 'ioredis';
+import { systemClock } from '../../lib/clock.js';
+import { loadConfig } from '../../lib/config.js';
+import { EventLog } from '../../lib/events.js';
+import { createLogger } from '../../lib/log.js';
+import { createRegistry } from '../../lib/metrics.js';
+import { ownAddress } from '../../lib/address.js';
+import { onShutdown } from '../../lib/shutdown.js';
+import { Admission } from './admission.js';
+import { buildApp } from './app.js';
+import { kvStoreConfig } from './config.js';
+import { KvStore } from './store.js';
+
+const config = loadConfig(kvStoreConfig);
+const log = createLogger(`kv-store/${config.NODE_ID}`);
+const redis = new Redis(config.REDIS_URL, { commandTimeout: config.REDIS_TIMEOUT_MS, maxRetriesPerRequest: 1, enableOfflineQueue: true });
+redis.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
+
+const app = buildApp({
+  nodeId: config.NODE_ID,
+  address: config.ADVERTISE_ADDRESS || ownAddress(),
+  store: new KvStore(redis),
+  admission: new Admission(config.CAPACITY, config.QUEUE_LIMIT, config.SERVICE_TIME_MS, systemClock),
+  log,
+  adminToken: config.LAB_ADMIN_TOKEN,
+  registry: createRegistry('kv-store'),
+  events: new EventLog(),
+});
+
+await app.listen({ port: config.PORT, host: config.HOST });
+onShutdown(log, [() => app.close(), () => redis.quit()]);
