@@ -1,0 +1,87 @@
+// Drives the API with the real Toxiproxy Node client (toxiproxy-node-client, a devDependency), to show
+// that an unchanged Toxiproxy client works against the fault-proxy. Skipped when the client is missing.
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import { test } from 'node:test';
+import { silentLogger } from '../../lib/log.js';
+import { buildApp } from './api.js';
+import { connect, echoServer, newCollection, portOf, roundTrip } from './test-support.js';
+
+// The minimum of the client's surface this test uses (the package ships its own types; importing them
+// statically would break the build wherever the package is not installed).
+interface ToxicHandle {
+  name: string;
+  type: string;
+  stream: string;
+  toxicity: number;
+  attributes: Record<string, number>;
+  remove(): Promise<void>;
+  update(body: unknown): Promise<ToxicHandle>;
+}
+interface ProxyHandle {
+  name: string;
+  listen: string;
+  upstream: string;
+  enabled: boolean;
+  addToxic(body: unknown): Promise<ToxicHandle>;
+  getToxic(name: string): Promise<ToxicHandle>;
+  update(body: unknown): Promise<ProxyHandle>;
+  remove(): Promise<void>;
+}
+interface ToxiproxyClient {
+  createProxy(body: unknown): Promise<ProxyHandle>;
+  get(name: string): Promise<ProxyHandle>;
+  getAll(): Promise<Record<string, ProxyHandle>>;
+  populate(body: unknown): Promise<Record<string, ProxyHandle>>;
+  getVersion(): Promise<string>;
+  reset(): Promise<void>;
+}
+
+const moduleName = 'toxiproxy-node-client';
+const client = (await import(moduleName).catch(() => null)) as { Toxiproxy: new (host: string) => ToxiproxyClient } | null;
+
+test('toxiproxy-node-client drives the fault-proxy: proxy, latency toxic, read back, remove', { skip: client ? false : `${moduleName} is not installed` }, async (t) => {
+  const echo = await echoServer();
+  const { collection, events, registry } = newCollection();
+  const app = buildApp({ collection, events, registry, log: silentLogger(), adminToken: 'secret' });
+  t.after(async () => {
+    await app.close();
+    await collection.clear();
+    await echo.close();
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const toxiproxy = new client!.Toxiproxy(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}`);
+
+  assert.match(await toxiproxy.getVersion(), /"version"/);
+  const proxy = await toxiproxy.createProxy({ name: 'enactor-az-a', listen: '127.0.0.1:0', upstream: `127.0.0.1:${echo.port}` });
+  assert.equal(proxy.name, 'enactor-az-a');
+  assert.equal(proxy.enabled, true);
+  assert.deepEqual(Object.keys(await toxiproxy.getAll()), ['enactor-az-a']);
+
+  const toxic = await proxy.addToxic({ type: 'latency', stream: 'downstream', toxicity: 1, attributes: { latency: 80, jitter: 0 } });
+  assert.equal(toxic.name, 'latency_downstream');
+  const readBack = await (await toxiproxy.get('enactor-az-a')).getToxic('latency_downstream');
+  assert.deepEqual(readBack.attributes, { latency: 80, jitter: 0 });
+  assert.equal(readBack.stream, 'downstream');
+
+  const socket = await connect(portOf(proxy.listen));
+  assert.ok((await roundTrip(socket)) >= 79, 'the toxic really delays');
+
+  // The client sends the whole toxic back on update; only attributes and toxicity count.
+  const updated = await readBack.update({ ...readBack, attributes: { latency: 80, jitter: 5 } });
+  assert.deepEqual(updated.attributes, { latency: 80, jitter: 5 });
+
+  await readBack.remove();
+  await assert.rejects(proxy.getToxic('latency_downstream'), /404/);
+  assert.ok((await roundTrip(socket)) < 50, 'the delay (80 ms) is gone on the same connection');
+  socket.destroy();
+
+  const disabled = await proxy.update({ enabled: false, listen: proxy.listen, upstream: proxy.upstream });
+  assert.equal(disabled.enabled, false);
+  await toxiproxy.reset();
+  assert.equal((await toxiproxy.get('enactor-az-a')).enabled, true);
+  const populated = await toxiproxy.populate([{ name: 'enactor-az-b', listen: '127.0.0.1:0', upstream: `127.0.0.1:${echo.port}` }]);
+  assert.deepEqual(Object.keys(populated), ['enactor-az-b']);
+  await proxy.remove();
+  await assert.rejects(toxiproxy.get('enactor-az-a'), /404/);
+});
