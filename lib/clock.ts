@@ -36,7 +36,8 @@ export class ManualClock implements Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
-      const sleeper = { until: this.current + Math.max(0, ms), resolve };
+      if (ms <= 0) return resolve();
+      const sleeper = { until: this.current + ms, resolve };
       this.sleepers.push(sleeper);
       signal?.addEventListener(
         'abort',
@@ -66,6 +67,17 @@ export class ManualClock implements Clock {
     this.current = target;
     await flushMicrotasks();
   }
+}
+
+/** Advances the clock step by step until the promise settles (or maxMs of virtual time pass). */
+export async function settle<T>(clock: ManualClock, promise: Promise<T>, stepMs = 10, maxMs = 600_000): Promise<T> {
+  let done = false;
+  const tracked = promise.finally(() => {
+    done = true;
+  });
+  for (let t = 0; !done && t < maxMs; t += stepMs) await clock.advance(stepMs);
+  if (!done) throw new Error(`still pending after ${maxMs} ms of virtual time`);
+  return tracked;
 }
 
 export async function flushMicrotasks(rounds = 20): Promise<void> {

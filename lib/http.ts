@@ -2,6 +2,7 @@
 // auth for anything that changes state, and one error format. Services add their own routes to the
 // returned fastify instance; buildApp() never listens, so tests drive it with inject().
 import { timingSafeEqual } from 'node:crypto';
+import { Ajv } from 'ajv';
 import Fastify, {
   LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
@@ -39,8 +40,12 @@ export function createLabApp(opts: LabAppOptions): FastifyInstance {
     loggerInstance: opts.log as unknown as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
-    ajv: { customOptions: { allErrors: false, coerceTypes: false, removeAdditional: false } },
   });
+  // Bodies are checked strictly (a number is not a string); query strings and params arrive as text and
+  // are coerced to the schema's types.
+  const strict = new Ajv({ coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false });
+  const coercing = new Ajv({ coerceTypes: 'array', removeAdditional: false, useDefaults: true, allErrors: false });
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema));
 
   const expected = Buffer.from(opts.adminToken);
   const requireAdmin: AdminGuard = async (req) => {

@@ -45,6 +45,15 @@ export class PlanStore {
     return raw ? (JSON.parse(raw) as Plan) : null;
   }
 
+  /** The generation last applied to an endpoint, as the enactors record it (0 when none). */
+  async appliedGeneration(endpoint: string): Promise<number> {
+    return Number((await this.redis.get(`dns:applied:${endpoint}`)) ?? 0);
+  }
+
+  async recordApplied(endpoint: string, generation: number): Promise<void> {
+    await this.redis.set(`dns:applied:${endpoint}`, String(generation));
+  }
+
   /** The newest plan still stored, or null before the planner's first plan. */
   async latest(): Promise<Plan | null> {
     for (let g = await this.latestGeneration(); g > 0; g--) {
