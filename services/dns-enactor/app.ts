@@ -1,0 +1,59 @@
+// dns-enactor HTTP face: the standard lab endpoints plus the service hooks a game day uses on an
+// enactor (pause and resume its loop).
+import type { FastifyInstance } from 'fastify';
+import { createLabApp } from '../../lib/http.js';
+import type { EventLog } from '../../lib/events.js';
+import type { Logger } from '../../lib/log.js';
+import type { Registry } from '../../lib/metrics.js';
+import type { Enactor } from './enactor.js';
+
+export interface EnactorDeps {
+  id: string;
+  fix: boolean;
+  enactor: Enactor;
+  pingRedis: () => Promise<unknown>;
+  pingDns: () => Promise<unknown>;
+  log: Logger;
+  adminToken: string;
+  registry: Registry;
+  events: EventLog;
+}
+
+const check = (probe: () => Promise<unknown>) =>
+  probe().then(
+    () => ({ ok: true }),
+    (err: Error) => ({ ok: false, detail: err.message }),
+  );
+
+export function buildApp(deps: EnactorDeps): FastifyInstance {
+  const { enactor } = deps;
+  const app = createLabApp({
+    service: `dns-enactor/${deps.id}`,
+    log: deps.log,
+    adminToken: deps.adminToken,
+    registry: deps.registry,
+    events: deps.events,
+    ready: async () => {
+      const [redis, dnsApi] = await Promise.all([check(deps.pingRedis), check(deps.pingDns)]);
+      return { ok: redis.ok && dnsApi.ok, checks: { redis, dnsApi } };
+    },
+    state: () => ({
+      id: deps.id,
+      fix: deps.fix,
+      paused: enactor.isPaused,
+      current: enactor.current,
+      lastApplied: enactor.lastApplied,
+      lastError: enactor.lastError,
+      stats: enactor.stats,
+    }),
+  });
+  app.post('/v1/pause', { preHandler: app.requireAdmin }, async () => {
+    enactor.pause();
+    return { paused: true };
+  });
+  app.post('/v1/resume', { preHandler: app.requireAdmin }, async () => {
+    enactor.resume();
+    return { paused: false };
+  });
+  return app;
+}

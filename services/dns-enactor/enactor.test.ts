@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { settle } from '../../lib/clock.js';
+import { plansSuffix, rollbackName, treeName } from '../../lib/plans.js';
+import { createLab, ENDPOINT, runRace, TARGETS } from '../../test/support/race-sim.js';
+
+describe('enactor mechanics (virtual time, real zone)', () => {
+  it('applies a plan: tree written, alias on it, rollback on the previous tree, lock released', async () => {
+    const lab = createLab({ fix: false, seed: 1 });
+    const a = lab.enactors['az-a']!;
+    lab.plans.publish();
+    assert.deepEqual(await settle(lab.clock, a.cycle()), { [ENDPOINT]: 'applied' });
+    lab.plans.publish([TARGETS[0]!]);
+    assert.deepEqual(await settle(lab.clock, a.cycle()), { [ENDPOINT]: 'applied' });
+    const alias = lab.zone.list({ name: ENDPOINT })[0];
+    assert.equal(alias?.target, treeName(ENDPOINT, 2));
+    assert.equal(lab.zone.list({ name: rollbackName(ENDPOINT) })[0]?.target, treeName(ENDPOINT, 1));
+    assert.deepEqual(lab.addresses(), ['10.0.0.11']);
+    assert.match(lab.zone.list({ name: `_lock.${ENDPOINT}` })[0]?.values?.[0] ?? '', /^holder=;expires=0$/);
+    assert.equal(await settle(lab.clock, a.cycle()), null, 'the same plan is not picked twice');
+  });
+
+  it('backs off while another enactor holds the lock, and proceeds once it expires', async () => {
+    const lab = createLab({ fix: false, seed: 2 });
+    lab.zone.apply([{ action: 'CREATE', name: `_lock.${ENDPOINT}`, type: 'TXT', ttl: 0, values: [`holder=az-b;expires=${lab.clock.now() + 5000}`] }]);
+    lab.plans.publish();
+    const done = lab.enactors['az-a']!.cycle();
+    await lab.clock.advance(4000);
+    assert.equal(lab.addresses().length, 0, 'nothing applied while az-b holds the lock');
+    assert.ok(lab.events['az-a']!.since(0).events.some((e) => e.type === 'lock-busy'));
+    await lab.clock.advance(3000);
+    assert.deepEqual(await done, { [ENDPOINT]: 'applied' });
+    assert.equal(lab.addresses().length, 3);
+  });
+
+  it('cleans up trees many generations older than the plan it applied, and keeps recent ones', async () => {
+    const lab = createLab({ fix: false, seed: 3 });
+    const a = lab.enactors['az-a']!;
+    for (let g = 1; g <= 15; g++) {
+      lab.plans.publish();
+      await settle(lab.clock, a.cycle());
+    }
+    const gens = new Set(lab.zone.list({ suffix: plansSuffix(ENDPOINT) }).map((r) => r.name));
+    assert.equal(gens.has(treeName(ENDPOINT, 4)), false, 'generation 4 is more than 10 older than 15');
+    assert.equal(gens.has(treeName(ENDPOINT, 5)), true);
+    assert.equal(gens.has(treeName(ENDPOINT, 15)), true);
+  });
+
+  it('without the fix applies a plan that empties the endpoint; with the fix refuses it', async () => {
+    for (const fix of [false, true]) {
+      const lab = createLab({ fix, seed: 4 });
+      const a = lab.enactors['az-a']!;
+      lab.plans.publish();
+      await settle(lab.clock, a.cycle());
+      lab.plans.publish([]);
+      const outcome = await settle(lab.clock, a.cycle());
+      assert.deepEqual(outcome, { [ENDPOINT]: fix ? 'refused' : 'applied' });
+      assert.equal(lab.addresses().length, fix ? 3 : 0);
+    }
+  });
+
+  it('without the fix a late enactor overwrites a newer plan; with the fix it drops its stale plan', async () => {
+    for (const fix of [false, true]) {
+      const lab = createLab({ fix, seed: 5 });
+      const [a, b] = [lab.enactors['az-a']!, lab.enactors['az-b']!];
+      lab.plans.publish();
+      lab.links['az-a']!.latencyMs = 1000;
+      const late = a.cycle(); // picks generation 1 and passes its freshness check now
+      await lab.clock.advance(10);
+      lab.plans.publish();
+      const fast = b.cycle(); // generation 2
+      await lab.clock.advance(200);
+      assert.deepEqual(await fast, { [ENDPOINT]: 'applied' });
+      await lab.clock.advance(20_000);
+      assert.deepEqual(await late, { [ENDPOINT]: fix ? 'stale' : 'applied' });
+      const active = lab.zone.list({ name: ENDPOINT })[0]?.target;
+      assert.equal(active, treeName(ENDPOINT, fix ? 2 : 1));
+    }
+  });
+});
+
+describe('the race, in virtual time, with the enactors\u2019 real defaults', () => {
+  for (const seed of [1, 2, 3, 4, 5]) {
+    it(`seed ${seed}: a slowed enactor link empties the endpoint and it stays empty after the fault`, async () => {
+      const { emptyAfterMs, lab } = await runRace({ fix: false, seed, planIntervalMs: 250, slowLatencyMs: 400, durationMs: 120_000 });
+      try {
+        assert.notEqual(emptyAfterMs, null, 'the endpoint never went empty');
+        // the fault is gone, the planner goes on: nobody can repair it
+        lab.links['az-a']!.latencyMs = 2;
+        for (let t = 0; t < 30_000; t += 250) {
+          lab.plans.publish();
+          await lab.clock.advance(250);
+        }
+        assert.deepEqual(lab.addresses(), []);
+        const inconsistent = Object.values(lab.enactors).reduce((n, e) => n + e.stats.inconsistent, 0);
+        assert.ok(inconsistent > 10, `enactors keep failing to apply (${inconsistent})`);
+      } finally {
+        lab.stop();
+      }
+    });
+  }
+  for (const seed of [1, 2, 3]) {
+    it(`seed ${seed}: with the enactor fix the same fault never empties the endpoint`, async () => {
+      const { emptyAfterMs, lab } = await runRace({ fix: true, seed, planIntervalMs: 250, slowLatencyMs: 400, durationMs: 120_000 });
+      lab.stop();
+      assert.equal(emptyAfterMs, null);
+      assert.ok(lab.enactors['az-a']!.stats.stale + lab.enactors['az-a']!.stats.applied > 0, 'the slow enactor did work');
+    });
+  }
+  it('without a fault the endpoint is always served', async () => {
+    const { emptyAfterMs, lab } = await runRace({ fix: false, seed: 9, planIntervalMs: 250, slowLatencyMs: 2, durationMs: 120_000 });
+    lab.stop();
+    assert.equal(emptyAfterMs, null);
+    assert.ok(lab.zone.size < 100, `clean-up keeps the zone small (${lab.zone.size} records)`);
+  });
+});
