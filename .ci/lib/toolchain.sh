@@ -25,12 +25,13 @@ ci_install_packages() {
   if ! _docker_compose_ok && ! _deb_installed docker-compose; then want+=(docker-compose); fi
   command -v debootstrap >/dev/null 2>&1 || want+=(debootstrap)
   command -v dig >/dev/null 2>&1 || want+=(dnsutils)
+  command -v redis-server >/dev/null 2>&1 || want+=(redis-server) # unit tests run against a real Redis
   command -v npm >/dev/null 2>&1 || want+=(npm) # only to fetch Node 24 from the registry
   [[ -e /etc/ssl/certs/ca-certificates.crt ]] || want+=(ca-certificates)
   # tools the scripts use, all in a standard Debian install: tar, flock, sha256sum, chroot
   command -v flock >/dev/null 2>&1 || want+=(util-linux)
   if ((${#want[@]} == 0)); then
-    ci_log "packages: all present (docker engine, compose, debootstrap, dig, npm)"
+    ci_log "packages: all present (docker engine, compose, debootstrap, dig, redis-server, npm)"
     return 0
   fi
   command -v apt-get >/dev/null 2>&1 || ci_die "missing: ${want[*]}, and no apt-get to install them with"

@@ -47,11 +47,11 @@ export function buildApp(deps: EnactorDeps): FastifyInstance {
       stats: enactor.stats,
     }),
   });
-  app.post('/v1/pause', { preHandler: app.requireAdmin }, async () => {
+  app.post('/v1/pause', { onRequest: app.requireAdmin }, async () => {
     enactor.pause();
     return { paused: true };
   });
-  app.post('/v1/resume', { preHandler: app.requireAdmin }, async () => {
+  app.post('/v1/resume', { onRequest: app.requireAdmin }, async () => {
     enactor.resume();
     return { paused: false };
   });

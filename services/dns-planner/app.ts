@@ -43,7 +43,7 @@ export function buildApp(deps: PlannerDeps): FastifyInstance {
   app.post<{ Body: { reason?: string } | undefined }>(
     '/v1/plans',
     {
-      preHandler: app.requireAdmin,
+      onRequest: app.requireAdmin,
       schema: {
         body: {
           type: ['object', 'null'],

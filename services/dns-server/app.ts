@@ -8,7 +8,7 @@ import { createLabApp, type Readiness } from '../../lib/http.js';
 import { silentLogger } from '../../lib/log.js';
 import { createRegistry, type Registry } from '../../lib/metrics.js';
 import type { Random } from '../../lib/random.js';
-import { buildQuery, parseMessage, queryUdp } from './client.js';
+import { buildQuery, parseMessage, queryUdp } from '../../lib/dns-client.js';
 import { registerDnsMetrics } from './metrics.js';
 import { isValidName, normaliseName, RECORD_TYPES, type ZoneRecord } from './record.js';
 import { pick, QTYPE, RCODE, RCODE_NAME, resolve, type Answer } from './resolve.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { buildQuery, parseMessage, queryUdp, TcpSession } from './client.js';
+import { buildQuery, parseMessage, queryUdp, TcpSession } from '../../lib/dns-client.js';
 import { QTYPE, RCODE } from './resolve.js';
 import { startTestServer, type TestServer } from './testing.js';
 

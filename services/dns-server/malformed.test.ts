@@ -3,7 +3,7 @@ import dgram from 'node:dgram';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { Random } from '../../lib/random.js';
-import { buildQuery, parseMessage, queryUdp, TcpSession } from './client.js';
+import { buildQuery, parseMessage, queryUdp, TcpSession } from '../../lib/dns-client.js';
 import { QTYPE, RCODE } from './resolve.js';
 import { startTestServer, type TestServer } from './testing.js';
 import { Answerer } from './wire.js';

@@ -85,7 +85,7 @@ export function buildApp(deps: KvStoreDeps): FastifyInstance {
   app.put<{ Params: { key: string }; Body: { value: unknown; expectedVersion?: number } }>(
     '/v1/items/:key',
     {
-      preHandler: app.requireAdmin,
+      onRequest: app.requireAdmin,
       schema: {
         params: keyParam,
         body: {
@@ -106,7 +106,7 @@ export function buildApp(deps: KvStoreDeps): FastifyInstance {
   app.delete<{ Params: { key: string }; Querystring: { expectedVersion?: number } }>(
     '/v1/items/:key',
     {
-      preHandler: app.requireAdmin,
+      onRequest: app.requireAdmin,
       schema: {
         params: keyParam,
         querystring: { type: 'object', properties: { expectedVersion: { type: 'integer', minimum: 0 } }, additionalProperties: false },

@@ -125,3 +125,22 @@ export class TcpSession {
     for (const w of waiters) w();
   }
 }
+
+export interface LookupResult {
+  rcode: number;
+  /** NOERROR, NXDOMAIN, ... */
+  rcodeName: string;
+  addresses: string[];
+  /** True for a NOERROR answer without addresses: how DynamoDB's empty endpoint looked. */
+  nodata: boolean;
+}
+
+const RCODES = ['NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN', 'NOTIMP', 'REFUSED'];
+
+/** One A query over UDP to a given server, as a resolver would ask it. */
+export async function lookupA(name: string, port: number, host = '127.0.0.1', timeoutMs = 2000): Promise<LookupResult> {
+  const reply = parseMessage(await queryUdp(buildQuery(name, 1), port, host, timeoutMs));
+  const rcode = (reply.header as { rcode: number }).rcode;
+  const addresses = (reply.answers as { type: number; address?: string }[]).filter((a) => a.type === 1 && a.address).map((a) => a.address as string);
+  return { rcode, rcodeName: RCODES[rcode] ?? String(rcode), addresses, nodata: rcode === 0 && addresses.length === 0 };
+}

@@ -1,0 +1,135 @@
+#!/usr/bin/env node
+// cascade-lab: run the lab, list and run scenarios, and make the operators' interventions.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { systemClock } from '../lib/clock.js';
+import { Compose, parseFixes, type Fix } from './compose.js';
+import { ExperimentError } from './experiments/format.js';
+import { writeRun } from './experiments/journal.js';
+import { exitCode, runExperiment } from './experiments/runner.js';
+import { labUp, runningFixes, waitReady } from './lab.js';
+import { LabClient, LabUnreachable } from './lab-client.js';
+import { findScenario, listScenarios } from './scenarios.js';
+
+const say = (line: string) => process.stderr.write(`${line}\n`);
+const fixList = (value: string) => {
+  try {
+    return parseFixes(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+};
+const integer = (value: string) => {
+  if (!/^-?\d+$/.test(value)) throw new InvalidArgumentError('expected an integer');
+  return Number(value);
+};
+
+const program = new Command()
+  .name('cascade-lab')
+  .description('A chaos lab that reproduces the AWS us-east-1 outage of 20 October 2025 on real sockets.')
+  .showHelpAfterError();
+
+program
+  .command('up')
+  .description('start the lab in Docker (docker compose) and wait until every service is ready')
+  .option('--fix <list>', 'remediations to turn on: enactor, nlb-velocity, propagation-throttle, all', fixList, [] as Fix[])
+  .option('--airgap', 'build the base images locally first, without any container registry')
+  .option('--no-wait', 'return as soon as the containers are started')
+  .action(async (opts: { fix: Fix[]; airgap?: boolean; wait: boolean }) => {
+    await labUp({ fixes: opts.fix, airgap: Boolean(opts.airgap), wait: opts.wait, say });
+    say('the lab is up: dashboard at http://127.0.0.1:8080, DNS on 127.0.0.1:1053');
+  });
+
+program
+  .command('down')
+  .description('stop the lab and remove its containers and data')
+  .option('--keep-data', 'keep the Redis volume')
+  .action(async (opts: { keepData?: boolean }) => {
+    await new Compose().exec(['down', '--remove-orphans', ...(opts.keepData ? [] : ['--volumes'])], { quiet: !process.stdout.isTTY });
+    say('the lab is down');
+  });
+
+program
+  .command('status')
+  .description('show every service and what the lab DNS endpoints resolve to')
+  .option('--json', 'print the status as JSON')
+  .action(async (opts: { json?: boolean }) => {
+    const status = await new LabClient().status();
+    if (opts.json) {
+      process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
+      return;
+    }
+    for (const s of status.services) process.stdout.write(`${s.ready ? 'ready    ' : 'NOT READY'}  ${s.name}${s.error ? `  (${s.error})` : ''}\n`);
+    for (const a of status.dns?.aliases ?? []) {
+      if (a.name.startsWith('_')) continue;
+      process.stdout.write(`${a.addresses > 0 ? 'served   ' : 'EMPTY    '}  ${a.name} -> ${a.target} (${a.addresses} addresses)\n`);
+    }
+    const c = status.customer;
+    process.stdout.write(`customer canary: ${c.successes}/${c.requests} requests succeeded\n`);
+    process.exitCode = status.ready ? 0 : 1;
+  });
+
+program
+  .command('scenarios')
+  .description('list the scenarios that ship with the lab')
+  .action(() => {
+    for (const s of listScenarios()) process.stdout.write(`${s.name}\n  ${s.experiment.description.replace(/\s+/g, ' ')}\n\n`);
+  });
+
+program
+  .command('run')
+  .description('run a scenario (by name) or an experiment file; exit 0 steady state held, 1 deviated, 2 aborted')
+  .argument('<scenario>', 'a scenario name (see `cascade-lab scenarios`) or a YAML/JSON experiment file')
+  .option('--fix <list>', 'run with these remediations on (restarts what needs it): enactor, nlb-velocity, propagation-throttle, all', fixList)
+  .option('--seed <n>', 'seed for every random choice of the run', integer)
+  .option('--report <dir>', 'where journal.json and report.html go', 'reports/<scenario>-<time>')
+  .option('--json', 'print the journal as JSON on stdout')
+  .action(async (name: string, opts: { fix?: Fix[]; seed?: number; report: string; json?: boolean }) => {
+    const scenario = findScenario(name);
+    const lab = new LabClient();
+    const running = await runningFixes(lab);
+    const wanted = opts.fix ?? running;
+    if (opts.fix && wanted.includes('enactor') !== running.includes('enactor')) {
+      say(`restarting the lab with fixes: ${wanted.join(', ') || 'none'}`);
+      await labUp({ fixes: wanted, airgap: false, wait: true, say });
+    }
+    const seed = opts.seed ?? Math.floor(Math.random() * 2 ** 31);
+    const controller = new AbortController();
+    const stop = (signal: string) => {
+      say(`${signal}: stopping the run and removing its faults`);
+      controller.abort(signal);
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    say(`running ${scenario.name} (seed ${seed}, fixes: ${wanted.join(', ') || 'none'})`);
+    const journal = await runExperiment(scenario.experiment, { scenario: scenario.name, seed, fixes: wanted, lab, clock: systemClock, progress: say, signal: controller.signal });
+    const dir = opts.report.replace('<scenario>', scenario.name).replace('<time>', new Date().toISOString().replace(/[:.]/g, '-'));
+    const files = writeRun(dir, journal);
+    const phases = journal.phases.map((p) => `${p.name} ${(p.start / 1000).toFixed(1)}-${(p.end / 1000).toFixed(1)} s${p.ongoing ? ' (ongoing)' : ''}`).join(', ');
+    say(`${journal.status}${journal.reason ? ` (${journal.reason})` : ''}; phases: ${phases || 'none'}`);
+    say(`journal: ${files.journal}\nreport:  ${files.report}`);
+    if (opts.json) process.stdout.write(`${JSON.stringify(journal, null, 2)}\n`);
+    process.exitCode = exitCode(journal.status);
+  });
+
+program
+  .command('repair')
+  .description("an operator's intervention: dns (restore the endpoints from the newest plan)")
+  .addArgument(new Command().createArgument('<action>', 'the intervention').choices(['dns']))
+  .action(async (action: string) => {
+    const lab = new LabClient();
+    const result = await lab.controller('/api/repair', { method: 'POST', body: { action }, auth: true });
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    await waitReady(lab, 30000, say);
+    say('repaired: the endpoints resolve again');
+  });
+
+program.addOption(new Option('--verbose', 'show stack traces on errors').hideHelp());
+
+try {
+  await program.parseAsync();
+} catch (err) {
+  if (err instanceof ExperimentError || err instanceof LabUnreachable) say(`cascade-lab: ${err.message}`);
+  else say(`cascade-lab: ${(err as Error).message}`);
+  if (process.argv.includes('--verbose')) say((err as Error).stack ?? '');
+  process.exitCode = 2;
+}

@@ -1,0 +1,112 @@
+// Runs the lab's compose file with whatever compose the machine has: `docker compose` (v2) or the
+// legacy `docker-compose` (v1). Container names differ between the two, so nothing here depends on them;
+// containers are found by the com.docker.compose.* labels.
+import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export const FIXES = ['enactor', 'nlb-velocity', 'propagation-throttle'] as const;
+export type Fix = (typeof FIXES)[number];
+
+/** The fix switch each fix name turns on (the services read these). */
+export const FIX_ENV: Record<Fix, string> = {
+  enactor: 'FIX_ENACTOR',
+  'nlb-velocity': 'FIX_NLB_VELOCITY',
+  'propagation-throttle': 'FIX_PROPAGATION_THROTTLE',
+};
+
+export function parseFixes(list: string | undefined): Fix[] {
+  if (!list) return [];
+  const names = list.split(',').map((s) => s.trim()).filter(Boolean);
+  const out = new Set<Fix>();
+  for (const name of names) {
+    if (name === 'all') FIXES.forEach((f) => out.add(f));
+    else if ((FIXES as readonly string[]).includes(name)) out.add(name as Fix);
+    else throw new Error(`unknown fix ${JSON.stringify(name)}; known: ${[...FIXES, 'all'].join(', ')}`);
+  }
+  return [...out];
+}
+
+/** The project root: where docker-compose.yml lives (dist/chaos/.. or chaos/..). */
+export function projectRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    if (existsSync(join(dir, 'docker-compose.yml'))) return dir;
+    dir = dirname(dir);
+  }
+  throw new Error('cannot find docker-compose.yml above the CLI');
+}
+
+export interface ComposeOptions {
+  project?: string;
+  env?: NodeJS.ProcessEnv;
+  files?: string[];
+}
+
+let composeCommand: string[] | null = null;
+
+async function detect(): Promise<string[]> {
+  if (composeCommand) return composeCommand;
+  try {
+    await run('docker', ['compose', 'version']);
+    composeCommand = ['docker', 'compose'];
+  } catch {
+    try {
+      await run('docker-compose', ['version']);
+      composeCommand = ['docker-compose'];
+    } catch {
+      throw new Error('neither `docker compose` nor `docker-compose` is available: install Docker Compose');
+    }
+  }
+  return composeCommand;
+}
+
+export class Compose {
+  readonly project: string;
+  readonly root = projectRoot();
+  constructor(private readonly opts: ComposeOptions = {}) {
+    this.project = opts.project ?? process.env.COMPOSE_PROJECT_NAME ?? 'cascade-lab';
+  }
+
+  private async argv(args: string[]): Promise<string[]> {
+    const [cmd, ...pre] = await detect();
+    const files = (this.opts.files ?? ['docker-compose.yml']).flatMap((f) => ['-f', join(this.root, f)]);
+    return [cmd as string, ...pre, '-p', this.project, ...files, ...args];
+  }
+
+  /** Runs compose with output shown (or captured when quiet); rejects with the output on failure. */
+  async exec(args: string[], opts: { quiet?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
+    const [cmd, ...rest] = await this.argv(args);
+    return new Promise((resolve, reject) => {
+      const child = spawn(cmd as string, rest, {
+        cwd: this.root,
+        env: { ...process.env, ...this.opts.env, ...opts.env },
+        stdio: opts.quiet ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'inherit', 'inherit'],
+      });
+      let out = '';
+      child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+      child.on('error', reject);
+      child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${[cmd, ...rest].join(' ')} exited ${code}\n${out.slice(-3000)}`))));
+    });
+  }
+
+  /** Container ids of one service, found by compose labels (works for v1 and v2 names alike). */
+  async containers(service?: string): Promise<string[]> {
+    const filters = ['--filter', `label=com.docker.compose.project=${this.project}`];
+    if (service) filters.push('--filter', `label=com.docker.compose.service=${service}`);
+    const { stdout } = await run('docker', ['ps', '-q', ...filters]);
+    return stdout.split('\n').filter(Boolean);
+  }
+
+  async execIn(service: string, command: string[]): Promise<string> {
+    const [id] = await this.containers(service);
+    if (!id) throw new Error(`no running container for service ${service} in project ${this.project}`);
+    const { stdout } = await run('docker', ['exec', id, ...command], { maxBuffer: 16 * 1024 * 1024 });
+    return stdout;
+  }
+}

@@ -1,0 +1,44 @@
+// chaos controller entry: wiring only.
+import { Redis } from 'ioredis';
+import { loadConfig } from '../../lib/config.js';
+import { DnsControl } from '../../lib/dns-control.js';
+import { EventLog } from '../../lib/events.js';
+import { createLogger } from '../../lib/log.js';
+import { createRegistry } from '../../lib/metrics.js';
+import { PlanStore } from '../../lib/plans.js';
+import { onShutdown } from '../../lib/shutdown.js';
+import { buildApp } from './app.js';
+import { controllerConfig } from './config.js';
+import { systemClock } from '../../lib/clock.js';
+import { Canary } from './canary.js';
+import { repairDns } from './repair.js';
+import { parseServices, ServiceDirectory } from './services.js';
+
+const config = loadConfig(controllerConfig);
+const log = createLogger('controller');
+let services;
+try {
+  services = parseServices(config.SERVICES);
+} catch (err) {
+  process.stderr.write(`invalid configuration:\n  ${(err as Error).message}\n`);
+  process.exit(78);
+}
+const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1 });
+redis.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
+const dns = new DnsControl(config.DNS_API_URL, config.LAB_ADMIN_TOKEN);
+const plans = new PlanStore(redis);
+
+const canary = new Canary(config.CANARY_URL, config.CANARY_INTERVAL_MS, systemClock);
+const app = buildApp({
+  canary,
+  directory: new ServiceDirectory(services, config.LAB_ADMIN_TOKEN),
+  repairs: { dns: () => repairDns(plans, dns) },
+  pingRedis: () => redis.ping(),
+  log,
+  adminToken: config.LAB_ADMIN_TOKEN,
+  registry: createRegistry('controller'),
+  events: new EventLog(),
+});
+await app.listen({ port: config.PORT, host: config.HOST });
+void canary.run();
+onShutdown(log, [() => canary.stop(), () => app.close(), () => dns.close(), () => redis.quit()]);

@@ -1,0 +1,122 @@
+// The experiment format: close to Chaos Toolkit's (title, description, steady-state-hypothesis with
+// probes and tolerances, method, rollbacks) so its users feel at home, plus what it lacks: a seed that
+// picks configuration choices, and lab phases to detect. Files are YAML or JSON; every error names the
+// file and the line.
+import { readFileSync } from 'node:fs';
+import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { z } from 'zod';
+
+const duration = z.union([z.number().nonnegative(), z.string().regex(/^\d+(\.\d+)?(ms|s|m)$/, 'a duration like 500ms, 30s or 2m')]);
+
+export const toleranceSchema = z.union([
+  z.boolean(),
+  z.object({ type: z.literal('range'), target: z.string(), range: z.tuple([z.number(), z.number()]) }).strict(),
+  z.object({ type: z.literal('value'), target: z.string(), value: z.union([z.string(), z.number(), z.boolean()]) }).strict(),
+]);
+
+const dnsProbe = z.object({ type: z.literal('dns'), name: z.string().min(1) }).strict();
+const probeProvider = dnsProbe;
+
+const providerSchema = z.discriminatedUnion('type', [
+  dnsProbe,
+  z.object({
+    type: z.literal('toxic'),
+    proxy: z.string().min(1),
+    toxic: z
+      .object({
+        type: z.string().min(1),
+        stream: z.enum(['upstream', 'downstream', 'both']).default('downstream'),
+        toxicity: z.number().min(0).max(1).default(1),
+        attributes: z.record(z.string(), z.union([z.number(), z.string()])).default({}),
+      })
+      .strict(),
+  }).strict(),
+  z.object({ type: z.literal('clear-faults') }).strict(),
+  z.object({ type: z.literal('wait'), probe: probeProvider, until: toleranceSchema, timeout: duration, every: duration.default('250ms') }).strict(),
+  z.object({ type: z.literal('hold'), probe: probeProvider, tolerance: toleranceSchema, duration, every: duration.default('250ms') }).strict(),
+  z.object({ type: z.literal('repair'), action: z.string().min(1) }).strict(),
+  z.object({ type: z.literal('hook'), service: z.string().min(1), hook: z.enum(['pause', 'resume']) }).strict(),
+]);
+
+const activitySchema = z
+  .object({
+    type: z.enum(['action', 'probe']),
+    name: z.string().min(1),
+    provider: providerSchema,
+    tolerance: toleranceSchema.optional(),
+    pauses: z.object({ before: duration.optional(), after: duration.optional() }).strict().optional(),
+  })
+  .strict();
+
+export const experimentSchema = z
+  .object({
+    version: z.string().optional(),
+    title: z.string().min(1),
+    description: z.string().min(1),
+    tags: z.array(z.string()).default([]),
+    /** Values for ${name} in strings; {choose: [...]} is picked with the run's seed. */
+    configuration: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.object({ choose: z.array(z.union([z.string(), z.number()])).min(1) }).strict()])).default({}),
+    'steady-state-hypothesis': z.object({ title: z.string().min(1), probes: z.array(activitySchema).min(1) }).strict(),
+    method: z.array(activitySchema).min(1),
+    rollbacks: z.array(activitySchema).default([]),
+    /** Lab phases to detect while it runs (dns-empty, lease-collapse, propagation-backlog, nlb-flapping). */
+    phases: z.array(z.enum(['dns-empty', 'lease-collapse', 'propagation-backlog', 'nlb-flapping'])).default([]),
+  })
+  .strict();
+
+export type Experiment = z.infer<typeof experimentSchema>;
+export type Activity = z.infer<typeof activitySchema>;
+export type Provider = z.infer<typeof providerSchema>;
+export type Tolerance = z.infer<typeof toleranceSchema>;
+
+export class ExperimentError extends Error {
+  constructor(readonly file: string, readonly line: number | null, message: string) {
+    super(`${file}${line ? `:${line}` : ''}: ${message}`);
+    this.name = 'ExperimentError';
+  }
+}
+
+/** Finds the YAML node at a path, for the line of a schema error. */
+function nodeAt(root: Node | null | undefined, path: readonly PropertyKey[]): Node | null {
+  let node: Node | null | undefined = root;
+  let found: Node | null = root ?? null;
+  for (const key of path) {
+    if (isMap(node)) node = node.get(key as string, true) as Node | undefined;
+    else if (isSeq(node)) node = node.get(Number(key), true) as Node | undefined;
+    else break;
+    if (node) found = node;
+    else break;
+  }
+  return found;
+}
+
+export function parseExperiment(text: string, file: string): Experiment {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  const yamlError = doc.errors[0];
+  if (yamlError) throw new ExperimentError(file, lines.linePos(yamlError.pos[0]).line, yamlError.message.split('\n')[0] ?? 'invalid YAML');
+  const result = experimentSchema.safeParse(doc.toJS());
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const node = nodeAt(doc.contents as Node, issue.path);
+  const line = node?.range ? lines.linePos(node.range[0]).line : null;
+  const where = issue.path.length ? issue.path.join('.') : 'the document';
+  throw new ExperimentError(file, line, `${where}: ${issue.message}`);
+}
+
+export function loadExperiment(file: string): Experiment {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ExperimentError(file, null, `cannot read: ${(err as Error).message}`);
+  }
+  return parseExperiment(text, file);
+}
+
+export function durationMs(d: number | string): number {
+  if (typeof d === 'number') return d * 1000; // Chaos Toolkit pauses are in seconds
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(d)!;
+  const n = Number(m[1]);
+  return m[2] === 'ms' ? n : m[2] === 's' ? n * 1000 : n * 60000;
+}

@@ -1,0 +1,102 @@
+// What each activity does against the running lab. Probes return a value that tolerances are checked
+// on; actions change the lab, and every fault they inject is recorded so it can be removed again.
+import type { Clock } from '../../lib/clock.js';
+import type { LabClient } from '../lab-client.js';
+import { durationMs, type Provider, type Tolerance } from './format.js';
+
+export interface FaultRecord {
+  kind: string;
+  target: string;
+  name: string;
+  spec: unknown;
+  start: number;
+  end: number | null;
+}
+
+export interface RunContext {
+  lab: LabClient;
+  clock: Clock;
+  /** ms since run start */
+  elapsed(): number;
+  faults: FaultRecord[];
+  signal: AbortSignal;
+}
+
+export function withinTolerance(value: unknown, tolerance: Tolerance | undefined): boolean {
+  if (tolerance === undefined) return true;
+  if (typeof tolerance === 'boolean') return value === tolerance;
+  const actual = (value as Record<string, unknown> | null)?.[tolerance.target];
+  if (tolerance.type === 'value') return actual === tolerance.value;
+  return typeof actual === 'number' && actual >= tolerance.range[0] && actual <= tolerance.range[1];
+}
+
+async function dnsProbe(ctx: RunContext, name: string) {
+  try {
+    const r = await ctx.lab.lookup(name);
+    return { rcode: r.rcodeName, addresses: r.addresses.length, list: r.addresses };
+  } catch (err) {
+    return { rcode: 'TIMEOUT', addresses: 0, list: [], error: (err as Error).message };
+  }
+}
+
+export async function clearFaults(ctx: RunContext): Promise<number> {
+  let removed = 0;
+  for (const fault of ctx.faults.filter((f) => f.end === null)) {
+    await ctx.lab.removeToxic(fault.target, fault.name);
+    fault.end = ctx.elapsed();
+    removed++;
+  }
+  return removed;
+}
+
+export async function runProvider(provider: Provider, ctx: RunContext): Promise<unknown> {
+  switch (provider.type) {
+    case 'dns':
+      return dnsProbe(ctx, provider.name);
+    case 'toxic': {
+      const streams = provider.toxic.stream === 'both' ? (['upstream', 'downstream'] as const) : [provider.toxic.stream];
+      const added = [];
+      for (const stream of streams) {
+        const spec = { type: provider.toxic.type, stream, toxicity: provider.toxic.toxicity, attributes: provider.toxic.attributes };
+        const { name } = await ctx.lab.addToxic(provider.proxy, { ...spec, name: `lab_${provider.toxic.type}_${stream}` });
+        ctx.faults.push({ kind: 'toxic', target: provider.proxy, name, spec, start: ctx.elapsed(), end: null });
+        added.push(name);
+      }
+      return { added };
+    }
+    case 'clear-faults':
+      return { removed: await clearFaults(ctx) };
+    case 'wait': {
+      const deadline = ctx.clock.now() + durationMs(provider.timeout);
+      const started = ctx.elapsed();
+      for (;;) {
+        const value = await runProvider(provider.probe, ctx);
+        if (withinTolerance(value, provider.until)) return { met: true, afterMs: ctx.elapsed() - started, value };
+        if (ctx.clock.now() >= deadline || ctx.signal.aborted) return { met: false, afterMs: ctx.elapsed() - started, value };
+        await ctx.clock.sleep(durationMs(provider.every), ctx.signal).catch(() => undefined);
+      }
+    }
+    case 'hold': {
+      const end = ctx.clock.now() + durationMs(provider.duration);
+      let samples = 0;
+      for (;;) {
+        const value = await runProvider(provider.probe, ctx);
+        samples++;
+        if (!withinTolerance(value, provider.tolerance)) return { held: false, samples, value };
+        if (ctx.clock.now() >= end || ctx.signal.aborted) return { held: true, samples, value };
+        await ctx.clock.sleep(durationMs(provider.every), ctx.signal).catch(() => undefined);
+      }
+    }
+    case 'repair':
+      return ctx.lab.controller('/api/repair', { method: 'POST', body: { action: provider.action }, auth: true });
+    case 'hook':
+      return ctx.lab.controller(`/api/services/${encodeURIComponent(provider.service)}/hooks/${provider.hook}`, { method: 'POST', auth: true });
+  }
+}
+
+/** Whether an activity's result counts as success (for waits and holds: the condition was met). */
+export function succeeded(provider: Provider, value: unknown): boolean {
+  if (provider.type === 'wait') return (value as { met: boolean }).met;
+  if (provider.type === 'hold') return (value as { held: boolean }).held;
+  return true;
+}

@@ -1,0 +1,184 @@
+// Runs one experiment against the running lab, Chaos Toolkit style: check the steady-state hypothesis,
+// run the method, check the hypothesis again, and always run the rollbacks (on normal end, on abort,
+// on SIGINT/SIGTERM). Phases are detected alongside from the lab's own behaviour.
+import type { Clock } from '../../lib/clock.js';
+import { Random } from '../../lib/random.js';
+import type { LabClient } from '../lab-client.js';
+import type { Activity, Experiment } from './format.js';
+import { durationMs } from './format.js';
+import { dnsEmptyDetector, PhaseTracker, type Phase, type PhaseDetector } from './phases.js';
+import { clearFaults, runProvider, succeeded, withinTolerance, type FaultRecord, type RunContext } from './providers.js';
+
+export type RunStatus = 'completed' | 'deviated' | 'aborted';
+
+export interface ActivityRecord {
+  phase: 'hypothesis-before' | 'method' | 'hypothesis-after' | 'rollback';
+  type: string;
+  name: string;
+  start: number;
+  end: number;
+  ok: boolean;
+  output?: unknown;
+  error?: string;
+}
+
+export interface Journal {
+  scenario: string;
+  title: string;
+  description: string;
+  seed: number;
+  fixes: string[];
+  configuration: Record<string, unknown>;
+  status: RunStatus;
+  reason?: string;
+  startedAt: string;
+  durationMs: number;
+  phases: Phase[];
+  faults: FaultRecord[];
+  customer: { requests: number; successes: number; successRate: number | null; errors: Record<string, number> };
+  hypothesis: { title: string; before: boolean | null; after: boolean | null };
+  activities: ActivityRecord[];
+}
+
+export interface RunOptions {
+  scenario: string;
+  seed: number;
+  fixes: string[];
+  lab: LabClient;
+  clock: Clock;
+  /** Progress lines for people. */
+  progress?: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+/** Replaces ${name} with configuration values; a string that is exactly one reference keeps the value's type. */
+export function interpolate<T>(value: T, config: Record<string, unknown>): T {
+  if (typeof value === 'string') {
+    const whole = /^\$\{([A-Za-z0-9_-]+)\}$/.exec(value);
+    if (whole) {
+      const v = config[whole[1] as string];
+      if (v === undefined) throw new Error(`unknown configuration key \${${whole[1]}}`);
+      return (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v) as T;
+    }
+    return value.replace(/\$\{([A-Za-z0-9_-]+)\}/g, (_, k: string) => {
+      if (config[k] === undefined) throw new Error(`unknown configuration key \${${k}}`);
+      return String(config[k]);
+    }) as T;
+  }
+  if (Array.isArray(value)) return value.map((v) => interpolate(v, config)) as T;
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, config)])) as T;
+  return value;
+}
+
+export function resolveConfiguration(experiment: Experiment, seed: number): Record<string, unknown> {
+  const random = new Random(seed);
+  return Object.fromEntries(
+    Object.entries(experiment.configuration).map(([k, v]) => {
+      if (v && typeof v === 'object' && 'choose' in v) return [k, v.choose[random.int(0, v.choose.length - 1)]];
+      return [k, v];
+    }),
+  );
+}
+
+function detectorsFor(experiment: Experiment, config: Record<string, unknown>, lab: LabClient): PhaseDetector[] {
+  return experiment.phases.flatMap((name) => {
+    if (name === 'dns-empty') return [dnsEmptyDetector(lab, String(config.endpoint ?? 'kv.us-east-1.lab.internal'))];
+    return []; // the cascade's detectors come with its services
+  });
+}
+
+export async function runExperiment(experiment: Experiment, opts: RunOptions): Promise<Journal> {
+  const { lab, clock } = opts;
+  const say = opts.progress ?? (() => {});
+  const t0 = clock.now();
+  const elapsed = () => clock.now() - t0;
+  const aborter = new AbortController();
+  opts.signal?.addEventListener('abort', () => aborter.abort(opts.signal?.reason), { once: true });
+  const ctx: RunContext = { lab, clock, elapsed, faults: [], signal: aborter.signal };
+  const config = resolveConfiguration(experiment, opts.seed);
+  const journal: Journal = {
+    scenario: opts.scenario,
+    title: experiment.title,
+    description: experiment.description,
+    seed: opts.seed,
+    fixes: opts.fixes,
+    configuration: config,
+    status: 'aborted',
+    startedAt: new Date(t0).toISOString(),
+    durationMs: 0,
+    phases: [],
+    faults: ctx.faults,
+    customer: { requests: 0, successes: 0, successRate: null, errors: {} },
+    hypothesis: { title: experiment['steady-state-hypothesis'].title, before: null, after: null },
+    activities: [],
+  };
+
+  const run = async (activity: Activity, phase: ActivityRecord['phase']): Promise<ActivityRecord> => {
+    const a = interpolate(activity, config);
+    if (a.pauses?.before) await clock.sleep(durationMs(a.pauses.before), aborter.signal).catch(() => undefined);
+    const record: ActivityRecord = { phase, type: a.type, name: a.name, start: elapsed(), end: 0, ok: false };
+    say(`${phase === 'method' ? '  ' : '  '}${a.type} ${a.name}`);
+    try {
+      const output = await runProvider(a.provider, ctx);
+      record.output = output;
+      record.ok = succeeded(a.provider, output) && withinTolerance(output, a.tolerance);
+    } catch (err) {
+      record.error = (err as Error).message;
+    }
+    record.end = elapsed();
+    journal.activities.push(record);
+    say(`    ${record.ok ? 'ok' : 'not met'} after ${((record.end - record.start) / 1000).toFixed(1)} s${record.error ? `: ${record.error}` : ''}`);
+    if (a.pauses?.after) await clock.sleep(durationMs(a.pauses.after), aborter.signal).catch(() => undefined);
+    return record;
+  };
+  const hypothesis = async (phase: 'hypothesis-before' | 'hypothesis-after') => {
+    let ok = true;
+    for (const probe of experiment['steady-state-hypothesis'].probes) ok = (await run(probe, phase)).ok && ok;
+    return ok;
+  };
+
+  const customerAt = async () => (await lab.status()).customer;
+  const before = await customerAt();
+  const tracker = new PhaseTracker(detectorsFor(experiment, config, lab), clock, elapsed, 250, (phase, started) =>
+    say(`  phase ${phase.name} ${started ? 'started' : 'ended'} at ${(phase.start / 1000).toFixed(1)} s`),
+  );
+  tracker.start();
+  try {
+    say(`steady state: ${journal.hypothesis.title}`);
+    journal.hypothesis.before = await hypothesis('hypothesis-before');
+    if (!journal.hypothesis.before) {
+      journal.reason = 'the steady state did not hold before the method (is the lab healthy? try cascade-lab repair dns)';
+    } else {
+      say('method');
+      for (const activity of experiment.method) {
+        if (aborter.signal.aborted) break;
+        const record = await run(activity, 'method');
+        if (!record.ok && record.type === 'action') {
+          journal.reason = `action ${record.name} failed: ${record.error ?? 'not met'}`;
+          break;
+        }
+      }
+      if (aborter.signal.aborted) journal.reason = `interrupted (${String(aborter.signal.reason ?? 'signal')})`;
+      else if (!journal.reason) {
+        say(`steady state again: ${journal.hypothesis.title}`);
+        journal.hypothesis.after = await hypothesis('hypothesis-after');
+        journal.status = journal.hypothesis.after ? 'completed' : 'deviated';
+      }
+    }
+  } finally {
+    say('rollbacks');
+    for (const activity of experiment.rollbacks) await run(activity, 'rollback').catch(() => undefined);
+    await clearFaults(ctx).catch(() => undefined); // whatever the rollbacks missed
+    journal.phases = await tracker.stop();
+    const after = await customerAt().catch(() => before);
+    const requests = after.requests - before.requests;
+    const successes = after.successes - before.successes;
+    const errors: Record<string, number> = {};
+    for (const [k, v] of Object.entries(after.errors)) if (v - (before.errors[k] ?? 0) > 0) errors[k] = v - (before.errors[k] ?? 0);
+    journal.customer = { requests, successes, successRate: requests > 0 ? successes / requests : null, errors };
+    journal.durationMs = elapsed();
+  }
+  return journal;
+}
+
+export const exitCode = (status: RunStatus) => (status === 'completed' ? 0 : status === 'deviated' ? 1 : 2);

@@ -1,0 +1,98 @@
+// How tools on the host reach a running lab: only through the ports it publishes on 127.0.0.1 (the
+// controller on 8080, the fault proxy's Toxiproxy API on 8474, DNS on 1053).
+import { request } from 'undici';
+import { lookupA, type LookupResult } from '../lib/dns-client.js';
+
+export interface LabEndpoints {
+  controller: string;
+  faultProxy: string;
+  dnsPort: number;
+  token: string;
+}
+
+export function labEndpoints(env: NodeJS.ProcessEnv = process.env): LabEndpoints {
+  return {
+    controller: env.CASCADE_LAB_CONTROLLER ?? `http://127.0.0.1:${env.LAB_CONTROLLER_PORT ?? 8080}`,
+    faultProxy: env.CASCADE_LAB_FAULT_PROXY ?? `http://127.0.0.1:${env.LAB_FAULT_API_PORT ?? 8474}`,
+    dnsPort: Number(env.LAB_DNS_PORT ?? 1053),
+    token: env.LAB_ADMIN_TOKEN ?? 'cascade-lab-admin',
+  };
+}
+
+export class LabUnreachable extends Error {
+  constructor(what: string, cause: unknown) {
+    super(`the lab is not up (${what}: ${(cause as Error).message}); start it with: cascade-lab up`);
+    this.name = 'LabUnreachable';
+  }
+}
+
+export interface ToxicSpec {
+  name?: string;
+  type: string;
+  stream: 'upstream' | 'downstream';
+  toxicity: number;
+  attributes: Record<string, unknown>;
+}
+
+export class LabClient {
+  constructor(readonly endpoints: LabEndpoints = labEndpoints()) {}
+
+  private async call(base: string, what: string, path: string, init: { method?: string; body?: unknown; auth?: boolean } = {}) {
+    let res;
+    try {
+      res = await request(`${base}${path}`, {
+        method: (init.method ?? 'GET') as 'GET',
+        headers: {
+          ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(init.auth ? { authorization: `Bearer ${this.endpoints.token}` } : {}),
+        },
+        body: init.body === undefined ? undefined : JSON.stringify(init.body),
+        signal: AbortSignal.timeout(30000),
+      });
+    } catch (err) {
+      throw new LabUnreachable(what, err);
+    }
+    const text = await res.body.text();
+    const body = text ? (JSON.parse(text) as unknown) : null;
+    if (res.statusCode >= 400) {
+      const e = body as { error?: { message?: string } | string } | null;
+      const message = typeof e?.error === 'string' ? e.error : (e?.error?.message ?? text);
+      throw new Error(`${what} ${init.method ?? 'GET'} ${path}: ${res.statusCode} ${message}`);
+    }
+    return body;
+  }
+
+  controller(path: string, init?: { method?: string; body?: unknown; auth?: boolean }) {
+    return this.call(this.endpoints.controller, 'controller', path, init);
+  }
+
+  proxy(path: string, init?: { method?: string; body?: unknown }) {
+    return this.call(this.endpoints.faultProxy, 'fault-proxy', path, init);
+  }
+
+  lookup(name: string): Promise<LookupResult> {
+    return lookupA(name, this.endpoints.dnsPort, '127.0.0.1', 2000);
+  }
+
+  async addToxic(proxy: string, toxic: ToxicSpec): Promise<{ proxy: string; name: string }> {
+    const created = (await this.proxy(`/proxies/${encodeURIComponent(proxy)}/toxics`, { method: 'POST', body: toxic })) as { name: string };
+    return { proxy, name: created.name };
+  }
+
+  async removeToxic(proxy: string, name: string): Promise<void> {
+    await this.proxy(`/proxies/${encodeURIComponent(proxy)}/toxics/${encodeURIComponent(name)}`, { method: 'DELETE' }).catch((err: Error) => {
+      if (!/404/.test(err.message)) throw err;
+    });
+  }
+
+  status() {
+    return this.controller('/api/status') as Promise<LabStatus>;
+  }
+}
+
+export interface LabStatus {
+  ready: boolean;
+  services: { name: string; alive: boolean; ready: boolean; error?: string }[];
+  dns: { aliases?: { name: string; target: string; addresses: number }[] } | null;
+  customer: { requests: number; successes: number; errors: Record<string, number> };
+}

@@ -1,0 +1,62 @@
+// Bringing the lab up and down with a set of fixes, and waiting until every service is really ready.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { Compose, FIX_ENV, FIXES, type Fix } from './compose.js';
+import { LabClient, type LabStatus } from './lab-client.js';
+
+const run = promisify(execFile);
+
+export function fixEnv(fixes: Fix[]): Record<string, string> {
+  return Object.fromEntries(FIXES.map((f) => [FIX_ENV[f], fixes.includes(f) ? 'true' : 'false']));
+}
+
+/** Builds the air-gapped base images (no registry needed) and returns NODE_IMAGE/REDIS_IMAGE. */
+export async function airgapImages(root: string): Promise<Record<string, string>> {
+  const { stdout } = await run('bash', [`${root}/compose/airgap/build-images.sh`], { maxBuffer: 64 * 1024 * 1024 });
+  return Object.fromEntries(
+    stdout
+      .split('\n')
+      .map((l) => /^(NODE_IMAGE|REDIS_IMAGE)=(.+)$/.exec(l.trim()))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => [m[1] as string, m[2] as string]),
+  );
+}
+
+export async function waitReady(lab: LabClient, timeoutMs: number, say: (l: string) => void): Promise<LabStatus> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    try {
+      const status = await lab.status();
+      const waiting = status.services.filter((s) => !s.ready).map((s) => s.name);
+      const served = (status.dns?.aliases ?? []).some((a) => a.name.startsWith('kv.') && a.addresses > 0);
+      if (waiting.length === 0 && served) return status;
+      const line = waiting.length ? `waiting for ${waiting.join(', ')}` : 'waiting for the first DNS plan to be applied';
+      if (line !== last) say(line);
+      last = line;
+    } catch {
+      if (last !== 'controller') say('waiting for the controller');
+      last = 'controller';
+    }
+    if (Date.now() > deadline) throw new Error(`the lab was not ready within ${timeoutMs / 1000} s (${last})`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+export async function labUp(opts: { fixes: Fix[]; airgap: boolean; wait: boolean; say: (l: string) => void; timeoutMs?: number }): Promise<void> {
+  const compose = new Compose();
+  let env: Record<string, string> = fixEnv(opts.fixes);
+  if (opts.airgap) {
+    opts.say('building base images without a registry (compose/airgap/build-images.sh)');
+    env = { ...env, ...(await airgapImages(compose.root)) };
+  }
+  opts.say(`starting the lab (fixes: ${opts.fixes.join(', ') || 'none'})`);
+  await compose.exec(['up', '-d', '--build', '--remove-orphans'], { env, quiet: !process.stdout.isTTY });
+  if (opts.wait) await waitReady(new LabClient(), opts.timeoutMs ?? 180000, opts.say);
+}
+
+/** The fixes the running lab has, as its enactors report them. */
+export async function runningFixes(lab: LabClient): Promise<Fix[]> {
+  const state = (await lab.controller('/api/services/dns-enactor-az-a/state')) as { state?: { fix?: boolean } };
+  return state.state?.fix ? ['enactor'] : [];
+}
