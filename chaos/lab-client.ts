@@ -79,6 +79,10 @@ export class LabClient {
     return { proxy, name: created.name };
   }
 
+  async updateToxic(proxy: string, name: string, toxic: Omit<ToxicSpec, 'name'>): Promise<void> {
+    await this.proxy(`/proxies/${encodeURIComponent(proxy)}/toxics/${encodeURIComponent(name)}`, { method: 'POST', body: toxic });
+  }
+
   async removeToxic(proxy: string, name: string): Promise<void> {
     await this.proxy(`/proxies/${encodeURIComponent(proxy)}/toxics/${encodeURIComponent(name)}`, { method: 'DELETE' }).catch((err: Error) => {
       if (!/404/.test(err.message)) throw err;

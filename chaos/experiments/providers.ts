@@ -49,6 +49,7 @@ export async function clearFaults(ctx: RunContext): Promise<number> {
   return removed;
 }
 
+
 export async function runProvider(provider: Provider, ctx: RunContext): Promise<unknown> {
   switch (provider.type) {
     case 'dns':
@@ -58,7 +59,16 @@ export async function runProvider(provider: Provider, ctx: RunContext): Promise<
       const added = [];
       for (const stream of streams) {
         const spec = { type: provider.toxic.type, stream, toxicity: provider.toxic.toxicity, attributes: provider.toxic.attributes };
-        const { name } = await ctx.lab.addToxic(provider.proxy, { ...spec, name: `lab_${provider.toxic.type}_${stream}` });
+        const name = `lab_${provider.toxic.type}_${stream}`;
+        // The same toxic again on the same link changes it in place (a latency sweep, say); the journal
+        // keeps each setting as its own fault window.
+        const active = ctx.faults.find((f) => f.end === null && f.target === provider.proxy && f.name === name);
+        if (active) {
+          await ctx.lab.updateToxic(provider.proxy, name, spec);
+          active.end = ctx.elapsed();
+        } else {
+          await ctx.lab.addToxic(provider.proxy, { ...spec, name });
+        }
         ctx.faults.push({ kind: 'toxic', target: provider.proxy, name, spec, start: ctx.elapsed(), end: null });
         added.push(name);
       }

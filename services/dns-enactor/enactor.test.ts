@@ -92,8 +92,8 @@ describe('the race, in virtual time, with the enactors\u2019 real defaults', () 
           await lab.clock.advance(250);
         }
         assert.deepEqual(lab.addresses(), []);
-        const inconsistent = Object.values(lab.enactors).reduce((n, e) => n + e.stats.inconsistent, 0);
-        assert.ok(inconsistent > 10, `enactors keep failing to apply (${inconsistent})`);
+        // every enactor tries and fails the same way: the rollback record cannot point at the deleted tree
+        for (const [id, e] of Object.entries(lab.enactors)) assert.ok(e.stats.inconsistent >= 3, `${id} failed ${e.stats.inconsistent} times`);
       } finally {
         lab.stop();
       }

@@ -106,16 +106,17 @@ export class Enactor {
     const targets = plan.endpoints[endpoint] ?? [];
     const tree = treeName(endpoint, g);
     const ttl = this.opts.recordTtl;
+    let held: LockValue | null = null;
     try {
       if (this.opts.fix && targets.length === 0) throw new Abandon('refused', `plan ${g} would leave ${endpoint} without addresses`);
       this.current = { generation: g, endpoint, step: 'write-tree', attempts: 0 };
-      await this.withLock(endpoint, async () => [
+      held = await this.withLock(endpoint, async () => [
         { action: 'UPSERT', name: tree, type: 'TXT', ttl, values: [`generation=${g};by=${this.opts.id}`] },
         ...targets.map((t): Change => ({ action: 'UPSERT', name: tree, type: 'A', ttl, setId: t.id, weight: t.weight, values: [t.address] })),
       ]);
 
       this.current = { generation: g, endpoint, step: 'flip-alias', attempts: 0 };
-      const held = await this.withLock(endpoint, async (records) => {
+      held = await this.withLock(endpoint, async (records) => {
         const alias = records.find((r) => r.name === endpoint && r.type === 'ALIAS');
         const previous = alias?.target;
         const changes: Change[] = [];
@@ -132,6 +133,7 @@ export class Enactor {
         return changes;
       });
       await this.release(endpoint, held);
+      held = null;
       await this.plans.recordApplied(endpoint, g);
       this.stats.applied++;
       this.events.emit('plan-applied', { generation: g, endpoint, targets: targets.length });
@@ -143,6 +145,9 @@ export class Enactor {
       this.events.emit(`plan-${err.outcome}`, { generation: g, endpoint, reason: err.message });
       (err.outcome === 'inconsistent' ? this.log.error.bind(this.log) : this.log.warn.bind(this.log))({ generation: g, endpoint }, err.message);
       return err.outcome;
+    } finally {
+      // A plan given up must not keep the others out of the endpoint.
+      if (held) await this.release(endpoint, held);
     }
   }
 

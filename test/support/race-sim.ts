@@ -133,6 +133,8 @@ export async function runRace(opts: {
   planIntervalMs: number;
   slowLatencyMs: number;
   slowJitterMs?: number;
+  /** Later changes of the slowed link's latency: [ms after the fault began, latency]. */
+  slowLatencySchedule?: [number, number][];
   /** Endpoints in every plan; the regional kv endpoint (the one watched) is always last. */
   extraEndpoints?: string[];
   durationMs: number;
@@ -167,6 +169,7 @@ export async function runRace(opts: {
     await lab.clock.advance(step);
     sincePlan += step;
     if (opts.burstEveryMs && t % opts.burstEveryMs === 0) burstLeft = opts.burstSize ?? 0;
+    for (const [at, latency] of opts.slowLatencySchedule ?? []) if (t === at) (lab.links['az-a'] as ZoneLink).latencyMs = latency;
     if (burstLeft > 0) {
       lab.plans.publish();
       burstLeft--;
