@@ -1,0 +1,54 @@
+// Drives the real `cascade-lab` CLI (dist/chaos/cli.js) against a lab of its own: its own compose project,
+// host ports and subnet, so end-to-end tests never touch a lab a developer has running.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export const CLI = join(root, 'dist', 'chaos', 'cli.js');
+
+export const e2eEnv: NodeJS.ProcessEnv = {
+  COMPOSE_PROJECT_NAME: 'cascade-lab-e2e',
+  LAB_NET: '172.30.54',
+  LAB_DNS_PORT: '11053',
+  LAB_CONTROLLER_PORT: '18080',
+  LAB_FAULT_API_PORT: '18474',
+  LAB_ADMIN_TOKEN: 'e2e-token',
+};
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function cli(args: string[], timeoutMs = 600_000): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: root, env: { ...process.env, ...e2eEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (process.env.E2E_VERBOSE) process.stderr.write(d);
+    });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`cascade-lab ${args.join(' ')} did not finish within ${timeoutMs / 1000} s\n${stderr.slice(-4000)}`));
+    }, timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+  });
+}
+
+export const reportDir = (name: string) => mkdtempSync(join(tmpdir(), `cascade-lab-${name}-`));
+export const readJournal = (dir: string) => JSON.parse(readFileSync(join(dir, 'journal.json'), 'utf8')) as Record<string, unknown> & {
+  status: string;
+  phases: { name: string; start: number; end: number }[];
+  faults: { end: number | null }[];
+  customer: { requests: number; successes: number; successRate: number | null };
+};
