@@ -14,6 +14,7 @@ COPY scripts ./scripts
 COPY lib ./lib
 COPY services ./services
 COPY chaos ./chaos
+COPY loadgen ./loadgen
 COPY tsconfig.build.json ./
 RUN npx tsc -p tsconfig.build.json && node scripts/copy-assets.mjs \
  && npm prune --omit=dev --no-audit --no-fund \

@@ -7,8 +7,9 @@ import { ExperimentError } from './experiments/format.js';
 import { writeRun } from './experiments/journal.js';
 import { exitCode, runExperiment } from './experiments/runner.js';
 import { labUp, runningFixes, waitReady } from './lab.js';
-import { LabClient, LabUnreachable } from './lab-client.js';
+import { LabClient, labEndpoints, LabUnreachable } from './lab-client.js';
 import { findScenario, listScenarios } from './scenarios.js';
+import { registerLoadgen } from '../loadgen/cli.js';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 const fixList = (value: string) => {
@@ -36,7 +37,8 @@ program
   .option('--no-wait', 'return as soon as the containers are started')
   .action(async (opts: { fix: Fix[]; airgap?: boolean; wait: boolean }) => {
     await labUp({ fixes: opts.fix, airgap: Boolean(opts.airgap), wait: opts.wait, say });
-    say('the lab is up: dashboard at http://127.0.0.1:8080, DNS on 127.0.0.1:1053');
+    const where = labEndpoints();
+    say(`the lab is up: dashboard at ${where.controller}, DNS on 127.0.0.1:${where.dnsPort}`);
   });
 
 program
@@ -122,6 +124,8 @@ program
     await waitReady(lab, 30000, say);
     say('repaired: the endpoints resolve again');
   });
+
+registerLoadgen(program);
 
 program.addOption(new Option('--verbose', 'show stack traces on errors').hideHelp());
 

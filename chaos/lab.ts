@@ -50,8 +50,11 @@ export async function labUp(opts: { fixes: Fix[]; airgap: boolean; wait: boolean
     opts.say('building base images without a registry (compose/airgap/build-images.sh)');
     env = { ...env, ...(await airgapImages(compose.root)) };
   }
+  // Every lab service runs the same image: build it once (compose v1 would build it once per service).
+  opts.say('building the lab image');
+  await compose.exec(['build', 'dns-server'], { env, quiet: !process.stdout.isTTY });
   opts.say(`starting the lab (fixes: ${opts.fixes.join(', ') || 'none'})`);
-  await compose.exec(['up', '-d', '--build', '--remove-orphans'], { env, quiet: !process.stdout.isTTY });
+  await compose.exec(['up', '-d', '--no-build', '--remove-orphans'], { env, quiet: !process.stdout.isTTY });
   if (opts.wait) await waitReady(new LabClient(), opts.timeoutMs ?? 180000, opts.say);
 }
 
