@@ -27,6 +27,21 @@ export interface LabAppOptions {
   bodyLimit?: number;
 }
 
+/** Runs each named probe of a dependency; ready when all of them answer. */
+export async function readinessOf(probes: Record<string, () => Promise<unknown>>): Promise<Readiness> {
+  const names = Object.keys(probes);
+  const results = await Promise.all(
+    names.map((name) =>
+      probes[name]!().then(
+        () => ({ ok: true }),
+        (err: Error) => ({ ok: false, detail: err.message }),
+      ),
+    ),
+  );
+  const checks = Object.fromEntries(names.map((n, i) => [n, results[i]!]));
+  return { ok: results.every((r) => r.ok), checks };
+}
+
 export type AdminGuard = (req: FastifyRequest, reply: FastifyReply) => Promise<void>;
 
 declare module 'fastify' {

@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { badRequest, LabError, notFound } from '../../lib/errors.js';
 import type { EventLog } from '../../lib/events.js';
-import { createLabApp } from '../../lib/http.js';
+import { createLabApp, readinessOf } from '../../lib/http.js';
 import type { Logger } from '../../lib/log.js';
 import type { Registry } from '../../lib/metrics.js';
 import { dashboardHtml } from './dashboard.js';
@@ -36,13 +36,7 @@ export function buildApp(deps: ControllerDeps): FastifyInstance {
     adminToken: deps.adminToken,
     registry: deps.registry,
     events: deps.events,
-    ready: async () => {
-      const redis = await deps.pingRedis().then(
-        () => ({ ok: true }),
-        (err: Error) => ({ ok: false, detail: err.message }),
-      );
-      return { ok: redis.ok, checks: { redis } };
-    },
+    ready: () => readinessOf({ redis: deps.pingRedis }),
     state: async () => ({ services: directory.services.map((s) => s.name), customer: deps.canary.counts }),
   });
 

@@ -1,7 +1,7 @@
 // dns-enactor HTTP face: the standard lab endpoints plus the service hooks a game day uses on an
 // enactor (pause and resume its loop).
 import type { FastifyInstance } from 'fastify';
-import { createLabApp } from '../../lib/http.js';
+import { createLabApp, readinessOf } from '../../lib/http.js';
 import type { EventLog } from '../../lib/events.js';
 import type { Logger } from '../../lib/log.js';
 import type { Registry } from '../../lib/metrics.js';
@@ -19,12 +19,6 @@ export interface EnactorDeps {
   events: EventLog;
 }
 
-const check = (probe: () => Promise<unknown>) =>
-  probe().then(
-    () => ({ ok: true }),
-    (err: Error) => ({ ok: false, detail: err.message }),
-  );
-
 export function buildApp(deps: EnactorDeps): FastifyInstance {
   const { enactor } = deps;
   const app = createLabApp({
@@ -33,10 +27,7 @@ export function buildApp(deps: EnactorDeps): FastifyInstance {
     adminToken: deps.adminToken,
     registry: deps.registry,
     events: deps.events,
-    ready: async () => {
-      const [redis, dnsApi] = await Promise.all([check(deps.pingRedis), check(deps.pingDns)]);
-      return { ok: redis.ok && dnsApi.ok, checks: { redis, dnsApi } };
-    },
+    ready: () => readinessOf({ redis: deps.pingRedis, dnsApi: deps.pingDns }),
     state: () => ({
       id: deps.id,
       fix: deps.fix,

@@ -1,6 +1,6 @@
 // dns-planner HTTP face: the standard lab endpoints plus `POST /v1/plans` to force a new generation.
 import type { FastifyInstance } from 'fastify';
-import { createLabApp } from '../../lib/http.js';
+import { createLabApp, readinessOf } from '../../lib/http.js';
 import type { EventLog } from '../../lib/events.js';
 import type { Logger } from '../../lib/log.js';
 import type { Registry } from '../../lib/metrics.js';
@@ -23,14 +23,13 @@ export function buildApp(deps: PlannerDeps): FastifyInstance {
     adminToken: deps.adminToken,
     registry: deps.registry,
     events: deps.events,
-    ready: async () => {
-      const redis = await deps.pingRedis().then(
-        () => ({ ok: true }),
-        (err: Error) => ({ ok: false, detail: err.message }),
-      );
-      const planned = planner.lastPlan ? { ok: true } : { ok: false, detail: 'no plan published yet' };
-      return { ok: redis.ok && planned.ok, checks: { redis, planned } };
-    },
+    ready: () =>
+      readinessOf({
+        redis: deps.pingRedis,
+        planned: async () => {
+          if (!planner.lastPlan) throw new Error('no plan published yet');
+        },
+      }),
     state: () => ({
       generation: planner.lastPlan?.generation ?? 0,
       lastPlan: planner.lastPlan,

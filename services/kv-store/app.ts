@@ -1,7 +1,7 @@
 // kv-store HTTP API: a DynamoDB-like request router. Reads are open; writes and deletes need the lab's
 // bearer token (as every AWS call needs a signature). Stateless: every item lives in Redis.
 import type { FastifyInstance } from 'fastify';
-import { createLabApp } from '../../lib/http.js';
+import { createLabApp, readinessOf } from '../../lib/http.js';
 import { conflict, LabError } from '../../lib/errors.js';
 import type { EventLog } from '../../lib/events.js';
 import type { Logger } from '../../lib/log.js';
@@ -42,14 +42,7 @@ export function buildApp(deps: KvStoreDeps): FastifyInstance {
     adminToken: deps.adminToken,
     registry: deps.registry,
     events: deps.events,
-    ready: async () => {
-      try {
-        await deps.store.ping();
-        return { ok: true, checks: { redis: { ok: true } } };
-      } catch (err) {
-        return { ok: false, checks: { redis: { ok: false, detail: (err as Error).message } } };
-      }
-    },
+    ready: () => readinessOf({ redis: () => deps.store.ping() }),
     state: () => ({ node: deps.nodeId, address: deps.address, ...deps.admission.snapshot() }),
   });
 
