@@ -1,0 +1,78 @@
+// Autoscaling: the customers' side of the control plane. Every tick it keeps desiredPerAz instances alive
+// in each AZ, and retires instances older than maxAgeMs (it launches a replacement, then terminates the old
+// one whether or not the replacement launched). Failed launches are retried on the next tick. So while
+// launches fail (InsufficientCapacity during the lease outage) capacity drains away as instances age out,
+// and once leases are back the launches and terminations that piled up arrive together.
+import type { Clock } from '../../lib/clock.js';
+import { LabError } from '../../lib/errors.js';
+import type { EventLog } from '../../lib/events.js';
+import type { Ec2 } from './ec2-api.js';
+
+export interface AutoscalingOptions {
+  azs: string[];
+  desiredPerAz: number;
+  maxInstanceAgeMs: number;
+  intervalMs: number;
+}
+
+export class Autoscaler {
+  private stopper: AbortController | null = null;
+  readonly stats = { launches: 0, recycled: 0, failures: {} as Record<string, number> };
+
+  constructor(
+    private readonly opts: AutoscalingOptions,
+    private readonly ec2: Ec2,
+    private readonly clock: Clock,
+    private readonly events: EventLog,
+  ) {}
+
+  async run(): Promise<void> {
+    const stopper = (this.stopper = new AbortController());
+    while (!stopper.signal.aborted) {
+      this.tick();
+      await this.clock.sleep(this.opts.intervalMs, stopper.signal).catch(() => undefined);
+    }
+  }
+
+  stop(): void {
+    this.stopper?.abort();
+  }
+
+  tick(): void {
+    const now = this.clock.now();
+    for (const az of this.opts.azs) {
+      const instances = this.ec2.list({ az }).filter((i) => i.state !== 'terminated');
+      let live = instances.length;
+      for (const old of instances.filter((i) => i.state === 'running' && now - i.launchedAt >= this.opts.maxInstanceAgeMs)) {
+        if (this.tryLaunch(az, 1)) live++;
+        this.ec2.terminate(old.id);
+        this.stats.recycled++;
+        live--;
+      }
+      if (live < this.opts.desiredPerAz) this.tryLaunch(az, this.opts.desiredPerAz - live);
+    }
+  }
+
+  /** Capacity missing right now: desired minus running, per AZ. */
+  missing(): Record<string, number> {
+    const counts = this.ec2.countByState().byAz;
+    return Object.fromEntries(this.opts.azs.map((az) => [az, Math.max(0, this.opts.desiredPerAz - (counts[az]?.running ?? 0))]));
+  }
+
+  snapshot() {
+    return { desiredPerAz: this.opts.desiredPerAz, maxInstanceAgeMs: this.opts.maxInstanceAgeMs, missing: this.missing(), stats: { ...this.stats, failures: { ...this.stats.failures } } };
+  }
+
+  private tryLaunch(az: string, count: number): boolean {
+    try {
+      this.ec2.launch(az, count);
+      this.stats.launches += count;
+      return true;
+    } catch (err) {
+      const code = err instanceof LabError ? err.code : 'Error';
+      this.stats.failures[code] = (this.stats.failures[code] ?? 0) + 1;
+      if (!(err instanceof LabError)) this.events.emit('autoscaling-error', { az, error: (err as Error).message });
+      return false;
+    }
+  }
+}

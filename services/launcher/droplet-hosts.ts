@@ -1,0 +1,80 @@
+// The droplet hosts (one droplet service per AZ) as the control plane reaches them over HTTP:
+//   POST /v1/instances {id, dropletId} -> {id, port}      create an instance (not reachable yet)
+//   POST /v1/instances/:id/network {}                      its network configuration: opens its listener
+//   DELETE /v1/instances/:id                               terminate
+//   GET /v1/droplets/:dropletId/check -> {ok:true}         DWFM's state check
+// Behind this small interface so tests inject fakes.
+import { Agent, request } from 'undici';
+import type { DropletCheck } from './lease.js';
+
+export interface DropletHosts extends DropletCheck {
+  create(az: string, instanceId: string, dropletId: string): Promise<{ host: string; port: number }>;
+  configureNetwork(az: string, instanceId: string): Promise<void>;
+  terminate(az: string, instanceId: string): Promise<void>;
+}
+
+export class DropletHostError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+    this.name = 'DropletHostError';
+  }
+}
+
+/** "az-a=http://droplet-az-a:8004,..." already split by lib/config's list(). */
+export function parseDropletHosts(entries: string[]): Map<string, URL> {
+  const hosts = new Map<string, URL>();
+  for (const entry of entries) {
+    const at = entry.indexOf('=');
+    if (at <= 0) throw new Error(`DROPLET_HOSTS: expected az=url, got ${JSON.stringify(entry)}`);
+    hosts.set(entry.slice(0, at), new URL(entry.slice(at + 1)));
+  }
+  return hosts;
+}
+
+export class HttpDropletHosts implements DropletHosts {
+  private readonly agent: Agent;
+  constructor(
+    private readonly hosts: Map<string, URL>,
+    private readonly token: string,
+    private readonly timeoutMs = 2000,
+  ) {
+    this.agent = new Agent({ connections: 32, keepAliveTimeout: 10_000, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+  }
+
+  private async call(az: string, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, signal?: AbortSignal): Promise<unknown> {
+    const base = this.hosts.get(az);
+    if (!base) throw new DropletHostError(0, `no droplet host configured for ${az}`);
+    const timer = AbortSignal.timeout(this.timeoutMs);
+    const res = await request(new URL(path, base), {
+      method,
+      dispatcher: this.agent,
+      headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: signal ? AbortSignal.any([signal, timer]) : timer,
+    });
+    const json = (await res.body.json().catch(() => ({}))) as { error?: { message?: string } };
+    if (res.statusCode >= 300) throw new DropletHostError(res.statusCode, json.error?.message ?? `${method} ${path} answered ${res.statusCode}`);
+    return json;
+  }
+
+  async check(az: string, dropletId: string, signal?: AbortSignal): Promise<void> {
+    await this.call(az, 'GET', `/v1/droplets/${encodeURIComponent(dropletId)}/check`, undefined, signal);
+  }
+
+  async create(az: string, instanceId: string, dropletId: string): Promise<{ host: string; port: number }> {
+    const body = (await this.call(az, 'POST', '/v1/instances', { id: instanceId, dropletId })) as { port: number };
+    return { host: (this.hosts.get(az) as URL).hostname, port: body.port };
+  }
+
+  async configureNetwork(az: string, instanceId: string): Promise<void> {
+    await this.call(az, 'POST', `/v1/instances/${encodeURIComponent(instanceId)}/network`, {});
+  }
+
+  async terminate(az: string, instanceId: string): Promise<void> {
+    await this.call(az, 'DELETE', `/v1/instances/${encodeURIComponent(instanceId)}`);
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+}

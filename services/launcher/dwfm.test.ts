@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ManualClock } from '../../lib/clock.js';
+import { EventLog } from '../../lib/events.js';
+import { Dwfm, type DwfmOptions } from './dwfm.js';
+import { leaseKey } from './lease.js';
+import { FakeDroplets, FakeKv } from './test-support.js';
+
+const AZS = ['az-a', 'az-b', 'az-c'];
+
+// kv: 40 ms + 2 ms per request in flight; the droplet state check takes 200 ms. With 16 workers and a
+// 2 s deadline about 90 re-establishments fit in one deadline.
+function createDwfm(dropletsPerAz: number, over: Partial<DwfmOptions> = {}) {
+  const clock = new ManualClock(1_000_000);
+  const kv = new FakeKv(clock, 40, 2);
+  const droplets = new FakeDroplets(clock, 200);
+  let seed = 7;
+  const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const events = new EventLog(100_000, () => clock.now());
+  const dwfm = new Dwfm(
+    {
+      azs: AZS, dropletsPerAz, leaseTtlMs: 20_000, leaseRenewMs: 5_000, scanMs: 500,
+      workQueueLimit: 1000, workConcurrency: 16, itemDeadlineMs: 2_000, recoveryBatch: 32, goodputWindowMs: 5_000, requeueJitterMs: 2_000, random,
+      ...over,
+    },
+    kv, droplets, clock, events,
+  );
+  void dwfm.run();
+  return { clock, kv, droplets, events, dwfm };
+}
+
+/** Advances virtual time in scan-sized steps (so the loops interleave as they would in real time). */
+async function pass(clock: ManualClock, ms: number, step = 100) {
+  for (let t = 0; t < ms; t += step) await clock.advance(step);
+}
+
+/** Leases completed per second over the next `ms` of virtual time. */
+async function goodputOver(lab: ReturnType<typeof createDwfm>, ms: number) {
+  const before = lab.dwfm.stats.established + lab.dwfm.stats.renewed;
+  await pass(lab.clock, ms);
+  return (lab.dwfm.stats.established + lab.dwfm.stats.renewed - before) / (ms / 1000);
+}
+
+describe('DWFM leases (virtual time, fake kv)', () => {
+  it('establishes a lease for every droplet and keeps them by renewing', async () => {
+    const lab = createDwfm(20);
+    await pass(lab.clock, 10_000);
+    assert.equal(lab.dwfm.leasedCount(), 60);
+    const record = lab.kv.items.get(leaseKey('az-b-d007'));
+    assert.equal(record?.value.holder, 'dwfm');
+    assert.equal(record?.value.epoch, 1);
+    await pass(lab.clock, 60_000);
+    assert.equal(lab.dwfm.leasedCount(), 60, 'renewals keep every lease past several TTLs');
+    assert.equal(lab.dwfm.stats.lost, 0);
+    assert.equal(lab.kv.items.get(leaseKey('az-b-d007'))?.value.epoch, 1, 'renewed, never re-established');
+    assert.ok(lab.dwfm.stats.renewed >= 60 * 10);
+    lab.dwfm.stop();
+  });
+
+  it('loses every lease when the kv endpoint does not resolve, one TTL later', async () => {
+    const lab = createDwfm(20);
+    await pass(lab.clock, 10_000);
+    lab.kv.dnsDown = true;
+    await pass(lab.clock, 10_000);
+    assert.equal(lab.dwfm.leasedCount(), 60, 'leases outlive a short outage');
+    await pass(lab.clock, 12_000);
+    assert.equal(lab.dwfm.leasedCount(), 0);
+    assert.equal(lab.events.since(0, 100_000).events.filter((e) => e.type === 'lease-lost').length, 60);
+    assert.match(lab.dwfm.lastError ?? '', /ENODATA/);
+    lab.dwfm.stop();
+  });
+});
+
+describe('congestive collapse after a kv outage', () => {
+  /** All leases lapse while DNS is empty; then kv is healthy again. */
+  async function afterOutage(dropletsPerAz: number) {
+    const lab = createDwfm(dropletsPerAz);
+    await pass(lab.clock, 15_000);
+    assert.equal(lab.dwfm.leasedCount(), dropletsPerAz * 3);
+    lab.kv.dnsDown = true;
+    await pass(lab.clock, 30_000);
+    assert.equal(lab.dwfm.leasedCount(), 0);
+    lab.kv.dnsDown = false;
+    return lab;
+  }
+
+  it('a large backlog: goodput stays near zero with kv healthy, until restart-dwfm', async () => {
+    const lab = await afterOutage(100);
+    await pass(lab.clock, 10_000); // let the backlog form
+    const collapsed = await goodputOver(lab, 20_000);
+    const snap = lab.dwfm.snapshot();
+    assert.ok(collapsed < 2, `goodput during the collapse: ${collapsed}/s`);
+    assert.ok(lab.dwfm.leasedCount() < 10, `leased during the collapse: ${lab.dwfm.leasedCount()}`);
+    assert.ok(snap.queue.depth > 200, `backlog ${snap.queue.depth}`);
+    assert.ok(snap.queue.wastedSteps > 500, `steps wasted: ${snap.queue.wastedSteps}`);
+    assert.ok(snap.queue.requeues > 500, `requeues: ${snap.queue.requeues}`);
+    assert.equal(lab.kv.dnsDown, false);
+
+    lab.dwfm.restart();
+    await pass(lab.clock, 20_000);
+    const recovered = await goodputOver(lab, 10_000);
+    assert.equal(lab.dwfm.leasedCount(), 300, 'every droplet leased again');
+    assert.equal(lab.dwfm.recovering, false);
+    assert.ok(recovered > 40, `goodput after restart: ${recovered}/s (renewals of 300 leases every 5 s)`);
+    console.log(`collapse: ${collapsed}/s with ${snap.queue.depth} items admitted; after restart-dwfm: ${recovered}/s`);
+    assert.ok(lab.events.since(0, 100_000).events.some((e) => e.type === 'all-leased'));
+    lab.dwfm.stop();
+  });
+
+  it('a small backlog after the same outage recovers by itself', async () => {
+    const lab = await afterOutage(15);
+    await pass(lab.clock, 10_000);
+    assert.equal(lab.dwfm.leasedCount(), 45);
+    assert.equal(lab.dwfm.snapshot().queue.timeouts, 0);
+    lab.dwfm.stop();
+  });
+});

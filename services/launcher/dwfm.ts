@@ -1,0 +1,203 @@
+// DropletWorkflow Manager: holds a lease per droplet in the kv store. A scan every scanMs looks at each
+// droplet: a lease whose expiry passed is lost; a held lease due for renewal gets a renew item; a droplet
+// without a lease gets an establish item. All of it goes through one WorkQueue (work-queue.ts), whose
+// deadlines and re-queueing are what turn a mass re-establishment after a kv outage into a collapse.
+//
+// restart() is the operator's remedy at 04:14: it clears the queue and in-flight work, as restarting the
+// hosts did, and then re-establishes leases in controlled batches (at most recoveryBatch items waiting or
+// running) until every droplet holds one again. Without it DWFM enqueues every droplet that needs a lease
+// at once, which is the recovery procedure AWS did not have.
+import type { Clock } from '../../lib/clock.js';
+import type { EventLog } from '../../lib/events.js';
+import { establishLease, LeaseGone, renewLease, type DropletCheck, type HeldLease, type LeaseStore } from './lease.js';
+import { WorkQueue, type ItemOutcome, type OutcomeDetail, type WorkItem } from './work-queue.js';
+
+export interface DwfmOptions {
+  azs: string[];
+  dropletsPerAz: number;
+  leaseTtlMs: number;
+  leaseRenewMs: number;
+  scanMs: number;
+  workQueueLimit: number;
+  workConcurrency: number;
+  itemDeadlineMs: number;
+  recoveryBatch: number;
+  goodputWindowMs: number;
+  requeueJitterMs: number;
+  random: () => number;
+}
+
+export interface Droplet {
+  id: string;
+  az: string;
+  lease: HeldLease | null;
+  lastRenewedAt: number;
+}
+
+export const dropletId = (az: string, n: number) => `${az}-d${String(n).padStart(3, '0')}`;
+
+export class Dwfm {
+  readonly droplets = new Map<string, Droplet>();
+  readonly queue: WorkQueue;
+  /**
+   * Batched establishment: at most recoveryBatch items admitted while droplets are brought in. DWFM
+   * starts this way (droplets join gradually) and restart() returns to it; it ends once every droplet
+   * holds a lease. Afterwards DWFM queues whatever needs a lease at once: after a kv outage, everything.
+   */
+  recovering = true;
+  readonly stats = { established: 0, renewed: 0, lost: 0, failures: 0, restarts: 0 };
+  lastError: string | null = null;
+  private stopper: AbortController | null = null;
+  // Timeouts come by the hundred per second in a collapse; they are reported once per scan, summed.
+  private timeoutsSinceScan = { items: 0, wastedSteps: 0 };
+
+  constructor(
+    private readonly opts: DwfmOptions,
+    private readonly store: LeaseStore,
+    private readonly hosts: DropletCheck,
+    private readonly clock: Clock,
+    private readonly events: EventLog,
+  ) {
+    for (const az of opts.azs) {
+      for (let n = 1; n <= opts.dropletsPerAz; n++) {
+        const id = dropletId(az, n);
+        this.droplets.set(id, { id, az, lease: null, lastRenewedAt: 0 });
+      }
+    }
+    this.queue = new WorkQueue({
+      concurrency: opts.workConcurrency,
+      limit: opts.workQueueLimit,
+      deadlineMs: opts.itemDeadlineMs,
+      clock,
+      goodputWindowMs: opts.goodputWindowMs,
+      requeueJitterMs: opts.requeueJitterMs,
+      random: opts.random,
+      onOutcome: (item, outcome, detail) => this.onOutcome(item, outcome, detail),
+    });
+  }
+
+  isLeased(droplet: Droplet): boolean {
+    return droplet.lease !== null && droplet.lease.expires > this.clock.now();
+  }
+
+  leasedCount(az?: string): number {
+    let n = 0;
+    for (const d of this.droplets.values()) if ((az === undefined || d.az === az) && this.isLeased(d)) n++;
+    return n;
+  }
+
+  /** Runs scans until stop(). */
+  async run(): Promise<void> {
+    const stopper = (this.stopper = new AbortController());
+    while (!stopper.signal.aborted) {
+      this.scan();
+      await this.clock.sleep(this.opts.scanMs, stopper.signal).catch(() => undefined);
+    }
+  }
+
+  stop(): void {
+    this.stopper?.abort();
+    this.queue.clear();
+  }
+
+  /** One pass over the droplets: notice lapsed leases, queue renewals and re-establishments. */
+  scan(): void {
+    const now = this.clock.now();
+    if (this.timeoutsSinceScan.items > 0) {
+      this.events.emit('items-timed-out', { ...this.timeoutsSinceScan, requeuesTotal: this.queue.stats.requeues, depth: this.queue.depth });
+      this.timeoutsSinceScan = { items: 0, wastedSteps: 0 };
+    }
+    let leased = 0;
+    for (const d of this.droplets.values()) {
+      if (d.lease && d.lease.expires <= now) {
+        d.lease = null;
+        this.stats.lost++;
+        this.events.emit('lease-lost', { droplet: d.id, az: d.az });
+      }
+      if (d.lease) leased++;
+    }
+    if (this.recovering && leased === this.droplets.size) {
+      this.recovering = false;
+      this.events.emit('all-leased', { droplets: leased });
+    }
+    for (const d of this.droplets.values()) {
+      if (this.queue.has(d.id)) continue;
+      if (d.lease) {
+        if (now - d.lastRenewedAt >= this.opts.leaseRenewMs) this.queue.add(this.renewItem(d));
+      } else {
+        if (this.recovering && this.queue.depth >= this.opts.recoveryBatch) continue;
+        this.queue.add(this.establishItem(d));
+      }
+    }
+  }
+
+  /** The operator's restart: clear queued and in-flight work, then re-establish in batches. */
+  restart(): { items: number; steps: number } {
+    const cleared = this.queue.clear();
+    this.recovering = true;
+    this.stats.restarts++;
+    this.events.emit('restart', { ...cleared, recoveryBatch: this.opts.recoveryBatch });
+    return cleared;
+  }
+
+  snapshot() {
+    const byAz: Record<string, { droplets: number; leased: number }> = {};
+    for (const az of this.opts.azs) byAz[az] = { droplets: this.opts.dropletsPerAz, leased: this.leasedCount(az) };
+    return {
+      leased: this.leasedCount(),
+      droplets: this.droplets.size,
+      byAz,
+      recovering: this.recovering,
+      queue: { depth: this.queue.depth, inFlight: this.queue.inFlight, stepsWaiting: this.queue.stepsWaiting, goodput: this.queue.goodput(), ...this.queue.stats },
+      stats: { ...this.stats },
+      lastError: this.lastError,
+    };
+  }
+
+  private renewItem(d: Droplet): WorkItem {
+    return {
+      key: d.id,
+      kind: 'renew',
+      run: async (step, signal) => {
+        try {
+          const lease = await renewLease(this.store, d.id, () => this.clock.now(), this.opts.leaseTtlMs, step);
+          if (signal.aborted) return;
+          d.lease = lease;
+          d.lastRenewedAt = this.clock.now();
+          this.stats.renewed++;
+        } catch (err) {
+          // The record lapsed or moved: the next scan re-establishes it once the local lease lapses too.
+          if (err instanceof LeaseGone && !signal.aborted) d.lease = null;
+          throw err;
+        }
+      },
+    };
+  }
+
+  private establishItem(d: Droplet): WorkItem {
+    return {
+      key: d.id,
+      kind: 'establish',
+      run: async (step, signal) => {
+        const lease = await establishLease(this.store, this.hosts, d.az, d.id, () => this.clock.now(), this.opts.leaseTtlMs, step);
+        if (signal.aborted) return;
+        d.lease = lease;
+        d.lastRenewedAt = this.clock.now();
+        this.stats.established++;
+        this.events.emit('lease-established', { droplet: d.id, az: d.az, epoch: lease.epoch });
+      },
+    };
+  }
+
+  private onOutcome(item: WorkItem, outcome: ItemOutcome, detail: OutcomeDetail): void {
+    if (outcome === 'failed') {
+      this.stats.failures++;
+      this.lastError = `${item.kind} ${item.key}: ${(detail.error as Error)?.message ?? String(detail.error)}`;
+    } else if (outcome === 'timeout') {
+      this.timeoutsSinceScan.items++;
+      this.timeoutsSinceScan.wastedSteps += detail.steps;
+    } else if (outcome === 'dropped') {
+      this.events.emit('item-dropped', { droplet: item.key, kind: item.kind });
+    }
+  }
+}

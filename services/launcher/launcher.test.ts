@@ -1,0 +1,244 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ManualClock } from '../../lib/clock.js';
+import { EventLog } from '../../lib/events.js';
+import { silentLogger } from '../../lib/log.js';
+import { createRegistry } from '../../lib/metrics.js';
+import { Random } from '../../lib/random.js';
+import { buildApp } from './app.js';
+import { Autoscaler } from './autoscaling.js';
+import { Dwfm } from './dwfm.js';
+import { Ec2 } from './ec2-api.js';
+import { NetworkManager } from './network-manager.js';
+import { FakeDroplets, FakeKv } from './test-support.js';
+
+const TOKEN = 'test-token';
+const auth = { authorization: `Bearer ${TOKEN}` };
+const AZS = ['az-a', 'az-b', 'az-c'];
+
+interface LabOptions {
+  dropletsPerAz?: number;
+  slots?: number;
+  networkRate?: number;
+  fix?: boolean;
+  admissionLimit?: number;
+  autoscaling?: { desiredPerAz: number; maxInstanceAgeMs: number };
+}
+
+function createLab(o: LabOptions = {}) {
+  const clock = new ManualClock(1_000_000);
+  const events = new EventLog(100_000, () => clock.now());
+  const kv = new FakeKv(clock, 5, 0);
+  const hosts = new FakeDroplets(clock, 5, 5);
+  const dwfm = new Dwfm(
+    {
+      azs: AZS, dropletsPerAz: o.dropletsPerAz ?? 4, leaseTtlMs: 20_000, leaseRenewMs: 5_000, scanMs: 500, workQueueLimit: 1000,
+      workConcurrency: 16, itemDeadlineMs: 2_000, recoveryBatch: 32, goodputWindowMs: 5_000, requeueJitterMs: 0, random: () => 0.5,
+    },
+    kv, hosts, clock, events,
+  );
+  const network = new NetworkManager(
+    { ratePerSecond: o.networkRate ?? 20, fix: o.fix ?? false, admissionLimit: o.admissionLimit ?? 40, samples: 200, maxAttempts: 3 },
+    (item) => (item.kind === 'configure' ? hosts.configureNetwork(item.az, item.instanceId) : hosts.terminate(item.az, item.instanceId)),
+    clock, events,
+  );
+  const ec2 = new Ec2({ azs: AZS, slotsPerDroplet: o.slots ?? 4, keepTerminated: 10_000 }, dwfm, hosts, network, clock, new Random(1), events);
+  const autoscaler = o.autoscaling ? new Autoscaler({ azs: AZS, intervalMs: 1000, ...o.autoscaling }, ec2, clock, events) : null;
+  const app = buildApp({
+    dwfm, ec2, network, autoscaler, azs: AZS, probeKv: () => kv.get('lab/readyz-probe'),
+    log: silentLogger(), adminToken: TOKEN, registry: createRegistry('launcher', false), events,
+  });
+  void dwfm.run();
+  void network.run();
+  void autoscaler?.run();
+  const stop = async () => {
+    autoscaler?.stop();
+    network.stop();
+    dwfm.stop();
+    await app.close();
+  };
+  return { clock, events, kv, hosts, dwfm, network, ec2, autoscaler, app, stop };
+}
+
+async function pass(clock: ManualClock, ms: number, step = 100) {
+  for (let t = 0; t < ms; t += step) await clock.advance(step);
+}
+
+const launch = (lab: ReturnType<typeof createLab>, payload: unknown, headers: Record<string, string> = auth) =>
+  lab.app.inject({ method: 'POST', url: '/v1/instances', headers, payload: payload as object });
+
+describe('launch API', () => {
+  it('launches on leased droplets: pending, then network-pending, then running once the network is delivered', async () => {
+    const lab = createLab();
+    await pass(lab.clock, 2_000);
+    const res = await launch(lab, { az: 'az-b', count: 2 });
+    assert.equal(res.statusCode, 200, res.body);
+    const [first] = res.json().instances;
+    assert.equal(first.state, 'pending');
+    assert.match(first.id, /^i-[0-9a-f]{17}$/);
+    assert.match(first.dropletId, /^az-b-d\d{3}$/);
+    await pass(lab.clock, 1_000);
+    const running = (await lab.app.inject({ method: 'GET', url: '/v1/instances?state=running' })).json().instances;
+    assert.equal(running.length, 2);
+    assert.equal(running[0].host, 'droplet-az-b');
+    assert.equal(typeof running[0].port, 'number');
+    assert.equal(lab.hosts.networked.length, 2);
+    const del = await lab.app.inject({ method: 'DELETE', url: `/v1/instances/${first.id}`, headers: auth });
+    assert.equal(del.json().instance.state, 'terminated');
+    await pass(lab.clock, 500);
+    assert.deepEqual(lab.hosts.terminated, [first.id]);
+    await lab.stop();
+  });
+
+  it('answers InsufficientCapacity once leases lapse because the kv endpoint does not resolve', async () => {
+    const lab = createLab();
+    await pass(lab.clock, 2_000);
+    assert.equal((await launch(lab, { az: 'az-a' })).statusCode, 200);
+    lab.kv.dnsDown = true;
+    await pass(lab.clock, 25_000);
+    assert.equal(lab.dwfm.leasedCount(), 0);
+    const res = await launch(lab, { az: 'az-a' });
+    assert.equal(res.statusCode, 503);
+    assert.equal(res.json().error.code, 'InsufficientCapacity');
+    assert.equal((await lab.app.inject({ method: 'GET', url: '/readyz' })).statusCode, 503);
+    const running = (await lab.app.inject({ method: 'GET', url: '/v1/instances?state=running' })).json().instances;
+    assert.equal(running.length, 1, 'running instances are unaffected');
+    const state = (await lab.app.inject({ method: 'GET', url: '/lab/state' })).json().state;
+    assert.equal(state.dwfm.leased, 0);
+    assert.equal(state.dwfm.byAz['az-a'].leased, 0);
+    assert.ok(state.ec2.insufficientCapacity >= 1);
+    await lab.stop();
+  });
+
+  it('runs out of capacity when every slot is taken', async () => {
+    const lab = createLab({ dropletsPerAz: 1, slots: 2 });
+    await pass(lab.clock, 2_000);
+    assert.equal((await launch(lab, { az: 'az-c', count: 2 })).statusCode, 200);
+    assert.equal((await launch(lab, { az: 'az-c' })).json().error.code, 'InsufficientCapacity');
+    await lab.stop();
+  });
+
+  it('throttle: launches beyond the rate fail with RequestLimitExceeded (429) until it is lifted', async () => {
+    const lab = createLab();
+    await pass(lab.clock, 2_000);
+    const set = await lab.app.inject({ method: 'POST', url: '/v1/operator/throttle', headers: auth, payload: { enabled: true, launchesPerSecond: 2 } });
+    assert.deepEqual(set.json(), { throttle: { enabled: true, launchesPerSecond: 2 } });
+    assert.equal((await launch(lab, { az: 'az-a', count: 2 })).statusCode, 200);
+    const limited = await launch(lab, { az: 'az-a' });
+    assert.equal(limited.statusCode, 429);
+    assert.equal(limited.json().error.code, 'RequestLimitExceeded');
+    await pass(lab.clock, 600);
+    assert.equal((await launch(lab, { az: 'az-a' })).statusCode, 200, 'tokens come back at the configured rate');
+    await lab.app.inject({ method: 'POST', url: '/v1/operator/throttle', headers: auth, payload: { enabled: false } });
+    for (let i = 0; i < 5; i++) assert.equal((await launch(lab, { az: 'az-b' })).statusCode, 200);
+    assert.ok(lab.events.since(0).events.some((e) => e.type === 'throttle-changed'));
+    await lab.stop();
+  });
+
+  it('validates bodies (400 with a message) and requires the token (401)', async () => {
+    const lab = createLab();
+    assert.equal((await launch(lab, { az: 'az-a' }, {})).statusCode, 401);
+    assert.equal((await lab.app.inject({ method: 'POST', url: '/v1/operator/restart-dwfm' })).statusCode, 401);
+    assert.equal((await lab.app.inject({ method: 'POST', url: '/v1/operator/throttle', payload: { enabled: true } })).statusCode, 401);
+    assert.equal((await lab.app.inject({ method: 'DELETE', url: '/v1/instances/i-0123' })).statusCode, 401);
+    for (const bad of [{}, { az: 'az-a', count: 0 }, { az: 'az-a', count: 'two' }, { az: 'az-a', extra: 1 }]) {
+      const res = await launch(lab, bad);
+      assert.equal(res.statusCode, 400, JSON.stringify(bad));
+      assert.ok(res.json().error.message.length > 0);
+    }
+    const unknownAz = await launch(lab, { az: 'az-z' });
+    assert.equal(unknownAz.statusCode, 400);
+    assert.match(unknownAz.json().error.message, /az-z/);
+    const badThrottle = await lab.app.inject({ method: 'POST', url: '/v1/operator/throttle', headers: auth, payload: { enabled: 'yes' } });
+    assert.equal(badThrottle.statusCode, 400);
+    assert.equal((await lab.app.inject({ method: 'POST', url: '/v1/operator/throttle', headers: auth, payload: { enabled: true, launchesPerSecond: 0 } })).statusCode, 400);
+    assert.equal((await lab.app.inject({ method: 'GET', url: '/v1/instances?state=weird' })).statusCode, 400);
+    assert.equal((await lab.app.inject({ method: 'GET', url: '/v1/instances/i-0abc' })).statusCode, 404);
+    assert.equal((await lab.app.inject({ method: 'DELETE', url: '/v1/instances/i-0abc', headers: auth })).statusCode, 404);
+    await lab.stop();
+  });
+
+  it('restart-dwfm clears the queue and reports it; metrics and events are exposed', async () => {
+    const lab = createLab();
+    await pass(lab.clock, 2_000);
+    const res = await lab.app.inject({ method: 'POST', url: '/v1/operator/restart-dwfm', headers: auth });
+    assert.equal(res.statusCode, 200);
+    assert.equal(res.json().recovering, true);
+    assert.ok(lab.events.since(0).events.some((e) => e.type === 'restart'));
+    const metrics = (await lab.app.inject({ method: 'GET', url: '/metrics' })).body;
+    assert.match(metrics, /launcher_droplets_leased\{az="az-a",service="launcher"\} 4/);
+    assert.match(metrics, /launcher_dwfm_goodput/);
+    assert.match(metrics, /launcher_network_propagation_p99_ms/);
+    const events = (await lab.app.inject({ method: 'GET', url: '/lab/events?since=0' })).json();
+    assert.ok(events.events.some((e: { type: string }) => e.type === 'lease-established'));
+    await lab.stop();
+  });
+});
+
+describe('network manager', () => {
+  async function burst(fix: boolean) {
+    const lab = createLab({ dropletsPerAz: 50, networkRate: 20, fix, admissionLimit: 40 });
+    await pass(lab.clock, 20_000);
+    assert.equal(lab.dwfm.leasedCount(), 150);
+    // A burst of launches, like the waiting launches after DWFM recovered: 300 within 10 s.
+    let refused = 0;
+    for (let s = 0; s < 10; s++) {
+      for (const az of AZS) {
+        for (let i = 0; i < 10; i++) {
+          const res = await launch(lab, { az });
+          if (res.statusCode === 429) refused++;
+          else assert.equal(res.statusCode, 200, res.body);
+        }
+      }
+      await pass(lab.clock, 1_000);
+    }
+    await pass(lab.clock, 30_000);
+    const latency = lab.network.latency();
+    await lab.stop();
+    return { latency, refused };
+  }
+
+  it('without the fix, propagation latency grows with the backlog', async () => {
+    const { latency, refused } = await burst(false);
+    assert.equal(refused, 0);
+    // 300 items at 20/s arriving at 30/s: the last ones wait about 300/20 - 10 = 5 s and more.
+    assert.ok(latency.max > 4_000, `max latency ${latency.max}`);
+    assert.ok(latency.p99 > 4_000, `p99 ${latency.p99}`);
+  });
+
+  it('with FIX_PROPAGATION_THROTTLE launches are admitted by queue size and latency stays bounded', async () => {
+    const { latency, refused } = await burst(true);
+    assert.ok(refused > 0, 'some launches were refused with RequestLimitExceeded');
+    // At most 40 waiting at 20/s: about 2 s.
+    assert.ok(latency.max <= 2_500, `max latency ${latency.max}`);
+  });
+});
+
+describe('autoscaling', () => {
+  it('keeps the desired capacity and recycles old instances', async () => {
+    const lab = createLab({ autoscaling: { desiredPerAz: 3, maxInstanceAgeMs: 10_000 } });
+    await pass(lab.clock, 5_000);
+    assert.deepEqual(lab.ec2.countByState().byAz['az-a']?.running, 3);
+    await pass(lab.clock, 30_000);
+    const counts = lab.ec2.countByState();
+    for (const az of AZS) assert.equal(counts.byAz[az]?.running, 3, az);
+    assert.ok((lab.autoscaler?.stats.recycled ?? 0) >= 9, 'old instances were replaced');
+    assert.ok(counts.terminated >= 9);
+    await lab.stop();
+  });
+
+  it('loses capacity while launches fail, and gets it back once leases return', async () => {
+    const lab = createLab({ autoscaling: { desiredPerAz: 3, maxInstanceAgeMs: 10_000 } });
+    await pass(lab.clock, 5_000);
+    lab.kv.dnsDown = true;
+    await pass(lab.clock, 40_000);
+    assert.equal(lab.dwfm.leasedCount(), 0);
+    assert.equal(lab.ec2.countByState().running, 0, 'every instance aged out without a replacement');
+    assert.deepEqual(lab.autoscaler?.missing(), { 'az-a': 3, 'az-b': 3, 'az-c': 3 });
+    assert.ok((lab.autoscaler?.stats.failures.InsufficientCapacity ?? 0) > 20);
+    lab.kv.dnsDown = false;
+    await pass(lab.clock, 10_000);
+    assert.equal(lab.ec2.countByState().running, 9);
+    await lab.stop();
+  });
+});

@@ -1,0 +1,72 @@
+// A droplet's lease, kept in the kv store under lease/droplet/<id> as {holder:'dwfm', expires, epoch}.
+// Renewing costs a read and a conditional write on the version read. Re-establishing a lost lease costs
+// more: the read, a state check with the droplet host, then the conditional write with a new epoch. Both
+// run each call as one step of a work-queue item (work-queue.ts): every step waits its turn in DWFM's
+// queue, and the item's abort signal stops it where it is (its work so far is wasted).
+import type { KvItem } from '../../lib/kv-client.js';
+import type { StepRunner } from './work-queue.js';
+
+/** Outside a work queue (tests, tools) every step runs at once. */
+export const direct: StepRunner = (fn) => fn(new AbortController().signal);
+
+export interface LeaseRecord {
+  holder: 'dwfm';
+  /** Epoch ms at which the lease lapses unless renewed. */
+  expires: number;
+  /** Increases every time the lease is re-established. */
+  epoch: number;
+}
+
+/** The part of lib/kv-client.ts the leases need (tests inject a fake with their own latency). */
+export interface LeaseStore {
+  get(key: string, opts?: { signal?: AbortSignal }): Promise<KvItem<LeaseRecord> | null>;
+  put(key: string, value: LeaseRecord, opts?: { expectedVersion?: number; signal?: AbortSignal }): Promise<{ version: number }>;
+}
+
+export interface DropletCheck {
+  /** The state check with the droplet host; rejects when the host cannot confirm. */
+  check(az: string, dropletId: string, signal?: AbortSignal): Promise<void>;
+}
+
+export interface HeldLease {
+  expires: number;
+  epoch: number;
+  version: number;
+}
+
+export class LeaseGone extends Error {
+  constructor(readonly dropletId: string, reason: string) {
+    super(`lease of ${dropletId} cannot be renewed: ${reason}`);
+    this.name = 'LeaseGone';
+  }
+}
+
+export const leaseKey = (dropletId: string) => `lease/droplet/${dropletId}`;
+
+export async function renewLease(
+  store: LeaseStore, dropletId: string, now: () => number, ttlMs: number, step: StepRunner = direct,
+): Promise<HeldLease> {
+  const key = leaseKey(dropletId);
+  const item = await step((signal) => store.get(key, { signal }));
+  if (!item) throw new LeaseGone(dropletId, 'no lease record');
+  if (item.value.holder !== 'dwfm' || item.value.expires <= now()) throw new LeaseGone(dropletId, 'lease already lapsed');
+  const { version, record } = await step(async (signal) => {
+    const record: LeaseRecord = { holder: 'dwfm', expires: now() + ttlMs, epoch: item.value.epoch };
+    return { record, ...(await store.put(key, record, { expectedVersion: item.version, signal })) };
+  });
+  return { expires: record.expires, epoch: record.epoch, version };
+}
+
+export async function establishLease(
+  store: LeaseStore, droplets: DropletCheck, az: string, dropletId: string, now: () => number, ttlMs: number, step: StepRunner = direct,
+): Promise<HeldLease> {
+  const key = leaseKey(dropletId);
+  const item = await step((signal) => store.get(key, { signal }));
+  await step((signal) => droplets.check(az, dropletId, signal));
+  // The expiry is computed when the write is made, not when the item started.
+  const { version, record } = await step(async (signal) => {
+    const record: LeaseRecord = { holder: 'dwfm', expires: now() + ttlMs, epoch: (item?.value.epoch ?? 0) + 1 };
+    return { record, ...(await store.put(key, record, { expectedVersion: item?.version ?? 0, signal })) };
+  });
+  return { expires: record.expires, epoch: record.epoch, version };
+}

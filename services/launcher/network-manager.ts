@@ -1,0 +1,123 @@
+// Network Manager: gives each new instance its network configuration (and takes it away from terminated
+// ones) at a limited rate. Until an instance's configuration is delivered it runs but cannot be reached.
+// Work is served in arrival order at `ratePerSecond`, so propagation latency (queued -> delivered) is the
+// backlog divided by the rate: after DWFM recovers, waiting launches and terminations arrive together and
+// latency climbs, as from 06:21 on 20 October.
+//
+// With `fix` (Amazon's fourth remediation, "rate limit incoming work based on the size of the waiting
+// queue"), admits() refuses new launches while the waiting queue is at admissionLimit, so latency stays
+// bounded by admissionLimit / ratePerSecond. Terminations are always accepted: refusing them would leak.
+import type { Clock } from '../../lib/clock.js';
+import type { EventLog } from '../../lib/events.js';
+
+export type NetworkWork = 'configure' | 'release';
+
+export interface NetworkItem {
+  kind: NetworkWork;
+  instanceId: string;
+  az: string;
+  queuedAt: number;
+  attempts: number;
+  onDelivered?: () => void;
+}
+
+export interface NetworkManagerOptions {
+  ratePerSecond: number;
+  fix: boolean;
+  admissionLimit: number;
+  /** Propagation latency is summarised over this many recent deliveries. */
+  samples: number;
+  maxAttempts: number;
+}
+
+export class NetworkManager {
+  private queue: NetworkItem[] = [];
+  private latencies: number[] = [];
+  private inFlight = 0;
+  private stopper: AbortController | null = null;
+  readonly stats = { queued: 0, delivered: 0, failed: 0, refused: 0 };
+
+  constructor(
+    private readonly opts: NetworkManagerOptions,
+    private readonly deliver: (item: NetworkItem) => Promise<void>,
+    private readonly clock: Clock,
+    private readonly events: EventLog,
+  ) {}
+
+  /** Whether `count` new launches may be queued (always true without the fix). */
+  admits(count: number): boolean {
+    if (!this.opts.fix) return true;
+    const ok = this.queue.length + count <= this.opts.admissionLimit;
+    if (!ok) this.stats.refused++;
+    return ok;
+  }
+
+  enqueue(kind: NetworkWork, instanceId: string, az: string, onDelivered?: () => void): void {
+    this.queue.push({ kind, instanceId, az, queuedAt: this.clock.now(), attempts: 0, onDelivered });
+    this.stats.queued++;
+  }
+
+  get backlog(): number {
+    return this.queue.length + this.inFlight;
+  }
+
+  /** Serves one item every 1000/rate ms until stop(). */
+  async run(): Promise<void> {
+    const stopper = (this.stopper = new AbortController());
+    const interval = 1000 / this.opts.ratePerSecond;
+    while (!stopper.signal.aborted) {
+      this.serveOne();
+      await this.clock.sleep(interval, stopper.signal).catch(() => undefined);
+    }
+  }
+
+  stop(): void {
+    this.stopper?.abort();
+  }
+
+  /** Takes the oldest item and delivers it (in the background, so a slow host does not stall the rate). */
+  serveOne(): void {
+    const item = this.queue.shift();
+    if (!item) return;
+    this.inFlight++;
+    item.attempts++;
+    this.deliver(item).then(
+      () => {
+        this.inFlight--;
+        this.stats.delivered++;
+        if (item.kind === 'configure') {
+          this.latencies.push(this.clock.now() - item.queuedAt);
+          if (this.latencies.length > this.opts.samples) this.latencies.shift();
+        }
+        item.onDelivered?.();
+      },
+      (err: Error) => {
+        this.inFlight--;
+        if (item.attempts < this.opts.maxAttempts) {
+          this.queue.push(item);
+        } else {
+          this.stats.failed++;
+          this.events.emit('network-delivery-failed', { instance: item.instanceId, kind: item.kind, error: err.message });
+        }
+      },
+    );
+  }
+
+  /** p50/p99/max of propagation latency (ms) over the recent deliveries, and the oldest waiting item's age. */
+  latency() {
+    const sorted = [...this.latencies].sort((a, b) => a - b);
+    const at = (q: number) => (sorted.length === 0 ? 0 : (sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number));
+    const oldest = this.queue[0];
+    return {
+      p50: at(0.5),
+      p99: at(0.99),
+      max: sorted.at(-1) ?? 0,
+      samples: sorted.length,
+      oldestWaitingMs: oldest ? this.clock.now() - oldest.queuedAt : 0,
+    };
+  }
+
+  snapshot() {
+    return { backlog: this.backlog, waiting: this.queue.length, inFlight: this.inFlight, fix: this.opts.fix, admissionLimit: this.opts.admissionLimit, ratePerSecond: this.opts.ratePerSecond, latencyMs: this.latency(), stats: { ...this.stats } };
+  }
+}
