@@ -1,0 +1,113 @@
+// droplet HTTP face (admin port): the standard lab endpoints plus the API the launcher drives, i.e. the
+// contract between the EC2 control plane and a droplet host:
+//   POST   /v1/instances              {id, dropletId} -> 201 {id, port}   (reserved, not reachable yet)
+//   POST   /v1/instances/:id/network  {}              -> 200             (listener opens; idempotent)
+//   DELETE /v1/instances/:id                          -> 200             (listener closed, port freed)
+//   GET    /v1/droplets/:dropletId/check              -> 200 {ok, instances}   (DWFM state check)
+//   GET    /v1/instances[?state=&dropletId=]          -> 200 [{id, dropletId, port, state, ...}]
+import type { FastifyInstance } from 'fastify';
+import { createLabApp } from '../../lib/http.js';
+import type { EventLog } from '../../lib/events.js';
+import type { Logger } from '../../lib/log.js';
+import type { Registry } from '../../lib/metrics.js';
+import type { AppStats } from './customer-app.js';
+import type { Instance, InstanceHost } from './instances.js';
+
+export interface DropletDeps {
+  /** The host's name, e.g. droplet-az-a. */
+  hostId: string;
+  az: string;
+  host: InstanceHost;
+  appStats: AppStats;
+  log: Logger;
+  adminToken: string;
+  registry: Registry;
+  events: EventLog;
+}
+
+const instanceId = { type: 'string', minLength: 3, maxLength: 64, pattern: '^i-[A-Za-z0-9-]+$' } as const;
+// The launcher names droplets az-a-d001; the brief's example was d-az-a-007: any plain name is accepted.
+const dropletId = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]*$' } as const;
+const idParams = { type: 'object', required: ['id'], properties: { id: instanceId } } as const;
+
+const view = (i: Instance) => ({
+  id: i.id,
+  dropletId: i.dropletId,
+  port: i.port,
+  state: i.state,
+  createdAt: i.createdAt,
+  servingAt: i.servingAt,
+  terminatedAt: i.terminatedAt,
+});
+
+export function buildApp(deps: DropletDeps): FastifyInstance {
+  const { host } = deps;
+  const app = createLabApp({
+    service: `droplet/${deps.hostId}`,
+    log: deps.log,
+    adminToken: deps.adminToken,
+    registry: deps.registry,
+    events: deps.events,
+    ready: async () => {
+      const bind = await host.canBind();
+      return { ok: bind, checks: { instancePorts: { ok: bind, detail: bind ? 'an instance port can be bound' : 'no instance port can be bound' } } };
+    },
+    state: () => {
+      const byState: Record<string, string[]> = { created: [], serving: [], terminated: [] };
+      for (const i of host.list()) byState[i.state]!.push(i.id);
+      return { host: deps.hostId, az: deps.az, counts: host.counts(), instances: byState, app: deps.appStats };
+    },
+  });
+
+  app.post<{ Body: { id: string; dropletId: string } }>(
+    '/v1/instances',
+    {
+      onRequest: app.requireAdmin,
+      schema: {
+        body: { type: 'object', required: ['id', 'dropletId'], additionalProperties: false, properties: { id: instanceId, dropletId } },
+      },
+    },
+    async (req, reply) => {
+      const instance = await host.create(req.body.id, req.body.dropletId);
+      return reply.status(201).send({ id: instance.id, port: instance.port });
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    '/v1/instances/:id/network',
+    // The body is optional ({} or nothing); anything else is refused.
+    { onRequest: app.requireAdmin, schema: { params: idParams, body: { type: ['object', 'null'], additionalProperties: false } } },
+    async (req) => view(await host.configureNetwork(req.params.id)),
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/v1/instances/:id',
+    { onRequest: app.requireAdmin, schema: { params: idParams } },
+    async (req) => view(await host.terminate(req.params.id)),
+  );
+
+  app.get<{ Params: { dropletId: string } }>(
+    '/v1/droplets/:dropletId/check',
+    { schema: { params: { type: 'object', required: ['dropletId'], properties: { dropletId } } } },
+    async (req) => {
+      const running = host.list({ dropletId: req.params.dropletId }).filter((i) => i.state !== 'terminated');
+      return { ok: true, dropletId: req.params.dropletId, host: deps.hostId, instances: running.length };
+    },
+  );
+
+  app.get<{ Querystring: { state?: 'created' | 'serving' | 'terminated'; dropletId?: string } }>(
+    '/v1/instances',
+    {
+      schema: {
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { state: { type: 'string', enum: ['created', 'serving', 'terminated'] }, dropletId },
+        },
+      },
+    },
+    async (req) => host.list(req.query).map(view),
+  );
+
+  return app;
+}

@@ -1,0 +1,21 @@
+// droplet configuration: one schema, parsed at start.
+import { int, port, str } from '../../lib/config.js';
+
+export const dropletConfig = {
+  /** Admin port: the launcher's API and the standard lab endpoints. */
+  PORT: port(8004),
+  HOST: str('0.0.0.0'),
+  /** This droplet host's name and Availability Zone. */
+  HOST_ID: str('droplet-az-a'),
+  AZ: str('az-a'),
+  LAB_ADMIN_TOKEN: str(),
+  /** Customer instances listen on ports of this range, on INSTANCE_HOST. */
+  INSTANCE_PORT_MIN: port(20000),
+  INSTANCE_PORT_MAX: port(20999),
+  INSTANCE_HOST: str('0.0.0.0'),
+  /** Terminated instances still listed by GET /v1/instances. */
+  KEEP_TERMINATED: int(500, 0, 100000),
+  /** The kv endpoint the customer app reads and writes, by name: its DNS really matters. */
+  KV_URL: str('http://kv.us-east-1.lab.internal:8000'),
+  KV_TIMEOUT_MS: int(2000, 10, 60000),
+};

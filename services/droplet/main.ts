@@ -1,0 +1,49 @@
+// droplet entry: wiring only.
+import { loadConfig } from '../../lib/config.js';
+import { EventLog } from '../../lib/events.js';
+import { KvClient } from '../../lib/kv-client.js';
+import { createLogger } from '../../lib/log.js';
+import { createRegistry, Gauge } from '../../lib/metrics.js';
+import { Resolver } from '../../lib/resolver.js';
+import { onShutdown } from '../../lib/shutdown.js';
+import { buildApp } from './app.js';
+import { dropletConfig } from './config.js';
+import { customerHandler, type AppStats } from './customer-app.js';
+import { InstanceHost } from './instances.js';
+
+const config = loadConfig(dropletConfig);
+const log = createLogger(`droplet/${config.HOST_ID}`);
+const events = new EventLog();
+const registry = createRegistry('droplet');
+const kv = new KvClient({ url: config.KV_URL, token: config.LAB_ADMIN_TOKEN, resolver: new Resolver(), timeoutMs: config.KV_TIMEOUT_MS });
+const appStats: AppStats = { requests: 0, ok: 0, failed: 0 };
+const host = new InstanceHost(
+  { portMin: config.INSTANCE_PORT_MIN, portMax: config.INSTANCE_PORT_MAX, host: config.INSTANCE_HOST, keepTerminated: config.KEEP_TERMINATED },
+  customerHandler(kv, appStats),
+  events,
+);
+
+new Gauge({
+  name: 'droplet_instances',
+  help: 'instances on this host by state',
+  labelNames: ['state'],
+  registers: [registry],
+  collect() {
+    for (const [state, n] of Object.entries(host.counts())) this.set({ state }, n);
+  },
+});
+new Gauge({
+  name: 'droplet_app_requests',
+  help: 'customer app requests on this host by outcome (monotonic)',
+  labelNames: ['outcome'],
+  registers: [registry],
+  collect() {
+    this.set({ outcome: 'ok' }, appStats.ok);
+    this.set({ outcome: 'failed' }, appStats.failed);
+  },
+});
+
+const app = buildApp({ hostId: config.HOST_ID, az: config.AZ, host, appStats, log, adminToken: config.LAB_ADMIN_TOKEN, registry, events });
+await app.listen({ port: config.PORT, host: config.HOST });
+log.info({ ports: `${config.INSTANCE_PORT_MIN}-${config.INSTANCE_PORT_MAX}`, kv: config.KV_URL }, 'droplet host started');
+onShutdown(log, [() => app.close(), () => host.close(), () => kv.close()]);

@@ -1,0 +1,59 @@
+// How a node that is not the health checker knows which targets are in service: it polls the checker's
+// GET /v1/targets and keeps the last answer. When the checker cannot be reached the node goes on with
+// what it last knew (static stability), and says how old that is in /lab/state.
+import { Agent, request } from 'undici';
+import type { Clock } from '../../lib/clock.js';
+import type { Logger } from '../../lib/log.js';
+import { isTarget, type Target, type TargetView } from './targets.js';
+
+export class CheckerView implements TargetView {
+  private targets: Target[] = [];
+  private readonly agent: Agent;
+  private readonly stopper = new AbortController();
+  lastUpdate: number | null = null;
+  lastError: string | null = null;
+
+  constructor(
+    private readonly checkerUrl: string,
+    private readonly intervalMs: number,
+    private readonly timeoutMs: number,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {
+    this.agent = new Agent({ connections: 1, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+  }
+
+  inService(az?: string): Target[] {
+    return this.targets.filter((t) => !az || t.az === az);
+  }
+
+  async refresh(): Promise<void> {
+    const res = await request(`${this.checkerUrl}/v1/targets`, { dispatcher: this.agent, signal: AbortSignal.timeout(this.timeoutMs) });
+    const body = (await res.body.json().catch(() => null)) as { targets?: (Target & { inService?: boolean })[] } | null;
+    if (res.statusCode !== 200 || !Array.isArray(body?.targets)) throw new Error(`health checker answered ${res.statusCode}`);
+    this.targets = body.targets.filter((t) => t.inService === true && isTarget(t)).map((t) => ({ id: t.id, az: t.az, host: t.host, port: t.port }));
+    this.lastUpdate = this.clock.now();
+  }
+
+  async run(): Promise<void> {
+    const signal = this.stopper.signal;
+    while (!signal.aborted) {
+      try {
+        await this.refresh();
+        this.lastError = null;
+      } catch (err) {
+        if (this.lastError !== (err as Error).message) this.log.warn({ err: (err as Error).message }, 'cannot read the health checker\'s view');
+        this.lastError = (err as Error).message;
+      }
+      await this.clock.sleep(this.intervalMs, signal).catch(() => undefined);
+    }
+  }
+
+  stop(): void {
+    this.stopper.abort();
+  }
+
+  close(): Promise<void> {
+    return this.agent.close();
+  }
+}

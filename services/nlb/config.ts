@@ -1,0 +1,72 @@
+// nlb configuration: one schema, parsed at start. The defaults let the flapping phase play out within a
+// couple of minutes of a lab run.
+import { z } from 'zod';
+import { bool, int, list, port, str } from '../../lib/config.js';
+import type { Peer } from './probes.js';
+
+/** A fraction in [0, 1]. */
+const fraction = (def: number) =>
+  z.preprocess(
+    (v) => (v === undefined || v === '' ? def : v),
+    z.coerce.number({ error: 'expected a number from 0 to 1' }).min(0, 'expected >= 0').max(1, 'expected <= 1'),
+  );
+
+/** "az-a=http://nlb-az-a:8005,az-b=..." -> [{id, url}]. */
+const peers = (def: string) =>
+  z.preprocess(
+    (v) => (v === undefined || v === '' ? def : v),
+    z.string().transform((text, ctx): Peer[] => {
+      const list = text.split(',').map((s) => s.trim()).filter(Boolean).map((item) => {
+        const at = item.indexOf('=');
+        return { id: item.slice(0, at), url: item.slice(at + 1).replace(/\/+$/, '') };
+      });
+      const bad = list.find((p) => !/^[a-z0-9-]+$/.test(p.id) || !/^https?:\/\/[^/]+$/.test(p.url));
+      if (list.length === 0 || bad) {
+        ctx.addIssue({ code: 'custom', message: 'expected id=http://host:port pairs separated by commas' });
+        return z.NEVER;
+      }
+      return list;
+    }),
+  );
+
+export const nlbConfig = {
+  /** Admin port: /v1/node, /v1/targets, the operator's switch and the standard lab endpoints. */
+  ADMIN_PORT: port(8005),
+  /** Customer traffic for app.us-east-1.lab.internal. */
+  TRAFFIC_PORT: port(80),
+  HOST: str('0.0.0.0'),
+  /** This node's id, which is its Availability Zone. */
+  NODE_ID: str('az-a'),
+  /** The address the app endpoint's DNS publishes for this node; by default the container's own IPv4. */
+  NODE_ADDRESS: str(''),
+  /** Every NLB node (this one included) by id, with its admin URL. */
+  PEERS: peers('az-a=http://nlb-az-a:8005,az-b=http://nlb-az-b:8005,az-c=http://nlb-az-c:8005'),
+  /** The node that runs the health-check subsystem for the whole load balancer. */
+  CHECKER_NODE: str('az-a'),
+  LAUNCHER_URL: str('http://launcher:8003'),
+  /** Launcher instance states registered as targets (network-pending = created, network config not delivered yet). */
+  TARGET_STATES: list(['network-pending', 'running']),
+  DNS_API_URL: str('http://dns-server:8053'),
+  LAB_ADMIN_TOKEN: str(),
+  APP_ENDPOINT: str('app.us-east-1.lab.internal'),
+  /** TTL of the app endpoint's records, in seconds. */
+  APP_RECORD_TTL: int(2, 0, 86400),
+  CHECK_INTERVAL_MS: int(1000, 10, 600000),
+  CHECK_TIMEOUT_MS: int(500, 10, 600000),
+  FAIL_THRESHOLD: int(2, 1, 100),
+  PASS_THRESHOLD: int(2, 1, 100),
+  /** Work per state change in the health-check subsystem; the next round's checks wait behind it. */
+  CHECK_COST_PER_CHANGE_MS: int(40, 0, 60000),
+  /** A node whose AZ has a smaller share of healthy targets is removed from DNS (AZ failover). */
+  AZ_FAILOVER_THRESHOLD: fraction(0.5),
+  /** Amazon's second remediation: velocity control on the capacity one round may remove. */
+  FIX_NLB_VELOCITY: bool(false),
+  MAX_REMOVE_FRACTION: fraction(0.34),
+  /** Forward to other AZs' targets when this node's AZ has none in service. */
+  CROSS_ZONE: bool(false),
+  FORWARD_TIMEOUT_MS: int(5000, 10, 600000),
+  LAUNCHER_TIMEOUT_MS: int(2000, 10, 600000),
+  DNS_API_TIMEOUT_MS: int(5000, 100, 600000),
+};
+
+export type NlbConfig = { [K in keyof typeof nlbConfig]: z.infer<(typeof nlbConfig)[K]> };
