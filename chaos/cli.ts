@@ -10,6 +10,7 @@ import { labUp, runningFixes, waitReady } from './lab.js';
 import { LabClient, labEndpoints, LabUnreachable } from './lab-client.js';
 import { findScenario, listScenarios } from './scenarios.js';
 import { registerLoadgen } from '../loadgen/cli.js';
+import { startProxyServer } from './proxy/index.js';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 const fixList = (value: string) => {
@@ -126,6 +127,24 @@ program
   });
 
 registerLoadgen(program);
+
+program
+  .command('proxy')
+  .description('run the fault proxy on this host, like toxiproxy-server: its Toxiproxy-compatible API plus UDP links')
+  .option('--port <n>', 'API port', integer, 8474)
+  .option('--host <address>', 'API address (the Toxiproxy routes carry no token: keep it on loopback)', '127.0.0.1')
+  .option('--config <file>', 'JSON array of proxies to create at start, as toxiproxy-server -config')
+  .option('--seed <n>', 'seed for every random choice (toxicity, drops, jitter)', integer)
+  .action(async (opts: { port: number; host: string; config?: string; seed?: number }) => {
+    const server = await startProxyServer({ port: opts.port, host: opts.host, config: opts.config, seed: opts.seed });
+    say(`fault proxy listening on ${server.url} (seed ${server.seed}); Ctrl-C to stop`);
+    const stop = async () => {
+      await server.close();
+      process.exit(0);
+    };
+    process.once('SIGINT', () => void stop());
+    process.once('SIGTERM', () => void stop());
+  });
 
 program.addOption(new Option('--verbose', 'show stack traces on errors').hideHelp());
 

@@ -22,6 +22,7 @@ async function setup(t: { after: (fn: () => Promise<void>) => void }) {
   });
   const call = async (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: unknown, headers: Record<string, string> = {}) => {
     const res = await app.inject({ method, url, payload: payload as never, headers });
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON answers, checked field by field below
     return { status: res.statusCode, body: res.body === '' ? undefined : (JSON.parse(res.body) as any), headers: res.headers };
   };
   return { app, collection, events, call };
@@ -37,7 +38,8 @@ test('proxies: create, list, get, update, delete with Toxiproxy shapes and codes
 
   const created = await call('POST', '/proxies', newProxy());
   assert.equal(created.status, 201);
-  assert.deepEqual(Object.keys(created.body), ['name', 'listen', 'upstream', 'enabled', 'toxics']);
+  assert.deepEqual(Object.keys(created.body), ['name', 'listen', 'upstream', 'protocol', 'enabled', 'toxics']);
+  assert.equal(created.body.protocol, 'tcp', 'a client that sends no protocol gets TCP');
   assert.equal(created.body.name, 'echo');
   assert.match(created.body.listen, /^127\.0\.0\.1:\d+$/);
   assert.notEqual(created.body.listen, '127.0.0.1:0', 'the bound port is reported');

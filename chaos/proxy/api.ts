@@ -34,6 +34,8 @@ const address = z.string({ error: 'expected a string' }).refine((v) => typeof pa
 const enabled = z.boolean({ error: 'expected true or false' });
 const toxicity = z.number({ error: 'expected a number' }).min(0, 'expected 0..1').max(1, 'expected 0..1');
 const attributes = z.record(z.string(), z.unknown(), { error: 'expected an object' });
+/** Beyond Toxiproxy: "udp" proxies datagrams; left out it is "tcp", so Toxiproxy clients get TCP. */
+const protocol = z.enum(['tcp', 'udp'], { error: 'expected "tcp" or "udp"' });
 
 // Unknown fields are ignored, as Toxiproxy's JSON decoding does (clients send whole objects back).
 const proxyCreate = z.object({
@@ -42,8 +44,9 @@ const proxyCreate = z.object({
   // Toxiproxy binds a random port on every interface when listen is left out.
   listen: address.optional(),
   enabled: enabled.optional(),
+  protocol: protocol.optional(),
 });
-const proxyUpdate = z.object({ listen: address.optional(), upstream: address.optional(), enabled: enabled.optional() });
+const proxyUpdate = z.object({ listen: address.optional(), upstream: address.optional(), enabled: enabled.optional(), protocol: protocol.optional() });
 const toxicCreate = z.object({
   name: z.string({ error: 'expected a string' }).optional(),
   type: z.string({ error: 'expected a string' }).default(''),
@@ -160,8 +163,11 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     api.get<P>('/proxies/:proxy', async (req) => collection.get(req.params.proxy));
 
     const updateProxy = async (req: { params: { proxy: string }; body: unknown }) => {
-      collection.get(req.params.proxy); // 404 before 400, as Toxiproxy answers
-      return collection.update(req.params.proxy, parse(proxyUpdate, req.body));
+      const proxy = collection.get(req.params.proxy); // 404 before 400, as Toxiproxy answers
+      const { protocol: wanted, ...change } = parse(proxyUpdate, req.body);
+      // Clients send the whole proxy back: the same protocol is fine, another one needs a new proxy.
+      if (wanted && wanted !== proxy.protocol) throw badRequestBody(`protocol: cannot change ${proxy.protocol} to ${wanted}; delete and create the proxy`);
+      return collection.update(req.params.proxy, change);
     };
     api.post<P>('/proxies/:proxy', updateProxy);
     api.patch<P>('/proxies/:proxy', updateProxy);

@@ -8,7 +8,12 @@ import { Random } from '../../lib/random.js';
 import { LabError } from '../../lib/errors.js';
 import { proxyAlreadyExists, proxyNotFound } from './errors.js';
 import { createProxyMetrics, type ProxyMetrics } from './metrics.js';
+import type { ToxicEvent } from './toxic-collection.js';
 import { Proxy, type ProxySpec } from './proxy.js';
+import { UdpProxy } from './udp-proxy.js';
+
+/** A TCP proxy (Toxiproxy's) or a UDP one. */
+export type AnyProxy = Proxy | UdpProxy;
 
 export interface CollectionDeps {
   log: Logger;
@@ -19,6 +24,8 @@ export interface CollectionDeps {
   seed: number;
   connectTimeoutMs: number;
   linkBufferBytes: number;
+  /** UDP proxies: a client address silent this long loses its upstream socket (default 60 s). */
+  udpIdleMs?: number;
 }
 
 export interface NewProxy extends ProxySpec {
@@ -29,14 +36,14 @@ export interface NewProxy extends ProxySpec {
 export class PopulateError extends LabError {
   constructor(
     cause: LabError,
-    readonly proxies: Proxy[],
+    readonly proxies: AnyProxy[],
   ) {
     super(cause.code, cause.statusCode, cause.message, cause.details);
   }
 }
 
 export class ProxyCollection {
-  private readonly proxies = new Map<string, Proxy>();
+  private readonly proxies = new Map<string, AnyProxy>();
   private readonly metrics: ProxyMetrics;
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -48,21 +55,21 @@ export class ProxyCollection {
     return this.deps.seed;
   }
 
-  list(): Proxy[] {
+  list(): AnyProxy[] {
     return [...this.proxies.values()];
   }
 
-  get(name: string): Proxy {
+  get(name: string): AnyProxy {
     const proxy = this.proxies.get(name);
     if (!proxy) throw proxyNotFound(name);
     return proxy;
   }
 
-  add(input: NewProxy): Promise<Proxy> {
+  add(input: NewProxy): Promise<AnyProxy> {
     return this.serially(() => this.addNow(input));
   }
 
-  update(name: string, change: { listen?: string; upstream?: string; enabled?: boolean }): Promise<Proxy> {
+  update(name: string, change: { listen?: string; upstream?: string; enabled?: boolean }): Promise<AnyProxy> {
     return this.serially(async () => {
       const proxy = this.get(name);
       const wasEnabled = proxy.enabled;
@@ -86,13 +93,13 @@ export class ProxyCollection {
    * Creates each proxy, or keeps an existing one whose listen and upstream are the same (toxics and
    * all); one that differs is replaced. Like `toxiproxy-server -config` and POST /populate.
    */
-  populate(inputs: NewProxy[]): Promise<Proxy[]> {
+  populate(inputs: NewProxy[]): Promise<AnyProxy[]> {
     return this.serially(async () => {
-      const done: Proxy[] = [];
+      const done: AnyProxy[] = [];
       for (const input of inputs) {
         try {
           const existing = this.proxies.get(input.name);
-          if (existing && !existing.differs({ listen: input.listen, upstream: input.upstream })) {
+          if (existing && !existing.differs(input)) {
             done.push(existing);
             continue;
           }
@@ -137,22 +144,24 @@ export class ProxyCollection {
     return { seed: this.deps.seed, proxies: this.list().map((p) => p.state()) };
   }
 
-  private async addNow(input: NewProxy): Promise<Proxy> {
+  private async addNow(input: NewProxy): Promise<AnyProxy> {
     if (this.proxies.has(input.name)) throw proxyAlreadyExists(input.name);
     const { log, clock, connectTimeoutMs, linkBufferBytes, events } = this.deps;
     const name = input.name;
-    const proxy = new Proxy(input, {
+    const deps = {
       log,
       clock,
       metrics: this.metrics,
       random: new Random(proxySeed(this.deps.seed, name)),
       connectTimeoutMs,
       linkBufferBytes,
-      onToxicChange: (event, toxic) => events.emit(event, { proxy: name, ...toxic.toJSON() }),
-    });
+      udpIdleMs: this.deps.udpIdleMs ?? 60_000,
+      onToxicChange: (event: ToxicEvent, toxic: { toJSON(): object }) => events.emit(event, { proxy: name, ...toxic.toJSON() }),
+    };
+    const proxy = input.protocol === 'udp' ? new UdpProxy(input, deps) : new Proxy(input, deps);
     if (input.enabled ?? true) await proxy.start();
     this.proxies.set(name, proxy);
-    events.emit('proxy-created', { proxy: name, listen: proxy.listen, upstream: proxy.upstream, enabled: proxy.enabled });
+    events.emit('proxy-created', { proxy: name, listen: proxy.listen, upstream: proxy.upstream, protocol: proxy.protocol, enabled: proxy.enabled });
     return proxy;
   }
 

@@ -11,9 +11,10 @@ export const proxySpec = z.object({
   listen: address('listen'),
   upstream: address('upstream'),
   enabled: z.boolean({ error: 'enabled: expected true or false' }).optional(),
+  protocol: z.enum(['tcp', 'udp'], { error: 'protocol: expected "tcp" or "udp"' }).optional(),
 });
 
-/** PROXIES: a JSON array of {name, listen, upstream, enabled?}, created at start like `toxiproxy-server -config`. */
+/** PROXIES: a JSON array of {name, listen, upstream, enabled?, protocol?}, created at start like `toxiproxy-server -config`. */
 const proxies = z
   .preprocess((v) => (v === undefined || v === '' ? '[]' : v), z.string())
   .transform((text, ctx) => {
@@ -43,4 +44,6 @@ export const faultProxyConfig = {
   UPSTREAM_CONNECT_TIMEOUT_MS: int(5000, 1, 600_000),
   /** Bytes a link may hold (delayed, not yet written) before it stops reading its source. */
   LINK_BUFFER_BYTES: int(1024 * 1024, 16 * 1024, 256 * 1024 * 1024),
+  /** UDP proxies: a client address silent this long loses its upstream socket. */
+  UDP_IDLE_MS: int(60_000, 100, 3_600_000),
 };

@@ -5,10 +5,16 @@ import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 import type { Clock } from '../../lib/clock.js';
 import type { Random } from '../../lib/random.js';
-import type { Chunk, Stream, ToxicContext, ToxicWrapper } from './toxic.js';
+import type { Chunk, CloseHow, Stream, Toxic, ToxicContext, ToxicWrapper } from './toxic.js';
 
+/** The source ended: passed on as a half-close (FIN) of dest. */
 const END = Symbol('end');
-type Item = Chunk | typeof END;
+/** A toxic closed the stream (timeout, limit_data, reset_peer): the whole connection closes behind it. */
+class Closing {
+  constructor(readonly how: CloseHow) {}
+}
+type Item = Chunk | typeof END | Closing;
+const isChunk = (item: Item): item is Chunk => item !== END && !(item instanceof Closing);
 
 export interface LinkOptions {
   stream: Stream;
@@ -22,6 +28,8 @@ export interface LinkOptions {
   /** The source is paused while more bytes than this are inside the link (read, not yet written). */
   highWaterMark: number;
   onBytes?: (bytes: number) => void;
+  /** A toxic closed this direction and what it let through has been written: close the connection. */
+  onClose?: (how: CloseHow) => void;
 }
 
 /**
@@ -67,17 +75,32 @@ class Stage {
 /** One toxic of the chain, for this connection. */
 class ToxicStage {
   readonly queue: Stage;
+  readonly ctx: ToxicContext;
   /** Whether the toxic applies to this connection (its toxicity, drawn once). */
   applies: boolean;
   /** Removed from the proxy: chunks already inside keep their treatment, later ones pass straight through. */
   retired = false;
+  /** The end or a close has passed this stage: nothing more goes through. */
+  private shut = false;
+  /** The toxic instance whose start() runs for this connection, and how to stop it. */
+  private running: { toxic: Toxic; stop: (() => void) | undefined } | null = null;
 
   constructor(
     readonly wrapper: ToxicWrapper,
     private readonly link: Link,
-    private readonly ctx: ToxicContext,
+    base: Pick<ToxicContext, 'clock' | 'random' | 'signal'>,
     random: Random,
   ) {
+    this.ctx = {
+      ...base,
+      state: {},
+      emit: (chunk) => {
+        if (!this.shut) link.forward(this, chunk);
+        else link.discarded(chunk.data.length);
+      },
+      discard: (bytes) => link.discarded(bytes),
+      close: (how = 'close') => this.shutDown(new Closing(how)),
+    };
     this.applies = wrapper.decide(random);
     this.queue = new Stage(
       (item, apply) => this.handle(item, apply),
@@ -91,11 +114,47 @@ class ToxicStage {
     this.queue.push(item, this.applies && !this.retired);
   }
 
+  /** Starts or stops the toxic's own activity (start()) to match whether and which instance applies now. */
+  sync(): void {
+    const want = this.applies && !this.retired && !this.shut && !this.link.closed ? this.wrapper.toxic : null;
+    if ((this.running?.toxic ?? null) === want) return;
+    const was = this.running;
+    this.running = null;
+    was?.stop?.();
+    if (!want?.start) return;
+    const running: { toxic: Toxic; stop: (() => void) | undefined } = { toxic: want, stop: undefined };
+    this.running = running;
+    running.stop = want.start(this.ctx) ?? undefined;
+  }
+
+  /** Removed from the proxy while the connection is open: Toxiproxy's Cleanup (timeout closes it). */
+  retire(): void {
+    const applied = this.applies && !this.retired;
+    this.retired = true;
+    this.sync();
+    if (applied && !this.shut) this.wrapper.toxic.cleanup?.(this.ctx);
+  }
+
+  private shutDown(closing: Closing): void {
+    if (this.shut) return;
+    this.shut = true;
+    this.sync();
+    this.link.forward(this, closing);
+  }
+
   private async handle(item: Item, apply: boolean): Promise<void> {
+    if (this.shut) {
+      if (isChunk(item)) this.link.discarded(item.data.length);
+      return;
+    }
     const toxic = this.wrapper.toxic;
-    if (item === END) {
+    if (!isChunk(item)) {
       if (apply && toxic.end) await toxic.end(this.ctx);
-      this.link.forward(this, END);
+      // end() may have closed the stream itself (reset_peer turns the end into a reset).
+      if (this.shut) return;
+      this.shut = true;
+      this.sync();
+      this.link.forward(this, item);
     } else if (apply) {
       await toxic.pipe(item, this.ctx);
     } else {
@@ -113,7 +172,8 @@ class ToxicStage {
  * |   └──── paused while > highWaterMark bytes are inside; resumed below half of it
  *
  * Toxics added while the connection is open go to the end of the chain; a removed toxic stays in place
- * until the chunks it holds have left it, so bytes never overtake each other.
+ * until the chunks it holds have left it, so bytes never overtake each other. With no toxic at all a
+ * chunk is written to dest as soon as it is read (no queue, no promise), paused only by dest's drain.
  */
 export class Link {
   readonly stream: Stream;
@@ -124,13 +184,19 @@ export class Link {
   /** Jitter and other per-chunk draws, apart from toxicity decisions so adding a toxic later stays seeded. */
   private readonly chunkRandom: Random;
   private inside = 0;
+  /** Paused because too many bytes are inside the toxics. */
   private paused = false;
+  /** Paused because dest's buffer is full (the direct path). */
+  private waitingDrain = false;
+  private started = false;
   private settled = false;
   private resolveDone!: () => void;
   /** Settles when the end reached dest (all bytes flushed) or the link was aborted. */
   readonly done: Promise<void> = new Promise((resolve) => (this.resolveDone = resolve));
   /** Whether the source's end was delivered to dest (as opposed to the link being aborted). */
   finished = false;
+  /** How a toxic closed this link, if one did. */
+  closedBy: CloseHow | null = null;
   bytes = 0;
 
   constructor(opts: LinkOptions) {
@@ -149,6 +215,7 @@ export class Link {
     const { source, clock, highWaterMark } = this.opts;
     source.on('data', (data: Buffer) => {
       if (this.settled) return;
+      if (this.stages.length === 0 && this.sink.idle) return this.writeDirect(data);
       this.inside += data.length;
       this.head({ data, timestamp: clock.now() });
       if (this.inside > highWaterMark && !this.paused) {
@@ -157,6 +224,8 @@ export class Link {
       }
     });
     source.once('end', () => this.head(END));
+    this.started = true;
+    for (const stage of this.stages) stage.sync();
     source.resume();
   }
 
@@ -165,7 +234,10 @@ export class Link {
     if (this.settled) return;
     this.settled = true;
     this.abort.abort(new Error('link closed'));
-    for (const stage of this.stages) stage.queue.clear();
+    for (const stage of this.stages) {
+      stage.queue.clear();
+      stage.sync();
+    }
     this.sink.clear();
     this.resolveDone();
   }
@@ -175,26 +247,26 @@ export class Link {
   }
 
   addToxic(wrapper: ToxicWrapper): void {
-    const ctx: ToxicContext = {
-      clock: this.opts.clock,
-      random: this.chunkRandom,
-      signal: this.abort.signal,
-      emit: (chunk) => this.forward(stage, chunk),
-    };
-    const stage: ToxicStage = new ToxicStage(wrapper, this, ctx, this.opts.random);
+    const base = { clock: this.opts.clock, random: this.chunkRandom, signal: this.abort.signal };
+    const stage = new ToxicStage(wrapper, this, base, this.opts.random);
     this.stages.push(stage);
+    // Toxics there at the connection's opening start with the link, once the source is wired.
+    if (this.started) stage.sync();
   }
 
   /** The toxic's settings changed: a new toxicity is drawn again for this connection, as Toxiproxy does. */
   updateToxic(wrapper: ToxicWrapper, toxicityChanged: boolean): void {
     const stage = this.stages.find((s) => s.wrapper === wrapper && !s.retired);
-    if (stage && toxicityChanged) stage.applies = wrapper.decide(this.opts.random);
+    if (!stage) return;
+    if (toxicityChanged) stage.applies = wrapper.decide(this.opts.random);
+    // A new instance (new attributes) restarts the toxic's own activity, as Toxiproxy re-runs its Pipe.
+    stage.sync();
   }
 
   removeToxic(wrapper: ToxicWrapper): void {
     const stage = this.stages.find((s) => s.wrapper === wrapper && !s.retired);
     if (!stage) return;
-    stage.retired = true;
+    stage.retire();
     if (stage.queue.idle) this.stageIdle(stage);
   }
 
@@ -211,6 +283,12 @@ export class Link {
     const next = this.stages[i + 1];
     if (next) next.push(item);
     else this.sink.push(item);
+  }
+
+  /** @internal Bytes a toxic swallowed: they count as gone, so the source keeps being read. */
+  discarded(bytes: number): void {
+    this.inside -= bytes;
+    this.maybeResume();
   }
 
   /** @internal */
@@ -231,13 +309,43 @@ export class Link {
     else this.sink.push(item);
   }
 
+  /** The no-toxic path: like stream.pipe(), one write per chunk and a pause while dest is full. */
+  private writeDirect(data: Buffer): void {
+    const { dest, source } = this.opts;
+    this.bytes += data.length;
+    this.opts.onBytes?.(data.length);
+    if (dest.write(data) || this.waitingDrain || dest.destroyed) return;
+    this.waitingDrain = true;
+    source.pause();
+    dest.once('drain', () => {
+      this.waitingDrain = false;
+      if (!this.paused && !this.settled) source.resume();
+    });
+  }
+
+  private maybeResume(): void {
+    if (this.paused && this.inside <= this.opts.highWaterMark / 2) {
+      this.paused = false;
+      if (!this.waitingDrain) this.opts.source.resume();
+    }
+  }
+
   private async write(item: Item): Promise<void> {
-    const { dest, source, highWaterMark, onBytes } = this.opts;
+    const { dest, onBytes } = this.opts;
     if (this.settled) return;
-    if (item === END) {
-      if (!dest.writableEnded) await new Promise<void>((resolve) => dest.end(resolve));
-      this.finished = true;
+    if (item === END || (item instanceof Closing && item.how === 'close')) {
+      if (!dest.writableEnded && !dest.destroyed) await new Promise<void>((resolve) => dest.end(resolve));
+      if (item === END) this.finished = true;
+      else this.closedBy = 'close';
       this.close();
+      if (this.closedBy) this.opts.onClose?.(this.closedBy);
+      return;
+    }
+    if (item instanceof Closing) {
+      // A reset discards whatever dest has not sent yet: no flush.
+      this.closedBy = item.how;
+      this.close();
+      this.opts.onClose?.(item.how);
       return;
     }
     const n = item.data.length;
@@ -245,10 +353,7 @@ export class Link {
     this.inside -= n;
     this.bytes += n;
     onBytes?.(n);
-    if (this.paused && this.inside <= highWaterMark / 2) {
-      this.paused = false;
-      source.resume();
-    }
+    this.maybeResume();
     if (!ok && !dest.destroyed) await once(dest, 'drain', { signal: this.abort.signal });
   }
 }

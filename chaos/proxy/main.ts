@@ -1,37 +1,26 @@
-// fault-proxy entry: wiring only.
-import { systemClock } from '../../lib/clock.js';
+// fault-proxy entry (the container): configuration from the environment, then startProxyServer.
 import { loadConfig } from '../../lib/config.js';
-import { EventLog } from '../../lib/events.js';
 import { createLogger } from '../../lib/log.js';
-import { createRegistry } from '../../lib/metrics.js';
-import { seedFromEnv } from '../../lib/random.js';
 import { onShutdown } from '../../lib/shutdown.js';
-import { buildApp } from './api.js';
-import { ProxyCollection } from './collection.js';
 import { faultProxyConfig } from './config.js';
+import { startProxyServer } from './server.js';
 
 const config = loadConfig(faultProxyConfig);
 const log = createLogger('fault-proxy', config.LOG_LEVEL);
-const seed = config.FAULT_SEED ?? seedFromEnv(undefined);
-const events = new EventLog();
-const registry = createRegistry('fault-proxy');
-const collection = new ProxyCollection({
-  log,
-  clock: systemClock,
-  events,
-  registry,
-  seed,
-  connectTimeoutMs: config.UPSTREAM_CONNECT_TIMEOUT_MS,
-  linkBufferBytes: config.LINK_BUFFER_BYTES,
-});
-const app = buildApp({ collection, log, adminToken: config.LAB_ADMIN_TOKEN, registry, events });
-
-log.info({ seed, proxies: config.PROXIES.length }, 'fault-proxy starting (FAULT_SEED repeats this run)');
 try {
-  await collection.populate(config.PROXIES);
+  const server = await startProxyServer({
+    port: config.API_PORT,
+    host: config.API_HOST,
+    seed: config.FAULT_SEED,
+    config: config.PROXIES,
+    log,
+    adminToken: config.LAB_ADMIN_TOKEN,
+    connectTimeoutMs: config.UPSTREAM_CONNECT_TIMEOUT_MS,
+    linkBufferBytes: config.LINK_BUFFER_BYTES,
+    udpIdleMs: config.UDP_IDLE_MS,
+  });
+  onShutdown(log, [() => server.close()]);
 } catch (err) {
   log.fatal({ err: (err as Error).message }, 'cannot start the proxies given in PROXIES');
   process.exit(1);
 }
-await app.listen({ port: config.API_PORT, host: config.API_HOST });
-onShutdown(log, [() => app.close(), () => collection.clear()]);

@@ -1,18 +1,26 @@
 // The fault-proxy's Prometheus metrics: connections and bytes per proxy and direction, toxics in force.
 import { Counter, Gauge, type Registry } from '../../lib/metrics.js';
-import type { Proxy } from './proxy.js';
+
+/** What the gauges read of a proxy at scrape time. */
+interface ProxyView {
+  name: string;
+  listening: boolean;
+  connectionCount: number;
+  toxics: { list(): { type: string; stream: string }[] };
+  /** Bytes written so far per direction, plain numbers (the hot path does not touch prom-client). */
+  bytes: { upstream: number; downstream: number };
+}
 
 export interface ProxyMetrics {
   connections: Counter<'proxy'>;
   upstreamFailures: Counter<'proxy'>;
-  bytes: Counter<'proxy' | 'direction'>;
 }
 
 /** `proxies` is read at scrape time for the gauges. */
-export function createProxyMetrics(registry: Registry, proxies: () => Iterable<Proxy>): ProxyMetrics {
+export function createProxyMetrics(registry: Registry, proxies: () => Iterable<ProxyView>): ProxyMetrics {
   new Gauge({
     name: 'fault_proxy_connections_active',
-    help: 'client connections open through each proxy',
+    help: 'client connections open through each proxy (UDP: client addresses with a live upstream socket)',
     labelNames: ['proxy'],
     registers: [registry],
     collect() {
@@ -40,6 +48,7 @@ export function createProxyMetrics(registry: Registry, proxies: () => Iterable<P
       for (const p of proxies()) this.set({ proxy: p.name }, p.listening ? 1 : 0);
     },
   });
+  bytesCounter(registry, proxies);
   return {
     connections: new Counter({ name: 'fault_proxy_connections_total', help: 'client connections accepted', labelNames: ['proxy'], registers: [registry] }),
     upstreamFailures: new Counter({
@@ -48,11 +57,28 @@ export function createProxyMetrics(registry: Registry, proxies: () => Iterable<P
       labelNames: ['proxy'],
       registers: [registry],
     }),
-    bytes: new Counter({
-      name: 'fault_proxy_bytes_total',
-      help: 'bytes written through each proxy (upstream = client to server, downstream = server to client)',
-      labelNames: ['proxy', 'direction'],
-      registers: [registry],
-    }),
   };
+}
+
+/** Bytes through each proxy, read from the proxies' own totals at scrape time. */
+function bytesCounter(registry: Registry, proxies: () => Iterable<ProxyView>): void {
+  const reported = new Map<string, number>();
+  new Counter({
+    name: 'fault_proxy_bytes_total',
+    help: 'bytes written through each proxy (upstream = client to server, downstream = server to client)',
+    labelNames: ['proxy', 'direction'],
+    registers: [registry],
+    collect() {
+      for (const p of proxies()) {
+        for (const direction of ['upstream', 'downstream'] as const) {
+          const key = `${p.name}\0${direction}`;
+          const total = p.bytes[direction];
+          // A proxy re-created under the same name starts again from 0.
+          const delta = total - (reported.get(key) ?? 0);
+          reported.set(key, total);
+          if (delta > 0) this.inc({ proxy: p.name, direction }, delta);
+        }
+      }
+    },
+  });
 }

@@ -1,6 +1,6 @@
 // One proxy: a TCP listener whose every client connection gets its own connection to the upstream and
 // two links between them, one per direction, through the proxy's toxics. Disabling or closing the
-// proxy closes its listener and every connection.
+// proxy closes its listener and every connection. BaseProxy holds what UDP proxies (udp-proxy.ts) share.
 import net from 'node:net';
 import type { Logger } from 'pino';
 import type { Clock } from '../../lib/clock.js';
@@ -10,7 +10,7 @@ import { listenFailed } from './errors.js';
 import type { Link } from './link.js';
 import type { ProxyMetrics } from './metrics.js';
 import { ToxicCollection, type ToxicEvent } from './toxic-collection.js';
-import type { ToxicWrapper } from './toxic.js';
+import type { CloseHow, Protocol, Toxic, ToxicWrapper } from './toxic.js';
 
 export interface ProxyDeps {
   log: Logger;
@@ -20,83 +20,74 @@ export interface ProxyDeps {
   random: Random;
   connectTimeoutMs: number;
   linkBufferBytes: number;
-  onToxicChange?: (event: ToxicEvent, toxic: ToxicWrapper) => void;
+  /** UDP: a client address silent for this long loses its upstream socket. */
+  udpIdleMs: number;
+  onToxicChange?: (event: ToxicEvent, toxic: ToxicWrapper<{ readonly attributes: Record<string, unknown> }>) => void;
 }
 
 export interface ProxySpec {
   name: string;
   listen: string;
   upstream: string;
+  /** "tcp" when left out, so Toxiproxy clients (which never send it) get TCP proxies. */
+  protocol?: Protocol;
 }
 
 /**
- * Client <-> Proxy <-> Upstream: per client connection,
- *
- *   client ──► upstream link (toxics with stream "upstream") ──► upstream
- *   client ◄── downstream link (toxics with stream "downstream") ◄── upstream
+ * What TCP and UDP proxies share: name, addresses, enabled, toxics, the API's update rules and JSON.
+ * Subclasses bind and unbind the listener and say what a "connection" is.
  */
-export class Proxy {
+export abstract class BaseProxy<T extends { readonly attributes: Record<string, unknown> } = Toxic, C = unknown> {
   readonly name: string;
+  abstract readonly protocol: Protocol;
   /** As configured until the listener is bound, then the bound address (port 0 becomes the real port). */
   listen: string;
   upstream: string;
   enabled = false;
-  readonly toxics: ToxicCollection;
-  private server: net.Server | null = null;
-  private readonly connections = new Set<Connection>();
-  private nextConnectionId = 1;
-  private readonly log: Logger;
+  readonly toxics: ToxicCollection<T>;
+  /** Bytes written per direction (read by the metrics at scrape time). */
+  readonly bytes = { upstream: 0, downstream: 0 };
+  protected readonly log: Logger;
 
   constructor(
     spec: ProxySpec,
-    private readonly deps: ProxyDeps,
+    protected readonly deps: ProxyDeps,
+    protocol: Protocol,
   ) {
     this.name = spec.name;
     this.listen = spec.listen;
     this.upstream = spec.upstream;
     this.log = deps.log.child({ proxy: spec.name });
-    this.toxics = new ToxicCollection((event, toxic) => deps.onToxicChange?.(event, toxic));
+    this.toxics = new ToxicCollection<T>((event, toxic) => deps.onToxicChange?.(event, toxic), protocol);
   }
 
-  get listening(): boolean {
-    return this.enabled && (this.server?.listening ?? false);
-  }
-
-  get connectionCount(): number {
-    return this.connections.size;
-  }
+  abstract get listening(): boolean;
+  /** Open TCP connections, or UDP client addresses with a live upstream socket. */
+  abstract get connectionCount(): number;
+  /** Binds the listener; resolves with the bound address. */
+  protected abstract bind(address: HostPort): Promise<{ address: string; port: number }>;
+  /** Closes the listener and every connection. */
+  protected abstract unbind(): Promise<void>;
+  protected abstract connectionsState(): C[];
 
   /** Binds the listener; a proxy already enabled is left alone. */
   async start(): Promise<void> {
     if (this.enabled) return;
     const address = parseHostPort(this.listen);
     if (typeof address === 'string') throw listenFailed(this.listen, address);
-    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true }, (socket) => this.accept(socket));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen({ host: address.host || '0.0.0.0', port: address.port }, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    }).catch((err: NodeJS.ErrnoException) => {
+    const bound = await this.bind(address).catch((err: NodeJS.ErrnoException) => {
       throw listenFailed(this.listen, err.code ?? err.message);
     });
-    server.on('error', (err) => this.log.warn({ err: err.message }, 'listener error'));
-    const bound = server.address() as net.AddressInfo;
     this.listen = formatHostPort(bound.address, bound.port);
-    this.server = server;
     this.enabled = true;
-    this.log.info({ listen: this.listen, upstream: this.upstream }, 'proxy started');
+    this.log.info({ listen: this.listen, upstream: this.upstream, protocol: this.protocol }, 'proxy started');
   }
 
   /** Closes the listener and every open connection. */
   async stop(): Promise<void> {
     if (!this.enabled) return;
     this.enabled = false;
-    const server = this.server;
-    this.server = null;
-    for (const conn of this.connections) conn.destroy();
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await this.unbind();
     this.log.info('proxy stopped');
   }
 
@@ -114,26 +105,73 @@ export class Proxy {
     else await this.stop();
   }
 
-  /** Whether listen/upstream name a different address than the proxy has now (port 0 always differs). */
-  differs(spec: { listen: string; upstream: string }): boolean {
-    if (spec.upstream !== this.upstream) return true;
+  /** Whether listen/upstream/protocol name something else than the proxy has now (port 0 always differs). */
+  differs(spec: { listen: string; upstream: string; protocol?: Protocol }): boolean {
+    if (spec.upstream !== this.upstream || (spec.protocol ?? 'tcp') !== this.protocol) return true;
     const a = parseHostPort(spec.listen);
     const b = parseHostPort(this.listen);
     if (typeof a === 'string' || typeof b === 'string') return spec.listen !== this.listen;
     return a.port === 0 || a.port !== b.port || normalHost(a) !== normalHost(b);
   }
 
+  /** Toxiproxy's JSON shape, plus `protocol`. */
   toJSON() {
-    return { name: this.name, listen: this.listen, upstream: this.upstream, enabled: this.enabled, toxics: this.toxics.list() };
+    return { name: this.name, listen: this.listen, upstream: this.upstream, protocol: this.protocol, enabled: this.enabled, toxics: this.toxics.list() };
   }
 
   /** For /lab/state: which toxics apply to which open connection. */
   state() {
-    return {
-      ...this.toJSON(),
-      listening: this.listening,
-      connections: [...this.connections].map((c) => c.state()),
-    };
+    return { ...this.toJSON(), listening: this.listening, connections: this.connectionsState() };
+  }
+}
+
+/**
+ * Client <-> Proxy <-> Upstream: per client connection,
+ *
+ *   client ──► upstream link (toxics with stream "upstream") ──► upstream
+ *   client ◄── downstream link (toxics with stream "downstream") ◄── upstream
+ */
+export class Proxy extends BaseProxy<Toxic, ReturnType<Connection['state']>> {
+  readonly protocol = 'tcp';
+  private server: net.Server | null = null;
+  private readonly connections = new Set<Connection>();
+  private nextConnectionId = 1;
+
+  constructor(spec: ProxySpec, deps: ProxyDeps) {
+    super(spec, deps, 'tcp');
+  }
+
+  get listening(): boolean {
+    return this.enabled && (this.server?.listening ?? false);
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  protected async bind(address: HostPort) {
+    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true }, (socket) => this.accept(socket));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: address.host || '0.0.0.0', port: address.port }, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    server.on('error', (err) => this.log.warn({ err: err.message }, 'listener error'));
+    this.server = server;
+    return server.address() as net.AddressInfo;
+  }
+
+  protected async unbind(): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    for (const conn of this.connections) conn.destroy();
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  protected connectionsState() {
+    return [...this.connections].map((c) => c.state());
   }
 
   private accept(client: net.Socket): void {
@@ -200,13 +238,25 @@ class Connection {
       return;
     }
     this.abort.abort();
-    const common = { clock: this.deps.clock, highWaterMark: this.deps.linkBufferBytes };
-    const bytes = (direction: string) => (n: number) => this.deps.metrics.bytes.inc({ proxy: this.proxy.name, direction }, n);
+    const onClose = (how: CloseHow) => (how === 'reset' ? this.reset() : this.destroy());
+    const common = { clock: this.deps.clock, highWaterMark: this.deps.linkBufferBytes, onClose };
+    // Plain additions on the hot path; the metrics read the totals at scrape time.
+    const totals = this.proxy.bytes;
+    const bytes = (direction: 'upstream' | 'downstream') => (n: number) => (totals[direction] += n);
     // Forked in a fixed order so a connection's draws depend only on the seed and its place in line.
     const upRandom = this.random.fork();
     const downRandom = this.random.fork();
     this.up = this.proxy.toxics.startLink({ ...common, stream: 'upstream', source: this.client, dest: upstream, random: upRandom, onBytes: bytes('upstream') });
     this.down = this.proxy.toxics.startLink({ ...common, stream: 'downstream', source: upstream, dest: this.client, random: downRandom, onBytes: bytes('downstream') });
+  }
+
+  /** reset_peer: both sides get a TCP RST (SO_LINGER 0), whatever they have not read yet is lost. */
+  reset(): void {
+    if (this.closed) return;
+    for (const socket of [this.client, this.upstream]) {
+      if (socket && !socket.destroyed) socket.resetAndDestroy();
+    }
+    this.destroy();
   }
 
   destroy(): void {

@@ -1,5 +1,6 @@
 // Helpers for the fault-proxy's tests: an echo upstream, a collection on loopback, round-trip timing,
 // polling with a deadline. Not used by the service itself.
+import dgram from 'node:dgram';
 import net from 'node:net';
 import { once } from 'node:events';
 import { systemClock, type Clock } from '../../lib/clock.js';
@@ -8,19 +9,22 @@ import { silentLogger } from '../../lib/log.js';
 import { createRegistry } from '../../lib/metrics.js';
 import { ProxyCollection } from './collection.js';
 
-export async function echoServer(): Promise<{ port: number; close: () => Promise<void> }> {
+export async function echoServer(): Promise<{ port: number; bytesReceived: () => number; close: () => Promise<void> }> {
   const sockets = new Set<net.Socket>();
+  let received = 0;
   const server = net.createServer({ allowHalfOpen: true }, (s) => {
     sockets.add(s);
     s.setNoDelay(true);
     s.on('error', () => undefined);
     s.on('close', () => sockets.delete(s));
+    s.on('data', (d: Buffer) => (received += d.length));
     s.pipe(s);
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   return {
     port: (server.address() as net.AddressInfo).port,
+    bytesReceived: () => received,
     close: async () => {
       for (const s of sockets) s.destroy();
       await new Promise<void>((r) => server.close(() => r()));
@@ -28,7 +32,7 @@ export async function echoServer(): Promise<{ port: number; close: () => Promise
   };
 }
 
-export function newCollection(opts: { seed?: number; clock?: Clock; connectTimeoutMs?: number } = {}) {
+export function newCollection(opts: { seed?: number; clock?: Clock; connectTimeoutMs?: number; udpIdleMs?: number } = {}) {
   const events = new EventLog();
   const registry = createRegistry('fault-proxy-test', false);
   const collection = new ProxyCollection({
@@ -39,6 +43,7 @@ export function newCollection(opts: { seed?: number; clock?: Clock; connectTimeo
     seed: opts.seed ?? 42,
     connectTimeoutMs: opts.connectTimeoutMs ?? 2000,
     linkBufferBytes: 256 * 1024,
+    udpIdleMs: opts.udpIdleMs ?? 60_000,
   });
   return { collection, events, registry };
 }
@@ -108,4 +113,78 @@ export async function waitFor(what: string, check: () => boolean, timeoutMs = 30
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** A DNS-like UDP server: answers every datagram with the same bytes, and remembers what it got. */
+export async function udpEchoServer(): Promise<{ port: number; received: Buffer[]; close: () => Promise<void> }> {
+  const socket = dgram.createSocket('udp4');
+  const received: Buffer[] = [];
+  socket.on('message', (data, from) => {
+    received.push(data);
+    socket.send(data, from.port, from.address);
+  });
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  return { port: socket.address().port, received, close: () => new Promise<void>((resolve) => socket.close(() => resolve())) };
+}
+
+/** A UDP client bound to loopback that keeps every datagram it receives. */
+export async function udpClient(): Promise<{ socket: dgram.Socket; received: Buffer[]; send: (data: string | Buffer, port: number) => void; close: () => void }> {
+  const socket = dgram.createSocket('udp4');
+  const received: Buffer[] = [];
+  socket.on('message', (data) => received.push(data));
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  return { socket, received, send: (data, port) => socket.send(data, port, '127.0.0.1'), close: () => socket.close() };
+}
+
+/** The part of toxiproxy-node-client the tests use (its own types would break the build where it is missing). */
+export interface ToxicHandle {
+  name: string;
+  type: string;
+  stream: string;
+  toxicity: number;
+  attributes: Record<string, number>;
+  remove(): Promise<void>;
+  update(body: unknown): Promise<ToxicHandle>;
+}
+export interface ProxyHandle {
+  name: string;
+  listen: string;
+  upstream: string;
+  enabled: boolean;
+  addToxic(body: unknown): Promise<ToxicHandle>;
+  getToxic(name: string): Promise<ToxicHandle>;
+  update(body: unknown): Promise<ProxyHandle>;
+  remove(): Promise<void>;
+}
+export interface ToxiproxyClient {
+  createProxy(body: unknown): Promise<ProxyHandle>;
+  get(name: string): Promise<ProxyHandle>;
+}
+
+const clientModule = 'toxiproxy-node-client';
+/** toxiproxy-node-client's Toxiproxy class, or null when the devDependency is not installed. */
+export async function toxiproxyClientClass(): Promise<(new (url: string) => ToxiproxyClient) | null> {
+  const mod = (await import(clientModule).catch(() => null)) as { Toxiproxy: new (url: string) => ToxiproxyClient } | null;
+  return mod?.Toxiproxy ?? null;
+}
+
+/** Collects what a socket receives until it ends, closes or errors. */
+export function collect(socket: net.Socket): { chunks: Buffer[]; bytes: () => Buffer; ended: Promise<{ error?: NodeJS.ErrnoException; at: number }> } {
+  const chunks: Buffer[] = [];
+  socket.on('data', (d: Buffer) => chunks.push(d));
+  const ended = new Promise<{ error?: NodeJS.ErrnoException; at: number }>((resolve) => {
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve({ error, at: performance.now() }));
+    socket.once('end', () => resolve({ at: performance.now() }));
+    socket.once('close', () => resolve({ at: performance.now() }));
+  });
+  return { chunks, bytes: () => Buffer.concat(chunks), ended };
+}
+
+/** Rejects when the promise has not settled within ms (a deadline, not a sleep). */
+export function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }

@@ -1,12 +1,10 @@
 // The toxics of one proxy, per stream, and the live links they apply to. Adding, updating or removing a
 // toxic reaches every open connection at once, as in Toxiproxy: chunks already inside a toxic keep their
-// treatment, chunks that arrive later see the new chain.
-import type { Clock } from '../../lib/clock.js';
-import type { Random } from '../../lib/random.js';
-import type { Readable, Writable } from 'node:stream';
+// treatment, chunks that arrive later see the new chain. A UDP proxy's collection holds DatagramToxics
+// and has no links: its proxy reads the chain for every datagram.
 import { badRequestBody, invalidToxicType, toxicAlreadyExists, toxicNotFound } from './errors.js';
-import { Link } from './link.js';
-import { STREAMS, ToxicWrapper, toxicDefinition, type Stream, type ToxicDefinition } from './toxic.js';
+import { Link, type LinkOptions } from './link.js';
+import { STREAMS, ToxicWrapper, toxicDefinition, type Protocol, type Stream, type Toxic, type ToxicDefinition } from './toxic.js';
 import './toxics/index.js';
 
 export interface NewToxic {
@@ -25,42 +23,52 @@ export interface ToxicChange {
 
 export type ToxicEvent = 'toxic-added' | 'toxic-updated' | 'toxic-removed';
 
-export class ToxicCollection {
-  private readonly chains: Record<Stream, ToxicWrapper[]> = { upstream: [], downstream: [] };
+type AnyToxic = { readonly attributes: Record<string, unknown> };
+
+export class ToxicCollection<T extends AnyToxic = Toxic> {
+  private readonly chains: Record<Stream, ToxicWrapper<T>[]> = { upstream: [], downstream: [] };
   private readonly links = new Set<Link>();
 
-  constructor(private readonly onChange: (event: ToxicEvent, toxic: ToxicWrapper) => void = () => undefined) {}
+  constructor(
+    private readonly onChange: (event: ToxicEvent, toxic: ToxicWrapper<T>) => void = () => undefined,
+    readonly protocol: Protocol = 'tcp',
+  ) {}
 
   /** Upstream toxics first, then downstream, each in the order they were added (Toxiproxy's order). */
-  list(): ToxicWrapper[] {
+  list(): ToxicWrapper<T>[] {
     return STREAMS.flatMap((s) => this.chains[s]);
   }
 
-  get(name: string): ToxicWrapper {
+  /** The toxics of one stream now, in order (the array changes as toxics come and go: copy to keep). */
+  chain(stream: Stream): readonly ToxicWrapper<T>[] {
+    return this.chains[stream];
+  }
+
+  get(name: string): ToxicWrapper<T> {
     const toxic = this.find(name);
     if (!toxic) throw toxicNotFound(name);
     return toxic;
   }
 
-  add(input: NewToxic): ToxicWrapper {
+  add(input: NewToxic): ToxicWrapper<T> {
     const name = input.name || `${input.type}_${input.stream}`;
-    const definition = toxicDefinition(input.type);
+    const definition = toxicDefinition(input.type, this.protocol) as ToxicDefinition<Record<string, unknown>, T> | undefined;
     if (!definition) throw invalidToxicType(input.type);
     if (this.find(name)) throw toxicAlreadyExists(name);
-    const toxic = new ToxicWrapper(name, definition, input.stream, input.toxicity, create(definition, input.attributes));
+    const toxic = new ToxicWrapper<T>(name, definition, input.stream, input.toxicity, create(definition, input.attributes));
     this.chains[toxic.stream].push(toxic);
-    for (const link of this.linksOf(toxic.stream)) link.addToxic(toxic);
+    for (const link of this.linksOf(toxic.stream)) link.addToxic(toxic as unknown as ToxicWrapper);
     this.onChange('toxic-added', toxic);
     return toxic;
   }
 
-  update(name: string, change: ToxicChange): ToxicWrapper {
+  update(name: string, change: ToxicChange): ToxicWrapper<T> {
     const toxic = this.get(name);
     const next = change.attributes ? create(toxic.definition, { ...toxic.toxic.attributes, ...change.attributes }) : toxic.toxic;
     const toxicityChanged = change.toxicity !== undefined && change.toxicity !== toxic.toxicity;
     toxic.toxic = next;
     if (change.toxicity !== undefined) toxic.toxicity = change.toxicity;
-    for (const link of this.linksOf(toxic.stream)) link.updateToxic(toxic, toxicityChanged);
+    for (const link of this.linksOf(toxic.stream)) link.updateToxic(toxic as unknown as ToxicWrapper, toxicityChanged);
     this.onChange('toxic-updated', toxic);
     return toxic;
   }
@@ -69,7 +77,7 @@ export class ToxicCollection {
     const toxic = this.get(name);
     const chain = this.chains[toxic.stream];
     chain.splice(chain.indexOf(toxic), 1);
-    for (const link of this.linksOf(toxic.stream)) link.removeToxic(toxic);
+    for (const link of this.linksOf(toxic.stream)) link.removeToxic(toxic as unknown as ToxicWrapper);
     this.onChange('toxic-removed', toxic);
   }
 
@@ -78,15 +86,7 @@ export class ToxicCollection {
   }
 
   /** Starts a link of a new connection with the toxics its stream has now. */
-  startLink(opts: {
-    stream: Stream;
-    source: Readable;
-    dest: Writable;
-    clock: Clock;
-    random: Random;
-    highWaterMark: number;
-    onBytes?: (bytes: number) => void;
-  }): Link {
+  startLink(this: ToxicCollection<Toxic>, opts: Omit<LinkOptions, 'chain'>): Link {
     const link = new Link({ ...opts, chain: this.chains[opts.stream] });
     this.links.add(link);
     void link.done.then(() => this.links.delete(link));
@@ -94,7 +94,7 @@ export class ToxicCollection {
     return link;
   }
 
-  private find(name: string): ToxicWrapper | undefined {
+  private find(name: string): ToxicWrapper<T> | undefined {
     return this.list().find((t) => t.name === name);
   }
 
@@ -103,7 +103,7 @@ export class ToxicCollection {
   }
 }
 
-function create(definition: ToxicDefinition, attributes: Record<string, unknown>) {
+function create<T extends AnyToxic>(definition: ToxicDefinition<Record<string, unknown>, T>, attributes: Record<string, unknown>): T {
   const parsed = definition.attributes.safeParse(attributes);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

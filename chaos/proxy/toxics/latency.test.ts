@@ -33,7 +33,7 @@ test('a chunk leaves latency ms after it arrived, and its timestamp moves on by 
   const clock = new ManualClock(1000);
   const toxic = new LatencyToxic({ latency: 100, jitter: 0 });
   const out: Chunk[] = [];
-  const ctx = { clock, random: new Random(3), signal: new AbortController().signal, emit: (c: Chunk) => out.push(c) };
+  const ctx = { clock, random: new Random(3), signal: new AbortController().signal, state: {}, emit: (c: Chunk) => out.push(c), discard: () => undefined, close: () => undefined };
   const done = toxic.pipe({ data: Buffer.from('a'), timestamp: 1000 }, ctx);
   await clock.advance(99);
   assert.equal(out.length, 0, 'not before 100 ms');

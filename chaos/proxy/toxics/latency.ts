@@ -5,15 +5,20 @@ import type { Random } from '../../../lib/random.js';
 import { registerToxic, type Chunk, type Toxic, type ToxicContext } from '../toxic.js';
 
 const ms = z.number({ error: 'expected a number of milliseconds' }).int('expected an integer').min(0, 'expected >= 0').max(3_600_000, 'expected <= 3600000');
-const attributes = z.object({ latency: ms.default(0), jitter: ms.default(0) });
-type LatencyAttributes = z.infer<typeof attributes>;
+/** Shared with the UDP latency toxic (udp-latency.ts): the same attributes and the same draw. */
+export const latencyAttributes = z.object({ latency: ms.default(0), jitter: ms.default(0) });
+export type LatencyAttributes = z.infer<typeof latencyAttributes>;
+
+/** latency ± jitter ms (uniform), never below 0; draws only when there is jitter. */
+export function latencyDelay({ latency, jitter }: LatencyAttributes, random: Random): number {
+  return Math.max(0, jitter > 0 ? latency + random.int(-jitter, jitter) : latency);
+}
 
 export class LatencyToxic implements Toxic {
   constructor(readonly attributes: LatencyAttributes) {}
 
   delay(random: Random): number {
-    const { latency, jitter } = this.attributes;
-    return Math.max(0, jitter > 0 ? latency + random.int(-jitter, jitter) : latency);
+    return latencyDelay(this.attributes, random);
   }
 
   async pipe(chunk: Chunk, ctx: ToxicContext): Promise<void> {
@@ -25,4 +30,4 @@ export class LatencyToxic implements Toxic {
   }
 }
 
-registerToxic({ type: 'latency', attributes, create: (attrs) => new LatencyToxic(attrs) });
+registerToxic({ type: 'latency', attributes: latencyAttributes, create: (attrs) => new LatencyToxic(attrs) });
