@@ -26,5 +26,6 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY scripts/healthcheck.sh ./healthcheck.sh
 USER node
 CMD ["node", "dist/services/dns-server/main.js"]

@@ -7,12 +7,12 @@
 //
 // Needs dnsperf and dnsmasq (Debian: apt-get install dnsperf dnsmasq).
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { processGroup, freePort, until } from '../support.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -43,38 +43,9 @@ const queries = [
   `a.${zone} A`, `b.${zone} A`, `api.us-east-1.${zone} A`, `${weighted.name} A`, `${alias.name} A`, `${alias.name} A`, `missing.${zone} A`,
 ];
 
-const started = [];
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'bench-dns-'));
-const running = (child) => child.exitCode === null && child.signalCode === null;
-/** Stops every process we started and waits until each has exited (no orphans, no zombies). */
-async function stopAll() {
-  const exits = started.filter(running).map((child) => new Promise((resolve) => {
-    child.once('exit', resolve);
-    child.kill('SIGTERM');
-    setTimeout(() => running(child) && child.kill('SIGKILL'), 3000).unref();
-  }));
-  await Promise.all(exits);
-  rmSync(tmp, { recursive: true, force: true });
-}
-process.on('exit', () => started.filter(running).forEach((child) => child.kill('SIGKILL')));
-for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => void stopAll().then(() => process.exit(130)));
+const { started, tmp, stopAll } = processGroup('bench-dns');
 
-const freePort = () =>
-  new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
 
-async function until(what, check, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const digAnswers = (port, name) =>
   execFileSync('dig', ['+short', '+time=1', '+tries=1', '-p', String(port), '@127.0.0.1', name, 'A'], { encoding: 'utf8' }).trim();

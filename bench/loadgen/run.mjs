@@ -9,12 +9,12 @@
 // Needs wrk and nginx (Debian: apt-get install wrk nginx); nginx runs as a child on 127.0.0.1 with its
 // own configuration in a temporary directory.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { processGroup, freePort, until } from '../support.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -33,38 +33,9 @@ const runs = Number(args.runs);
 const pipelining = Number(args.pipelining);
 const nginxWorkers = Number(args['nginx-workers']);
 
-const started = [];
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'bench-loadgen-'));
-const running = (child) => child.exitCode === null && child.signalCode === null;
-/** Stops every process we started and waits until each has exited. */
-async function stopAll() {
-  const exits = started.filter(running).map((child) => new Promise((resolve) => {
-    child.once('exit', resolve);
-    child.kill('SIGTERM');
-    setTimeout(() => running(child) && child.kill('SIGKILL'), 3000).unref();
-  }));
-  await Promise.all(exits);
-  rmSync(tmp, { recursive: true, force: true });
-}
-process.on('exit', () => started.filter(running).forEach((child) => child.kill('SIGKILL')));
-for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => void stopAll().then(() => process.exit(130)));
+const { started, tmp, stopAll } = processGroup('bench-loadgen');
 
-const freePort = () =>
-  new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
 
-async function until(what, check, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** Runs a command to completion, collecting stdout; rejects on a non-zero exit. */
 function run(cmd, argv) {

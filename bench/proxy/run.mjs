@@ -9,13 +9,14 @@
 //
 // Needs wrk (Debian: apt-get install wrk); nginx is used when installed (apt-get install nginx).
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { processGroup, which } from '../support.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -37,31 +38,8 @@ const runs = Number(args.runs);
 const samples = Number(args.samples);
 const LATENCIES = [50, 100, 200];
 
-const started = [];
-const closers = [];
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'bench-proxy-'));
-const running = (child) => child.exitCode === null && child.signalCode === null;
-/** Stops every process and server we started and waits until each has exited. */
-async function stopAll() {
-  for (const close of closers.splice(0)) await close();
-  const exits = started.filter(running).map((child) => new Promise((resolve) => {
-    child.once('exit', resolve);
-    child.kill('SIGTERM');
-    setTimeout(() => running(child) && child.kill('SIGKILL'), 3000).unref();
-  }));
-  await Promise.all(exits);
-  rmSync(tmp, { recursive: true, force: true });
-}
-process.on('exit', () => started.filter(running).forEach((child) => child.kill('SIGKILL')));
-for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => void stopAll().then(() => process.exit(130)));
+const { started, tmp, stopAll, onStop } = processGroup('bench-proxy');
 
-const which = (cmd) => {
-  try {
-    return execFileSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' }).trim() || null;
-  } catch {
-    return null;
-  }
-};
 
 /** wrk --version prints its version and exits 1. */
 const wrkVersion = () => (spawnSync('wrk', ['--version'], { encoding: 'utf8' }).stdout ?? 'wrk').split('\n')[0].replace(/ Copyright.*/, '').trim();
@@ -162,7 +140,7 @@ http {
     res.end('ok\n');
   });
   await new Promise((r) => server.listen(port, '127.0.0.1', r));
-  closers.push(() => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }));
+  onStop(() => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }));
   return { port, name: 'node:http (in the bench process)', version: `node ${process.version}` };
 }
 
