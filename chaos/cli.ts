@@ -10,6 +10,7 @@ import { labUp, runningFixes, waitReady } from './lab.js';
 import { LabClient, labEndpoints, LabUnreachable } from './lab-client.js';
 import { findScenario, listScenarios } from './scenarios.js';
 import { registerLoadgen } from '../loadgen/cli.js';
+import { registerFault } from './fault-command.js';
 import { startProxyServer } from './proxy/index.js';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -127,6 +128,7 @@ program
   });
 
 registerLoadgen(program);
+registerFault(program);
 
 program
   .command('proxy')

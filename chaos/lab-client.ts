@@ -37,7 +37,10 @@ export interface ToxicSpec {
 export class LabClient {
   constructor(readonly endpoints: LabEndpoints = labEndpoints()) {}
 
-  private async call(base: string, what: string, path: string, init: { method?: string; body?: unknown; auth?: boolean } = {}) {
+  /** The fault lease every toxic this client adds is bound to (see chaos/proxy/leases.ts). */
+  leaseHolder: string | null = null;
+
+  private async call(base: string, what: string, path: string, init: { method?: string; body?: unknown; auth?: boolean; headers?: Record<string, string> } = {}) {
     let res;
     try {
       res = await request(`${base}${path}`, {
@@ -45,6 +48,7 @@ export class LabClient {
         headers: {
           ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
           ...(init.auth ? { authorization: `Bearer ${this.endpoints.token}` } : {}),
+          ...init.headers,
         },
         body: init.body === undefined ? undefined : JSON.stringify(init.body),
         signal: AbortSignal.timeout(30000),
@@ -66,7 +70,7 @@ export class LabClient {
     return this.call(this.endpoints.controller, 'controller', path, init);
   }
 
-  proxy(path: string, init?: { method?: string; body?: unknown }) {
+  proxy(path: string, init?: { method?: string; body?: unknown; headers?: Record<string, string> }) {
     return this.call(this.endpoints.faultProxy, 'fault-proxy', path, init);
   }
 
@@ -75,7 +79,8 @@ export class LabClient {
   }
 
   async addToxic(proxy: string, toxic: ToxicSpec): Promise<{ proxy: string; name: string }> {
-    const created = (await this.proxy(`/proxies/${encodeURIComponent(proxy)}/toxics`, { method: 'POST', body: toxic })) as { name: string };
+    const headers: Record<string, string> = this.leaseHolder ? { 'x-lab-lease': this.leaseHolder } : {};
+    const created = (await this.proxy(`/proxies/${encodeURIComponent(proxy)}/toxics`, { method: 'POST', body: toxic, headers })) as { name: string };
     return { proxy, name: created.name };
   }
 
@@ -87,6 +92,17 @@ export class LabClient {
     await this.proxy(`/proxies/${encodeURIComponent(proxy)}/toxics/${encodeURIComponent(name)}`, { method: 'DELETE' }).catch((err: Error) => {
       if (!/404/.test(err.message)) throw err;
     });
+  }
+
+  /** Takes or renews the fault lease; toxics added afterwards die with it unless it is renewed. */
+  async renewLease(holder: string, ttlMs: number): Promise<void> {
+    await this.proxy(`/lab/leases/${encodeURIComponent(holder)}`, { method: 'PUT', body: { ttlMs } });
+    this.leaseHolder = holder;
+  }
+
+  async releaseLease(holder: string): Promise<void> {
+    await this.proxy(`/lab/leases/${encodeURIComponent(holder)}`, { method: 'DELETE' });
+    if (this.leaseHolder === holder) this.leaseHolder = null;
   }
 
   status() {

@@ -11,6 +11,10 @@ import { clearFaults, runProvider, succeeded, withinTolerance, type FaultRecord,
 
 export type RunStatus = 'completed' | 'deviated' | 'aborted';
 
+/** A dead run's faults are gone within this long (the issue asks for 10 s). */
+export const LEASE_TTL_MS = 6000;
+const LEASE_RENEW_MS = 2000;
+
 export interface ActivityRecord {
   phase: 'hypothesis-before' | 'method' | 'hypothesis-after' | 'rollback';
   type: string;
@@ -95,6 +99,7 @@ export async function runExperiment(experiment: Experiment, opts: RunOptions): P
   const aborter = new AbortController();
   opts.signal?.addEventListener('abort', () => aborter.abort(opts.signal?.reason), { once: true });
   const ctx: RunContext = { lab, clock, elapsed, faults: [], signal: aborter.signal };
+  const leaseStop = new AbortController();
   const config = resolveConfiguration(experiment, opts.seed);
   const journal: Journal = {
     scenario: opts.scenario,
@@ -137,13 +142,25 @@ export async function runExperiment(experiment: Experiment, opts: RunOptions): P
     return ok;
   };
 
+  // Every fault this run injects is held by a lease it renews: if this process dies, the fault proxy
+  // removes them within LEASE_TTL_MS on its own.
+  const holder = `run-${opts.scenario.replace(/[^A-Za-z0-9_.:-]/g, '_')}-${opts.seed}-${process.pid}-${t0}`;
+  await lab.renewLease(holder, LEASE_TTL_MS);
+  const renewing = (async () => {
+    while (!leaseStop.signal.aborted) {
+      await clock.sleep(LEASE_RENEW_MS, leaseStop.signal).catch(() => undefined);
+      if (!leaseStop.signal.aborted) await lab.renewLease(holder, LEASE_TTL_MS).catch((err: Error) => say(`  could not renew the fault lease: ${err.message}`));
+    }
+  })();
+
   const customerAt = async () => (await lab.status()).customer;
-  const before = await customerAt();
+  let before: Journal['customer'] = { requests: 0, successes: 0, successRate: null, errors: {} };
   const tracker = new PhaseTracker(detectorsFor(experiment, config, lab), clock, elapsed, 250, (phase, started) =>
     say(`  phase ${phase.name} ${started ? 'started' : 'ended'} at ${(phase.start / 1000).toFixed(1)} s`),
   );
   tracker.start();
   try {
+    before = { ...(await customerAt()), successRate: null };
     say(`steady state: ${journal.hypothesis.title}`);
     journal.hypothesis.before = await hypothesis('hypothesis-before');
     if (!journal.hypothesis.before) {
@@ -169,6 +186,9 @@ export async function runExperiment(experiment: Experiment, opts: RunOptions): P
     say('rollbacks');
     for (const activity of experiment.rollbacks) await run(activity, 'rollback').catch(() => undefined);
     await clearFaults(ctx).catch(() => undefined); // whatever the rollbacks missed
+    leaseStop.abort();
+    await renewing;
+    await lab.releaseLease(holder).catch(() => undefined);
     journal.phases = await tracker.stop();
     const after = await customerAt().catch(() => before);
     const requests = after.requests - before.requests;

@@ -17,10 +17,13 @@ import { PopulateError, type ProxyCollection } from './collection.js';
 import { badRequestBody, invalidStream, missingField } from './errors.js';
 import type { Stream } from './toxic.js';
 
+import { noSuchLease, type FaultLeases } from './leases.js';
+
 export const FAULT_PROXY_VERSION = '0.1.0';
 
 export interface ApiDeps {
   collection: ProxyCollection;
+  leases?: FaultLeases;
   log: Logger;
   adminToken: string;
   registry: Registry;
@@ -183,7 +186,18 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     api.post<P>('/proxies/:proxy/toxics', async (req) => {
       const proxy = collection.get(req.params.proxy);
       const input = parse(toxicCreate, req.body);
-      return proxy.toxics.add({ ...input, stream: parseStream(input.stream) });
+      const holder = req.headers['x-lab-lease'];
+      if (typeof holder === 'string' && !deps.leases) throw noSuchLease(holder);
+      const toxic = proxy.toxics.add({ ...input, stream: parseStream(input.stream) });
+      if (typeof holder === 'string' && deps.leases) {
+        try {
+          deps.leases.bind(holder, proxy.name, toxic.name);
+        } catch (err) {
+          proxy.toxics.remove(toxic.name); // a fault nobody holds must not stay
+          throw err;
+        }
+      }
+      return toxic;
     });
 
     api.get<T>('/proxies/:proxy/toxics/:toxic', async (req) => collection.get(req.params.proxy).toxics.get(req.params.toxic));
@@ -201,6 +215,27 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
       return reply.status(204).send();
     });
   });
+
+  // Fault leases (not Toxiproxy's): renew with PUT, end with DELETE; toxics bound by x-lab-lease.
+  const leases = deps.leases;
+  if (leases) {
+    const holderParam = { type: 'object', properties: { holder: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,100}$' } } } as const;
+    app.get('/lab/leases', async () => leases.list());
+    app.put<{ Params: { holder: string }; Body: { ttlMs: number } }>(
+      '/lab/leases/:holder',
+      {
+        schema: {
+          params: holderParam,
+          body: { type: 'object', required: ['ttlMs'], additionalProperties: false, properties: { ttlMs: { type: 'integer', minimum: 100, maximum: 600000 } } },
+        },
+      },
+      async (req) => leases.renew(req.params.holder, req.body.ttlMs),
+    );
+    app.delete<{ Params: { holder: string } }>('/lab/leases/:holder', { schema: { params: holderParam } }, async (req) => {
+      const lease = leases.release(req.params.holder);
+      return { holder: req.params.holder, toxicsRemoved: lease?.toxics.length ?? 0 };
+    });
+  }
 
   return app;
 }

@@ -11,6 +11,7 @@ import { EventLog } from '../../lib/events.js';
 import { createLogger, type Logger } from '../../lib/log.js';
 import { createRegistry } from '../../lib/metrics.js';
 import { seedFromEnv } from '../../lib/random.js';
+import { FaultLeases } from './leases.js';
 import { buildApp } from './api.js';
 import { ProxyCollection, type NewProxy } from './collection.js';
 import { proxySpec } from './config.js';
@@ -80,7 +81,14 @@ export async function startProxyServer(opts: ProxyServerOptions = {}): Promise<P
     udpIdleMs: opts.udpIdleMs ?? 60_000,
   });
   const adminToken = opts.adminToken ?? process.env.LAB_ADMIN_TOKEN ?? randomUUID();
-  const app = buildApp({ collection, log, adminToken, registry, events });
+  const leases = new FaultLeases(opts.clock ?? systemClock, events, (proxy, toxic) => {
+    try {
+      collection.get(proxy).toxics.remove(toxic);
+    } catch {
+      // already removed (by hand, by /reset, or with its proxy)
+    }
+  });
+  const app = buildApp({ collection, leases, log, adminToken, registry, events });
   log.info({ seed, proxies: proxies.length }, 'fault-proxy starting (the same seed repeats this run)');
   try {
     await collection.populate(proxies);
@@ -91,6 +99,7 @@ export async function startProxyServer(opts: ProxyServerOptions = {}): Promise<P
     throw err;
   }
   const address = app.server.address() as AddressInfo;
+  void leases.run();
   let closing: Promise<void> | null = null;
   return {
     url: `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`,
@@ -100,6 +109,7 @@ export async function startProxyServer(opts: ProxyServerOptions = {}): Promise<P
     app,
     close: () =>
       (closing ??= (async () => {
+        leases.stop();
         await app.close();
         await collection.clear();
       })()),

@@ -8,7 +8,7 @@ import { request } from 'undici';
 import { lookupA } from '../../lib/dns-client.js';
 import { Compose } from '../../chaos/compose.js';
 import { waitFor } from '../support/redis-server.js';
-import { cli, e2eEnv, readJournal, reportDir } from '../support/lab-cli.js';
+import { cli, e2eEnv, readJournal, reportDir, spawnCli } from '../support/lab-cli.js';
 
 const ENDPOINT = 'kv.us-east-1.lab.internal';
 const dnsPort = Number(e2eEnv.LAB_DNS_PORT);
@@ -92,6 +92,18 @@ describe('dns-race in Docker', { timeout: 3_600_000 }, () => {
       const up = await cli(['up', '--fix', 'enactor']);
       assert.equal(up.code, 0, up.stderr);
     });
+    it('a run killed with SIGKILL mid-fault leaves no fault behind within 10 s', async () => {
+      const run = spawnCli(['run', 'dns-race', '--seed', '31', '--report', reportDir('killed')]);
+      const exited = new Promise((resolve) => run.once('exit', resolve));
+      await waitFor('the run to inject its fault', async () => (await activeToxics()) > 0, 60_000, 100);
+      run.kill('SIGKILL');
+      await exited;
+      const killedAt = Date.now();
+      await waitFor('the fault proxy to drop the dead run\u2019s faults', async () => (await activeToxics()) === 0, 10_000, 100);
+      assert.ok(Date.now() - killedAt <= 10_000);
+      assert.ok((await lookup()).addresses.length > 0, 'the lab is back to normal by itself');
+    });
+
     for (const seed of [21, 22]) {
       it(`seed ${seed}: the same scenario never empties the endpoint`, async () => {
         const dir = reportDir(`fixed-${seed}`);

@@ -24,6 +24,10 @@ export interface CliResult {
   stderr: string;
 }
 
+/** Starts the CLI without waiting for it (to kill it mid-run). */
+export const spawnCli = (args: string[]) =>
+  spawn(process.execPath, [CLI, ...args], { cwd: root, env: { ...process.env, ...e2eEnv }, stdio: 'ignore' });
+
 export function cli(args: string[], timeoutMs = 600_000): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { cwd: root, env: { ...process.env, ...e2eEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
