@@ -32,7 +32,7 @@ const canary = new Canary(config.CANARY_URL, config.CANARY_INTERVAL_MS, systemCl
 const app = buildApp({
   canary,
   directory: new ServiceDirectory(services, config.LAB_ADMIN_TOKEN),
-  repairs: { dns: () => repairDns(plans, dns) },
+  repairs: { dns: () => repairDns({ plans, dns }) },
   pingRedis: () => redis.ping(),
   log,
   adminToken: config.LAB_ADMIN_TOKEN,
