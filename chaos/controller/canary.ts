@@ -12,8 +12,9 @@ export interface CanaryCounts {
 }
 
 export function classify(err: unknown): string {
-  const e = err as { code?: string; cause?: { code?: string } };
-  const code = e.code ?? e.cause?.code ?? '';
+  // Codes are strings from node and undici, but a timeout's DOMException carries a number (23).
+  const e = err as { code?: unknown; cause?: { code?: unknown } };
+  const code = String(e.code ?? e.cause?.code ?? '');
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'ENODATA') return 'dns';
   if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EHOSTUNREACH') return 'connection';
   if (code.includes('TIMEOUT') || code === 'ABORT_ERR' || (err as Error).name === 'TimeoutError') return 'timeout';
