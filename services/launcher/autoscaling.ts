@@ -43,14 +43,26 @@ export class Autoscaler {
     for (const az of this.opts.azs) {
       const instances = this.ec2.list({ az }).filter((i) => i.state !== 'terminated');
       let live = instances.length;
-      for (const old of instances.filter((i) => i.state === 'running' && now - i.launchedAt >= this.opts.maxInstanceAgeMs)) {
+      // One instance per AZ and tick, so instances launched together are not all replaced in the same second.
+      for (const old of instances.filter((i) => i.state === 'running' && now - i.launchedAt >= this.maxAge(i.id)).slice(0, 1)) {
         if (this.tryLaunch(az, 1)) live++;
         this.ec2.terminate(old.id);
         this.stats.recycled++;
         live--;
       }
-      if (live < this.opts.desiredPerAz) this.tryLaunch(az, this.opts.desiredPerAz - live);
+      // One instance per call, as many calls as are missing: an all-or-nothing launch of the whole gap
+      // would never fit under a throttle (or a network admission limit) smaller than the gap.
+      for (let n = live; n < this.opts.desiredPerAz; n++) if (!this.tryLaunch(az, 1)) break;
     }
+  }
+
+  /**
+   * Each instance's own age limit, 1 to 1.25 times maxInstanceAgeMs (from its random id), so instances
+   * launched together do not all come up for replacement together.
+   */
+  private maxAge(id: string): number {
+    const spread = (Number.parseInt(id.slice(2, 6), 16) || 0) / 0x10000;
+    return this.opts.maxInstanceAgeMs * (1 + 0.25 * spread);
   }
 
   /** Capacity missing right now: desired minus running, per AZ. */

@@ -20,6 +20,8 @@ export const launcherConfig = {
   LEASE_TTL_MS: int(20000, 100, 3600000),
   LEASE_RENEW_MS: int(5000, 10, 3600000),
   LEASE_SCAN_MS: int(500, 10, 600000),
+  /** Renewals come due up to this percentage of LEASE_RENEW_MS early, at random (spreads them out). */
+  LEASE_RENEW_JITTER_PCT: int(30, 0, 100),
   WORK_QUEUE_LIMIT: int(1000, 1, 1000000),
   WORK_CONCURRENCY: int(16, 1, 10000),
   ITEM_DEADLINE_MS: int(2000, 10, 600000),
@@ -40,6 +42,8 @@ export const launcherConfig = {
   AUTOSCALING_INTERVAL_MS: int(1000, 10, 600000),
   AUTOSCALING_ENABLED: bool(true),
   KEEP_TERMINATED: int(500, 0, 1000000),
+  /** Deregistration delay: a terminated instance's host closes it this long after EC2 lists it terminated. */
+  TERMINATE_DRAIN_MS: int(3000, 0, 600000),
   LAUNCHER_SEED: str(''),
 };
 

@@ -24,6 +24,12 @@ export interface DwfmOptions {
   recoveryBatch: number;
   goodputWindowMs: number;
   requeueJitterMs: number;
+  /**
+   * Renewals come due up to this fraction of leaseRenewMs early, at random, so they spread out instead of
+   * coming due all together every leaseRenewMs (one burst of every droplet's renewal is what a lab of
+   * droplets established together would otherwise send to the store). 0 = exactly every leaseRenewMs.
+   */
+  renewJitter?: number;
   random: () => number;
 }
 
@@ -32,6 +38,8 @@ export interface Droplet {
   az: string;
   lease: HeldLease | null;
   lastRenewedAt: number;
+  /** When the next renewal is queued (lastRenewedAt + leaseRenewMs, less the jitter). */
+  renewDueAt: number;
 }
 
 export const dropletId = (az: string, n: number) => `${az}-d${String(n).padStart(3, '0')}`;
@@ -61,7 +69,7 @@ export class Dwfm {
     for (const az of opts.azs) {
       for (let n = 1; n <= opts.dropletsPerAz; n++) {
         const id = dropletId(az, n);
-        this.droplets.set(id, { id, az, lease: null, lastRenewedAt: 0 });
+        this.droplets.set(id, { id, az, lease: null, lastRenewedAt: 0, renewDueAt: 0 });
       }
     }
     this.queue = new WorkQueue({
@@ -123,7 +131,7 @@ export class Dwfm {
     for (const d of this.droplets.values()) {
       if (this.queue.has(d.id)) continue;
       if (d.lease) {
-        if (now - d.lastRenewedAt >= this.opts.leaseRenewMs) this.queue.add(this.renewItem(d));
+        if (now >= d.renewDueAt) this.queue.add(this.renewItem(d));
       } else {
         if (this.recovering && this.queue.depth >= this.opts.recoveryBatch) continue;
         this.queue.add(this.establishItem(d));
@@ -154,6 +162,12 @@ export class Dwfm {
     };
   }
 
+  private renewed(d: Droplet): void {
+    d.lastRenewedAt = this.clock.now();
+    const early = (this.opts.renewJitter ?? 0) * this.opts.random() * this.opts.leaseRenewMs;
+    d.renewDueAt = d.lastRenewedAt + this.opts.leaseRenewMs - early;
+  }
+
   private renewItem(d: Droplet): WorkItem {
     return {
       key: d.id,
@@ -163,7 +177,7 @@ export class Dwfm {
           const lease = await renewLease(this.store, d.id, () => this.clock.now(), this.opts.leaseTtlMs, step);
           if (signal.aborted) return;
           d.lease = lease;
-          d.lastRenewedAt = this.clock.now();
+          this.renewed(d);
           this.stats.renewed++;
         } catch (err) {
           // The record lapsed or moved: the next scan re-establishes it once the local lease lapses too.
@@ -182,7 +196,7 @@ export class Dwfm {
         const lease = await establishLease(this.store, this.hosts, d.az, d.id, () => this.clock.now(), this.opts.leaseTtlMs, step);
         if (signal.aborted) return;
         d.lease = lease;
-        d.lastRenewedAt = this.clock.now();
+        this.renewed(d);
         this.stats.established++;
         this.events.emit('lease-established', { droplet: d.id, az: d.az, epoch: lease.epoch });
       },

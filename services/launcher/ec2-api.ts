@@ -40,6 +40,12 @@ export interface Ec2Options {
   slotsPerDroplet: number;
   /** Terminated instances kept for listing. */
   keepTerminated: number;
+  /**
+   * Deregistration delay: a terminated instance leaves the instance list (so load balancers deregister it)
+   * at once, but its host is told to close it only this much later, so connections in flight and load
+   * balancer nodes whose target list is a little behind are not cut off at every routine termination.
+   */
+  drainMs?: number;
 }
 
 /** Launches per second with a burst of one second's worth. */
@@ -129,7 +135,9 @@ export class Ec2 {
     this.release(instance, 'terminated');
     this.stats.terminated++;
     // The host is told through the network manager: terminations join the same backlog.
-    this.network.enqueue('release', instance.id, instance.az);
+    const drainMs = this.opts.drainMs ?? 0;
+    if (drainMs > 0) void this.clock.sleep(drainMs).then(() => this.network.enqueue('release', instance.id, instance.az));
+    else this.network.enqueue('release', instance.id, instance.az);
     this.events.emit('instance-terminated', { id, az: instance.az });
     return instance;
   }

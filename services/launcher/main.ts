@@ -46,6 +46,7 @@ const dwfm = new Dwfm(
     recoveryBatch: config.RECOVERY_BATCH,
     goodputWindowMs: config.GOODPUT_WINDOW_MS,
     requeueJitterMs: config.REQUEUE_JITTER_MS,
+    renewJitter: config.LEASE_RENEW_JITTER_PCT / 100,
     random: () => dwfmRandom.next(),
   },
   kv, hosts, systemClock, events,
@@ -61,7 +62,7 @@ const network = new NetworkManager(
   (item) => (item.kind === 'configure' ? hosts.configureNetwork(item.az, item.instanceId) : hosts.terminate(item.az, item.instanceId)),
   systemClock, events,
 );
-const ec2 = new Ec2({ azs, slotsPerDroplet: config.SLOTS_PER_DROPLET, keepTerminated: config.KEEP_TERMINATED }, dwfm, hosts, network, systemClock, random.fork(), events);
+const ec2 = new Ec2({ azs, slotsPerDroplet: config.SLOTS_PER_DROPLET, keepTerminated: config.KEEP_TERMINATED, drainMs: config.TERMINATE_DRAIN_MS }, dwfm, hosts, network, systemClock, random.fork(), events);
 const autoscaler = config.AUTOSCALING_ENABLED
   ? new Autoscaler({ azs, desiredPerAz: config.DESIRED_PER_AZ, maxInstanceAgeMs: config.MAX_INSTANCE_AGE_MS, intervalMs: config.AUTOSCALING_INTERVAL_MS }, ec2, systemClock, events)
   : null;

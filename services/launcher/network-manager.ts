@@ -47,7 +47,10 @@ export class NetworkManager {
   /** Whether `count` new launches may be queued (always true without the fix). */
   admits(count: number): boolean {
     if (!this.opts.fix) return true;
-    const ok = this.queue.length + count <= this.opts.admissionLimit;
+    // Refused while the waiting queue is at the limit (a request for more than the limit at once must not
+    // be refused for ever: the autoscaler asks for a whole AZ's missing capacity in one launch).
+    void count;
+    const ok = this.queue.length < this.opts.admissionLimit;
     if (!ok) this.stats.refused++;
     return ok;
   }
