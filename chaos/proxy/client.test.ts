@@ -5,39 +5,9 @@ import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { silentLogger } from '../../lib/log.js';
 import { buildApp } from './api.js';
-import { connect, echoServer, newCollection, portOf, roundTrip } from './test-support.js';
+import { connect, echoServer, newCollection, portOf, roundTrip, toxiproxyClientClass } from './test-support.js';
 
-// The minimum of the client's surface this test uses.
-interface ToxicHandle {
-  name: string;
-  type: string;
-  stream: string;
-  toxicity: number;
-  attributes: Record<string, number>;
-  remove(): Promise<void>;
-  update(body: unknown): Promise<ToxicHandle>;
-}
-interface ProxyHandle {
-  name: string;
-  listen: string;
-  upstream: string;
-  enabled: boolean;
-  addToxic(body: unknown): Promise<ToxicHandle>;
-  getToxic(name: string): Promise<ToxicHandle>;
-  update(body: unknown): Promise<ProxyHandle>;
-  remove(): Promise<void>;
-}
-interface ToxiproxyClient {
-  createProxy(body: unknown): Promise<ProxyHandle>;
-  get(name: string): Promise<ProxyHandle>;
-  getAll(): Promise<Record<string, ProxyHandle>>;
-  populate(body: unknown): Promise<Record<string, ProxyHandle>>;
-  getVersion(): Promise<string>;
-  reset(): Promise<void>;
-}
-
-// A dev dependency: a missing client must fail the test, not skip it.
-const client = (await import('toxiproxy-node-client')) as unknown as { Toxiproxy: new (host: string) => ToxiproxyClient };
+const Toxiproxy = await toxiproxyClientClass();
 
 test('toxiproxy-node-client drives the fault-proxy: proxy, latency toxic, read back, remove', async (t) => {
   const echo = await echoServer();
@@ -49,7 +19,7 @@ test('toxiproxy-node-client drives the fault-proxy: proxy, latency toxic, read b
     await echo.close();
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
-  const toxiproxy = new client.Toxiproxy(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}`);
+  const toxiproxy = new Toxiproxy(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}`);
 
   assert.match(await toxiproxy.getVersion(), /"version"/);
   const proxy = await toxiproxy.createProxy({ name: 'enactor-az-a', listen: '127.0.0.1:0', upstream: `127.0.0.1:${echo.port}` });

@@ -136,7 +136,7 @@ export async function udpClient(): Promise<{ socket: dgram.Socket; received: Buf
   return { socket, received, send: (data, port) => socket.send(data, port, '127.0.0.1'), close: () => socket.close() };
 }
 
-/** The part of toxiproxy-node-client the tests use (its own types would break the build where it is missing). */
+/** The part of toxiproxy-node-client (a dev dependency) the tests use. */
 export interface ToxicHandle {
   name: string;
   type: string;
@@ -159,13 +159,16 @@ export interface ProxyHandle {
 export interface ToxiproxyClient {
   createProxy(body: unknown): Promise<ProxyHandle>;
   get(name: string): Promise<ProxyHandle>;
+  getAll(): Promise<Record<string, ProxyHandle>>;
+  populate(body: unknown): Promise<Record<string, ProxyHandle>>;
+  getVersion(): Promise<string>;
+  reset(): Promise<void>;
 }
 
-const clientModule = 'toxiproxy-node-client';
-/** toxiproxy-node-client's Toxiproxy class, or null when the devDependency is not installed. */
-export async function toxiproxyClientClass(): Promise<(new (url: string) => ToxiproxyClient) | null> {
-  const mod = (await import(clientModule).catch(() => null)) as { Toxiproxy: new (url: string) => ToxiproxyClient } | null;
-  return mod?.Toxiproxy ?? null;
+/** toxiproxy-node-client's Toxiproxy class. A missing client fails the tests; it never skips them. */
+export async function toxiproxyClientClass(): Promise<new (url: string) => ToxiproxyClient> {
+  const mod = (await import('toxiproxy-node-client')) as unknown as { Toxiproxy: new (url: string) => ToxiproxyClient };
+  return mod.Toxiproxy;
 }
 
 /** Collects what a socket receives until it ends, closes or errors. */

@@ -23,7 +23,6 @@ import {
 } from './test-support.js';
 
 const Toxiproxy = await toxiproxyClientClass();
-const skip = Toxiproxy ? false : 'toxiproxy-node-client is not installed';
 /** A late timer on a loaded 2-core box; generous on the slow side only. */
 const LATE_MS = 60;
 
@@ -44,12 +43,12 @@ async function setup(t: { after: (fn: () => Promise<void>) => void }): Promise<{
     await collection.clear();
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
-  const client = new Toxiproxy!(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}`);
+  const client = new Toxiproxy(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}`);
   const proxy = await client.createProxy({ name: 'kv-az-a', listen: '127.0.0.1:0', upstream: `127.0.0.1:${echo.port}` });
   return { proxy, port: portOf(proxy.listen) };
 }
 
-test('latency 100 ms adds about 100 ms to the median round trip', { skip }, async (t) => {
+test('latency 100 ms adds about 100 ms to the median round trip', async (t) => {
   const { proxy, port } = await setup(t);
   const socket = await connect(port);
   t.after(() => void socket.destroy());
@@ -59,7 +58,7 @@ test('latency 100 ms adds about 100 ms to the median round trip', { skip }, asyn
   assert.ok(added >= 99 && added <= 100 + LATE_MS, `added ${added.toFixed(1)} ms`);
 });
 
-test('bandwidth 100 KB/s delivers 100 KB in about 1 s (±30 %), every byte in order', { skip }, async (t) => {
+test('bandwidth 100 KB/s delivers 100 KB in about 1 s (±30 %), every byte in order', async (t) => {
   const { proxy, port } = await setup(t);
   await proxy.addToxic({ type: 'bandwidth', stream: 'downstream', toxicity: 1, attributes: { rate: 100 } });
   const socket = await connect(port);
@@ -74,7 +73,7 @@ test('bandwidth 100 KB/s delivers 100 KB in about 1 s (±30 %), every byte in or
   assert.ok(rate >= 70 && rate <= 130, `measured ${rate.toFixed(1)} KB/s over ${seconds.toFixed(2)} s`);
 });
 
-test('reset_peer: the client gets ECONNRESET after the timeout, and none of the reply', { skip }, async (t) => {
+test('reset_peer: the client gets ECONNRESET after the timeout, and none of the reply', async (t) => {
   const { proxy, port } = await setup(t);
   await proxy.addToxic({ type: 'reset_peer', stream: 'downstream', toxicity: 1, attributes: { timeout: 100 } });
   const socket = await connect(port);
@@ -88,7 +87,7 @@ test('reset_peer: the client gets ECONNRESET after the timeout, and none of the 
   assert.ok(end.at - start >= 95, `reset after ${(end.at - start).toFixed(0)} ms, not before the 100 ms timeout`);
 });
 
-test('limit_data: exactly N bytes arrive, then the connection closes', { skip }, async (t) => {
+test('limit_data: exactly N bytes arrive, then the connection closes', async (t) => {
   const { proxy, port } = await setup(t);
   await proxy.addToxic({ type: 'limit_data', stream: 'downstream', toxicity: 1, attributes: { bytes: 1000 } });
   const socket = await connect(port);
@@ -105,7 +104,7 @@ test('limit_data: exactly N bytes arrive, then the connection closes', { skip },
   assert.ok(seen.bytes().equals(payload.subarray(0, 1000)));
 });
 
-test('timeout 0 holds every byte and keeps the connection; removing it closes the connection', { skip }, async (t) => {
+test('timeout 0 holds every byte and keeps the connection; removing it closes the connection', async (t) => {
   const { proxy, port } = await setup(t);
   const toxic = await proxy.addToxic({ type: 'timeout', stream: 'upstream', toxicity: 1, attributes: { timeout: 0 } });
   const socket = await connect(port);
@@ -125,7 +124,7 @@ test('timeout 0 holds every byte and keeps the connection; removing it closes th
   assert.equal(seen.bytes().length, 0);
 });
 
-test('timeout 200 closes the connection about 200 ms after it opened', { skip }, async (t) => {
+test('timeout 200 closes the connection about 200 ms after it opened', async (t) => {
   const { proxy, port } = await setup(t);
   await proxy.addToxic({ type: 'timeout', stream: 'downstream', toxicity: 1, attributes: { timeout: 200 } });
   const start = performance.now();
@@ -138,7 +137,7 @@ test('timeout 200 closes the connection about 200 ms after it opened', { skip },
   assert.equal(seen.bytes().length, 0);
 });
 
-test('slicer delivers the same bytes in many more chunks', { skip }, async (t) => {
+test('slicer delivers the same bytes in many more chunks', async (t) => {
   const { proxy, port } = await setup(t);
   const payload = randomBytes(8000);
   const chunksOf = async () => {
@@ -157,7 +156,7 @@ test('slicer delivers the same bytes in many more chunks', { skip }, async (t) =
   assert.ok(sliced >= 20 && sliced > plain * 4, `${plain} chunks without the toxic, ${sliced} with it`);
 });
 
-test('slow_close holds the close back by its delay', { skip }, async (t) => {
+test('slow_close holds the close back by its delay', async (t) => {
   const { proxy, port } = await setup(t);
   const closeAfter = async () => {
     const socket = await connect(port);
