@@ -3,16 +3,9 @@
 import { ERROR_KINDS, type ErrorCounts } from './outcome.js';
 import type { RunResult } from './generator.js';
 import type { LatencySummary, SecondStats } from './series.js';
-import type { Rate } from './options.js';
 
-export interface Summary {
-  url: string;
-  mode: 'open-loop' | 'closed-loop';
-  rate: Rate;
-  connections: number;
-  pipelining: number;
-  timeoutMs: number;
-  elapsedMs: number;
+/** The run's description as the generator reports it, then the figures people read. */
+export interface Summary extends Pick<RunResult, 'url' | 'mode' | 'rate' | 'connections' | 'pipelining' | 'timeoutMs' | 'elapsedMs'> {
   requests: number;
   successes: number;
   errors: number;
