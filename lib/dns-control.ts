@@ -19,6 +19,12 @@ export interface Change extends RecordSet {
   action: 'CREATE' | 'DELETE' | 'UPSERT';
 }
 
+/** What callers need of the control API; DnsControl is the HTTP one, tests use the zone in-process. */
+export interface DnsApi {
+  change(changes: Change[], comment?: string): Promise<unknown>;
+  records(query: { name?: string; suffix?: string }): Promise<RecordSet[]>;
+}
+
 export class ChangeRejected extends Error {
   constructor(readonly status: number, readonly code: string, message: string) {
     super(message);
@@ -26,7 +32,7 @@ export class ChangeRejected extends Error {
   }
 }
 
-export class DnsControl {
+export class DnsControl implements DnsApi {
   private readonly dispatcher: Dispatcher;
   constructor(
     private readonly baseUrl: string,

@@ -1,12 +1,12 @@
 // Operator interventions, the ones Amazon's engineers made by hand. `dns`: restore every endpoint from the
 // newest plan, overriding the enactors' lock, and point the rollback record at a tree that exists, so the
 // enactors can make progress again.
-import type { Change, RecordSet } from '../../lib/dns-control.js';
+import type { Change, DnsApi } from '../../lib/dns-control.js';
 import { lockName, rollbackName, treeName, type Plan } from '../../lib/plans.js';
 
 export interface RepairDeps {
   plans: { latest(): Promise<Plan | null>; recordApplied(endpoint: string, generation: number): Promise<void> };
-  dns: { change(changes: Change[], comment?: string): Promise<unknown>; records?(q: { name?: string }): Promise<RecordSet[]> };
+  dns: Pick<DnsApi, 'change'>;
 }
 
 export interface RepairResult {

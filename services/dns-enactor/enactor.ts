@@ -14,17 +14,14 @@
 // DELETEs the exact alias it saw, so it fails if the alias moved), clean-up never deletes the active or
 // rollback tree (same exact-match precondition), and a plan that would empty an endpoint is refused.
 import type { Clock } from '../../lib/clock.js';
-import { ChangeRejected, type Change, type RecordSet } from '../../lib/dns-control.js';
+import { ChangeRejected, type Change, type DnsApi, type RecordSet } from '../../lib/dns-control.js';
+
+export type { DnsApi };
 import type { EventLog } from '../../lib/events.js';
 import type { Logger } from '../../lib/log.js';
 import { plansSuffix, rollbackName, treeGeneration, treeName, type Plan } from '../../lib/plans.js';
 import type { Random } from '../../lib/random.js';
 import { heldByOther, lockRecord, swapLock, type LockValue } from './lock.js';
-
-export interface DnsApi {
-  change(changes: Change[], comment?: string): Promise<unknown>;
-  records(query: { name?: string; suffix?: string }): Promise<RecordSet[]>;
-}
 
 export interface PlanSource {
   latest(): Promise<Plan | null>;

@@ -3,13 +3,10 @@
 // through the dns-server's change API. A node removed from DNS has no record at all (never weight 0:
 // Route 53 answers uniformly when every weight is 0, which would hide the failover). With every node
 // removed the name no longer resolves, which is how connections fail when too little capacity remains.
-import { ChangeRejected, type Change, type RecordSet } from '../../lib/dns-control.js';
-import { removalAllowance } from './velocity.js';
+import { ChangeRejected, type Change, type DnsApi, type RecordSet } from '../../lib/dns-control.js';
 
-export interface DnsApi {
-  change(changes: Change[], comment?: string): Promise<unknown>;
-  records(query: { name?: string }): Promise<RecordSet[]>;
-}
+export type { DnsApi };
+import { removalAllowance } from './velocity.js';
 
 export interface NodeWeight {
   /** The node's id (its AZ), used as the record's setId. */
