@@ -114,6 +114,8 @@ export class PhaseTracker {
     private readonly elapsed: () => number,
     private readonly everyMs = 250,
     private readonly onChange: (phase: Phase, started: boolean) => void = () => {},
+    /** A phase ends at its last true sample once the condition has been false this long. */
+    private readonly settleMs = 2000,
   ) {}
 
   start(): void {
@@ -130,18 +132,19 @@ export class PhaseTracker {
     const now = this.elapsed();
     this.detectors.forEach((d, i) => {
       const current = this.open.get(d.name);
-      const active = results[i] ?? !!current; // cannot tell: keep the last verdict
+      const active = results[i];
+      if (active === null || active === undefined) return; // cannot tell: change nothing
       if (active && !current) {
         const phase: Phase = { name: d.name, start: now, end: now };
         this.open.set(d.name, phase);
         this.phases.push(phase);
         this.onChange(phase, true);
-      } else if (current) {
+      } else if (current && active) {
         current.end = now;
-        if (!active) {
-          this.open.delete(d.name);
-          this.onChange(current, false);
-        }
+      } else if (current && now - current.end >= this.settleMs) {
+        // Over only once the condition has stayed false for settleMs: one phase, not a string of blips.
+        this.open.delete(d.name);
+        this.onChange(current, false);
       }
     });
   }

@@ -161,10 +161,19 @@ export async function runExperiment(experiment: Experiment, opts: RunOptions): P
     }
   })();
 
-  const customerAt = async () => (await lab.status()).customer;
+  // The customers' view is the in-lab loadgen's (open-loop traffic through the app endpoint); a lab
+  // without one falls back on the controller's canary.
+  const customerAt = async (): Promise<Omit<Journal['customer'], 'successRate'>> => {
+    const loadgen = (await lab.controller('/api/services/loadgen/state').catch(() => null)) as {
+      state?: { totals?: { requests: number; successes: number; errorsByKind?: Record<string, number> } };
+    } | null;
+    const totals = loadgen?.state?.totals;
+    if (totals) return { requests: totals.requests, successes: totals.successes, errors: totals.errorsByKind ?? {} };
+    return (await lab.status()).customer;
+  };
   let before: Journal['customer'] = { requests: 0, successes: 0, successRate: null, errors: {} };
   const tracker = new PhaseTracker(detectorsFor(experiment, config, lab, clock), clock, elapsed, 250, (phase, started) =>
-    say(`  phase ${phase.name} ${started ? 'started' : 'ended'} at ${(phase.start / 1000).toFixed(1)} s`),
+    say(`  phase ${phase.name} ${started ? 'started' : 'ended'} at ${((started ? phase.start : phase.end) / 1000).toFixed(1)} s`),
   );
   tracker.start();
   try {
