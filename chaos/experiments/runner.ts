@@ -175,7 +175,6 @@ export async function runExperiment(experiment: Experiment, opts: RunOptions): P
   const tracker = new PhaseTracker(detectorsFor(experiment, config, lab, clock), clock, elapsed, 250, (phase, started) =>
     say(`  phase ${phase.name} ${started ? 'started' : 'ended'} at ${((started ? phase.start : phase.end) / 1000).toFixed(1)} s`),
   );
-  tracker.start();
   try {
     before = { ...(await customerAt()), successRate: null };
     say(`steady state: ${journal.hypothesis.title}`);
@@ -184,6 +183,8 @@ export async function runExperiment(experiment: Experiment, opts: RunOptions): P
       journal.reason = 'the steady state did not hold before the method (is the lab healthy? try cascade-lab repair dns)';
     } else {
       say('method');
+      // Phases are looked for from the method on: before it, the hypothesis has just said the lab is steady.
+      tracker.start();
       for (const activity of experiment.method) {
         if (aborter.signal.aborted) break;
         const record = await run(activity, 'method');

@@ -135,6 +135,19 @@ describe('launch API', () => {
     await lab.stop();
   });
 
+  it('throttle under one launch per second: one launch, then one every 1/rate seconds', async () => {
+    const lab = createLab();
+    await pass(lab.clock, 2_000);
+    await lab.app.inject({ method: 'POST', url: '/v1/operator/throttle', headers: auth, payload: { enabled: true, launchesPerSecond: 0.2 } });
+    assert.equal((await launch(lab, { az: 'az-a' })).statusCode, 200);
+    assert.equal((await launch(lab, { az: 'az-a' })).statusCode, 429);
+    await pass(lab.clock, 4_000);
+    assert.equal((await launch(lab, { az: 'az-a' })).statusCode, 429, 'not before 5 s');
+    await pass(lab.clock, 1_100);
+    assert.equal((await launch(lab, { az: 'az-a' })).statusCode, 200);
+    await lab.stop();
+  });
+
   it('validates bodies (400 with a message) and requires the token (401)', async () => {
     const lab = createLab();
     assert.equal((await launch(lab, { az: 'az-a' }, {})).statusCode, 401);
