@@ -15,10 +15,13 @@ export const toleranceSchema = z.union([
 ]);
 
 const dnsProbe = z.object({ type: z.literal('dns'), name: z.string().min(1) }).strict();
-const probeProvider = dnsProbe;
+/** The customers' view from the loadgen: success rate and p99 over the last `window` (at most the loadgen's STATE_SECONDS). */
+const customerProbe = z.object({ type: z.literal('customer'), window: duration.default('10s') }).strict();
+const probeProvider = z.discriminatedUnion('type', [dnsProbe, customerProbe]);
 
 const providerSchema = z.discriminatedUnion('type', [
   dnsProbe,
+  customerProbe,
   z.object({
     type: z.literal('toxic'),
     proxy: z.string().min(1),
@@ -48,6 +51,11 @@ const activitySchema = z
   })
   .strict();
 
+/** Checked in the background during the method: violated without a break for `for`, the run is aborted. */
+const abortConditionSchema = z
+  .object({ name: z.string().min(1), probe: probeProvider, tolerance: toleranceSchema, for: duration.default(0), every: duration.default('1s') })
+  .strict();
+
 export const experimentSchema = z
   .object({
     version: z.string().optional(),
@@ -59,6 +67,7 @@ export const experimentSchema = z
     'steady-state-hypothesis': z.object({ title: z.string().min(1), probes: z.array(activitySchema).min(1) }).strict(),
     method: z.array(activitySchema).min(1),
     rollbacks: z.array(activitySchema).default([]),
+    'abort-conditions': z.array(abortConditionSchema).default([]),
     /** Lab phases to detect while it runs (dns-empty, lease-collapse, propagation-backlog, nlb-flapping). */
     phases: z.array(z.enum(['dns-empty', 'lease-collapse', 'propagation-backlog', 'nlb-flapping'])).default([]),
   })
@@ -68,6 +77,8 @@ export type Experiment = z.infer<typeof experimentSchema>;
 export type Activity = z.infer<typeof activitySchema>;
 export type Provider = z.infer<typeof providerSchema>;
 export type Tolerance = z.infer<typeof toleranceSchema>;
+export type ProbeProvider = z.infer<typeof probeProvider>;
+export type AbortCondition = z.infer<typeof abortConditionSchema>;
 
 export class ExperimentError extends Error {
   constructor(readonly file: string, readonly line: number | null, message: string) {
