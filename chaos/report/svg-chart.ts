@@ -85,7 +85,7 @@ export function lineChart(opts: ChartOptions): string {
   const x = (ms: number) => left + ((right - left) * Math.min(Math.max(ms, 0), xMax)) / xMax;
 
   const values = opts.lines.flatMap((l) => l.points.map((p) => p[1]).filter((v): v is number => v !== null && Number.isFinite(v)));
-  let yMin = opts.yMin ?? Math.min(0, ...values);
+  const yMin = opts.yMin ?? Math.min(0, ...values);
   let yMax = opts.yMax ?? Math.max(...values, yMin + 1);
   if (opts.yMax === undefined) yMax = Math.ceil(yMax / niceStep(yMax - yMin)) * niceStep(yMax - yMin);
   if (yMax <= yMin) yMax = yMin + 1;
