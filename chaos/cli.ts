@@ -11,6 +11,7 @@ import { LabClient, labEndpoints, LabUnreachable } from './lab-client.js';
 import { findScenario, listScenarios } from './scenarios.js';
 import { registerLoadgen } from '../loadgen/cli.js';
 import { registerFault } from './fault-command.js';
+import { RUNBOOK_HELP } from './controller/runbook.js';
 import { startProxyServer } from './proxy/index.js';
 import { customerProbe } from './experiments/providers.js';
 import { expectedDurationMs, RunProgress } from './progress.js';
@@ -98,7 +99,7 @@ program
     const lab = new LabClient();
     const running = await runningFixes(lab);
     const wanted = opts.fix ?? running;
-    if (opts.fix && wanted.includes('enactor') !== running.includes('enactor')) {
+    if (opts.fix && (wanted.length !== running.length || wanted.some((f) => !running.includes(f)))) {
       say(`restarting the lab with fixes: ${wanted.join(', ') || 'none'}`);
       await labUp({ fixes: wanted, airgap: false, wait: true, say });
     }
@@ -139,14 +140,17 @@ program
 
 program
   .command('repair')
-  .description("an operator's intervention: dns (restore the endpoints from the newest plan)")
-  .addArgument(new Command().createArgument('<action>', 'the intervention').choices(['dns']))
+  .description("an operator's intervention from the runbook, in the order Amazon's engineers used them")
+  .addArgument(new Command().createArgument('<action>', 'the intervention').choices(Object.keys(RUNBOOK_HELP)))
+  .addHelpText('after', `\nActions:\n${Object.entries(RUNBOOK_HELP).map(([k, v]) => `  ${k.padEnd(13)} ${v}`).join('\n')}\n`)
   .action(async (action: string) => {
     const lab = new LabClient();
     const result = await lab.controller('/api/repair', { method: 'POST', body: { action }, auth: true });
     process.stdout.write(`${JSON.stringify(result)}\n`);
-    await waitReady(lab, 30000, say);
-    say('repaired: the endpoints resolve again');
+    if (action === 'dns') {
+      await waitReady(lab, 30000, say);
+      say('repaired: the endpoints resolve again');
+    }
   });
 
 registerLoadgen(program);

@@ -59,7 +59,14 @@ export async function labUp(opts: { fixes: Fix[]; airgap: boolean; wait: boolean
 }
 
 /** The fixes the running lab has, as its enactors report them. */
+/** The fixes the running lab has on, read from the services that implement them. */
 export async function runningFixes(lab: LabClient): Promise<Fix[]> {
-  const state = (await lab.controller('/api/services/dns-enactor-az-a/state')) as { state?: { fix?: boolean } };
-  return state.state?.fix ? ['enactor'] : [];
+  const state = async (service: string) =>
+    ((await lab.controller(`/api/services/${service}/state`).catch(() => null)) as { state?: Record<string, unknown> } | null)?.state ?? {};
+  const [enactor, launcher, nlb] = await Promise.all([state('dns-enactor-az-a'), state('launcher'), state('nlb-az-a')]);
+  const fixes: Fix[] = [];
+  if (enactor.fix === true) fixes.push('enactor');
+  if (nlb.fix === true) fixes.push('nlb-velocity');
+  if ((launcher.fixes as { propagationThrottle?: boolean } | undefined)?.propagationThrottle === true) fixes.push('propagation-throttle');
+  return fixes;
 }

@@ -12,6 +12,7 @@ import { controllerConfig } from './config.js';
 import { systemClock } from '../../lib/clock.js';
 import { Canary } from './canary.js';
 import { repairDns } from './repair.js';
+import { runbook } from './runbook.js';
 import { parseServices, ServiceDirectory } from './services.js';
 import { directorySources, registerTimelineRoutes, Timeline } from './timeline.js';
 import { lookupA } from '../../lib/dns-client.js';
@@ -31,10 +32,11 @@ const dns = new DnsControl(config.DNS_API_URL, config.LAB_ADMIN_TOKEN);
 const plans = new PlanStore(redis);
 
 const canary = new Canary(config.CANARY_URL, config.CANARY_INTERVAL_MS, systemClock);
+const directory = new ServiceDirectory(services, config.LAB_ADMIN_TOKEN);
 const app = buildApp({
   canary,
-  directory: new ServiceDirectory(services, config.LAB_ADMIN_TOKEN),
-  repairs: { dns: () => repairDns({ plans, dns }) },
+  directory,
+  repairs: { dns: () => repairDns({ plans, dns }), ...runbook(directory) },
   pingRedis: () => redis.ping(),
   log,
   adminToken: config.LAB_ADMIN_TOKEN,

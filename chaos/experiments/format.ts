@@ -15,12 +15,19 @@ export const toleranceSchema = z.union([
 ]);
 
 const dnsProbe = z.object({ type: z.literal('dns'), name: z.string().min(1) }).strict();
+/** A value from a service's GET /lab/state (through the controller), by dotted path: {value}. */
+const stateProbe = z
+  .object({ type: z.literal('state'), service: z.string().min(1), path: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'a dotted path like dwfm.leased') })
+  .strict();
 /** The customers' view from the loadgen: success rate and p99 over the last `window` (at most the loadgen's STATE_SECONDS). */
 const customerProbe = z.object({ type: z.literal('customer'), window: duration.default('10s') }).strict();
-const probeProvider = z.discriminatedUnion('type', [dnsProbe, customerProbe]);
+const probeProvider = z.discriminatedUnion('type', [dnsProbe, stateProbe, customerProbe]);
+/** One condition of a wait: met when the probe's value is within the tolerance. */
+const condition = z.object({ probe: probeProvider, until: toleranceSchema }).strict();
 
 const providerSchema = z.discriminatedUnion('type', [
   dnsProbe,
+  stateProbe,
   customerProbe,
   z.object({
     type: z.literal('toxic'),
@@ -35,7 +42,11 @@ const providerSchema = z.discriminatedUnion('type', [
       .strict(),
   }).strict(),
   z.object({ type: z.literal('clear-faults') }).strict(),
-  z.object({ type: z.literal('wait'), probe: probeProvider, until: toleranceSchema, timeout: duration, every: duration.default('250ms') }).strict(),
+  // Waits until the probe meets `until`, or until any one of `any` is met (the first wins).
+  z
+    .object({ type: z.literal('wait'), probe: probeProvider.optional(), until: toleranceSchema.optional(), any: z.array(condition).min(1).optional(), timeout: duration, every: duration.default('250ms') })
+    .strict()
+    .refine((w) => (w.any ? !w.probe && w.until === undefined : !!w.probe && w.until !== undefined), 'a wait needs either probe and until, or any: [{probe, until}, ...]'),
   z.object({ type: z.literal('hold'), probe: probeProvider, tolerance: toleranceSchema, duration, every: duration.default('250ms') }).strict(),
   z.object({ type: z.literal('repair'), action: z.string().min(1) }).strict(),
   z.object({ type: z.literal('hook'), service: z.string().min(1), hook: z.enum(['pause', 'resume']) }).strict(),

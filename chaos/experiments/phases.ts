@@ -1,5 +1,11 @@
 // Detects the lab's phases from what the services really do, never from the script's schedule:
-// dns-empty is "the regional kv endpoint answers without addresses", observed with real DNS queries.
+//   dns-empty            the regional kv endpoint answers without addresses (real DNS queries)
+//   lease-collapse       DWFM holds valid leases on less than 90 % of the droplets (launcher /lab/state)
+//   propagation-backlog  the oldest instance waiting for its network configuration has waited 2.5 s or more
+//   nlb-flapping         the health checker moved targets out of service that had been in service, let
+//                        checks run late, or took a node out of DNS while its AZ still had targets,
+//                        within the last 5 s
+// The thresholds sit well clear of what the lab does at rest (CASCADE-NOTES.md has the numbers).
 import type { Clock } from '../../lib/clock.js';
 import type { LabClient } from '../lab-client.js';
 
@@ -13,8 +19,72 @@ export interface Phase {
 
 export interface PhaseDetector {
   name: string;
-  /** True while the phase condition holds. */
-  sample(): Promise<boolean>;
+  /** True while the phase condition holds; null when it cannot tell right now (keeps the last verdict). */
+  sample(): Promise<boolean | null>;
+}
+
+export const LEASED_FRACTION_FLOOR = 0.9;
+export const BACKLOG_WAIT_MS = 2500;
+export const FLAPPING_WINDOW_MS = 5000;
+
+type State = Record<string, unknown>;
+
+async function serviceState(lab: LabClient, service: string): Promise<State | null> {
+  try {
+    const body = (await lab.controller(`/api/services/${service}/state`)) as { state?: State };
+    return body.state ?? null;
+  } catch {
+    return null;
+  }
+}
+
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+export function leaseCollapseDetector(lab: LabClient, launcher = 'launcher'): PhaseDetector {
+  return {
+    name: 'lease-collapse',
+    sample: async () => {
+      const dwfm = (await serviceState(lab, launcher))?.dwfm as { leased?: unknown; droplets?: unknown } | undefined;
+      const leased = num(dwfm?.leased);
+      const droplets = num(dwfm?.droplets);
+      if (leased === null || droplets === null || droplets === 0) return null;
+      return leased < LEASED_FRACTION_FLOOR * droplets;
+    },
+  };
+}
+
+export function propagationBacklogDetector(lab: LabClient, launcher = 'launcher'): PhaseDetector {
+  return {
+    name: 'propagation-backlog',
+    sample: async () => {
+      const network = (await serviceState(lab, launcher))?.network as { latencyMs?: { oldestWaitingMs?: unknown } } | undefined;
+      if (!network) return null;
+      return (num(network.latencyMs?.oldestWaitingMs) ?? 0) >= BACKLOG_WAIT_MS;
+    },
+  };
+}
+
+/** Counters only go up; the phase is "one of them went up within the window" (or a node is wrongly out of DNS). */
+export function nlbFlappingDetector(lab: LabClient, now: () => number, checker = 'nlb-az-a'): PhaseDetector {
+  let last: { flaps: number; lateChecks: number } | null = null;
+  let lastRise = -Infinity;
+  return {
+    name: 'nlb-flapping',
+    sample: async () => {
+      const state = await serviceState(lab, checker);
+      const totals = state?.totals as { flaps?: unknown; lateChecks?: unknown } | undefined;
+      const flaps = num(totals?.flaps);
+      const lateChecks = num(totals?.lateChecks);
+      if (!state || flaps === null || lateChecks === null) return null;
+      const t = now();
+      if (last && (flaps > last.flaps || lateChecks > last.lateChecks)) lastRise = t;
+      last = { flaps, lateChecks };
+      const weights = (state.dnsWeights ?? {}) as Record<string, number>;
+      const byAz = (state.targetsByAz ?? {}) as Record<string, { total?: number }>;
+      const outWithTargets = Object.entries(byAz).some(([az, c]) => (c.total ?? 0) > 0 && !((weights[az] ?? 0) > 0));
+      return t - lastRise < FLAPPING_WINDOW_MS || outWithTargets;
+    },
+  };
 }
 
 export function dnsEmptyDetector(lab: LabClient, endpoint: string): PhaseDetector {
@@ -44,6 +114,8 @@ export class PhaseTracker {
     private readonly elapsed: () => number,
     private readonly everyMs = 250,
     private readonly onChange: (phase: Phase, started: boolean) => void = () => {},
+    /** A phase ends at its last true sample once the condition has been false this long. */
+    private readonly settleMs = 2000,
   ) {}
 
   start(): void {
@@ -59,19 +131,20 @@ export class PhaseTracker {
     const results = await Promise.all(this.detectors.map((d) => d.sample()));
     const now = this.elapsed();
     this.detectors.forEach((d, i) => {
-      const active = results[i];
       const current = this.open.get(d.name);
+      const active = results[i];
+      if (active === null || active === undefined) return; // cannot tell: change nothing
       if (active && !current) {
         const phase: Phase = { name: d.name, start: now, end: now };
         this.open.set(d.name, phase);
         this.phases.push(phase);
         this.onChange(phase, true);
-      } else if (current) {
+      } else if (current && active) {
         current.end = now;
-        if (!active) {
-          this.open.delete(d.name);
-          this.onChange(current, false);
-        }
+      } else if (current && now - current.end >= this.settleMs) {
+        // Over only once the condition has stayed false for settleMs: one phase, not a string of blips.
+        this.open.delete(d.name);
+        this.onChange(current, false);
       }
     });
   }

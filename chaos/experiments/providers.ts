@@ -39,6 +39,18 @@ async function dnsProbe(ctx: RunContext, name: string) {
   }
 }
 
+/** The value at a dotted path of a service's /lab/state; {value: null} when absent or unreachable. */
+async function stateProbe(ctx: RunContext, service: string, path: string) {
+  try {
+    const body = (await ctx.lab.controller(`/api/services/${encodeURIComponent(service)}/state`)) as { state?: unknown };
+    let value: unknown = body.state;
+    for (const key of path.split('.')) value = value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+    return { service, path, value: value ?? null };
+  } catch (err) {
+    return { service, path, value: null, error: (err as Error).message };
+  }
+}
+
 /** What customers saw over the last `windowMs`: the loadgen's closed seconds, read through the controller. */
 export async function customerProbe(lab: Pick<LabClient, 'controller'>, windowMs: number) {
   const seconds = Math.max(1, Math.ceil(windowMs / 1000));
@@ -69,6 +81,8 @@ export async function runProvider(provider: Provider, ctx: RunContext): Promise<
   switch (provider.type) {
     case 'dns':
       return dnsProbe(ctx, provider.name);
+    case 'state':
+      return stateProbe(ctx, provider.service, provider.path);
     case 'customer':
       return customerProbe(ctx.lab, durationMs(provider.window));
     case 'toxic': {
@@ -96,10 +110,14 @@ export async function runProvider(provider: Provider, ctx: RunContext): Promise<
     case 'wait': {
       const deadline = ctx.clock.now() + durationMs(provider.timeout);
       const started = ctx.elapsed();
+      const conditions = provider.any ?? [{ probe: provider.probe!, until: provider.until! }];
       for (;;) {
-        const value = await runProvider(provider.probe, ctx);
-        if (withinTolerance(value, provider.until)) return { met: true, afterMs: ctx.elapsed() - started, value };
-        if (ctx.clock.now() >= deadline || ctx.signal.aborted) return { met: false, afterMs: ctx.elapsed() - started, value };
+        const values = await Promise.all(conditions.map((c) => runProvider(c.probe, ctx)));
+        const metBy = conditions.findIndex((c, i) => withinTolerance(values[i], c.until));
+        const value = metBy >= 0 ? values[metBy] : values.length === 1 ? values[0] : values;
+        const which = provider.any ? { condition: metBy >= 0 ? metBy : null } : {};
+        if (metBy >= 0) return { met: true, afterMs: ctx.elapsed() - started, ...which, value };
+        if (ctx.clock.now() >= deadline || ctx.signal.aborted) return { met: false, afterMs: ctx.elapsed() - started, ...which, value };
         await ctx.clock.sleep(durationMs(provider.every), ctx.signal).catch(() => undefined);
       }
     }

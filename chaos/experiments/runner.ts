@@ -6,7 +6,7 @@ import { Random } from '../../lib/random.js';
 import type { LabClient } from '../lab-client.js';
 import type { Activity, Experiment } from './format.js';
 import { durationMs } from './format.js';
-import { dnsEmptyDetector, PhaseTracker, type Phase, type PhaseDetector } from './phases.js';
+import { dnsEmptyDetector, leaseCollapseDetector, nlbFlappingDetector, PhaseTracker, propagationBacklogDetector, type Phase, type PhaseDetector } from './phases.js';
 import { clearFaults, runProvider, succeeded, withinTolerance, type FaultRecord, type RunContext } from './providers.js';
 import { AbortWatcher, type AbortRecord } from './abort.js';
 import { startRunTimeline } from './run-timeline.js';
@@ -101,10 +101,18 @@ export function resolveConfiguration(experiment: Experiment, seed: number): Reco
   );
 }
 
-function detectorsFor(experiment: Experiment, config: Record<string, unknown>, lab: LabClient): PhaseDetector[] {
-  return experiment.phases.flatMap((name) => {
-    if (name === 'dns-empty') return [dnsEmptyDetector(lab, String(config.endpoint ?? 'kv.us-east-1.lab.internal'))];
-    return []; // the cascade's detectors come with its services
+function detectorsFor(experiment: Experiment, config: Record<string, unknown>, lab: LabClient, clock: Clock): PhaseDetector[] {
+  return experiment.phases.map((name) => {
+    switch (name) {
+      case 'dns-empty':
+        return dnsEmptyDetector(lab, String(config.endpoint ?? 'kv.us-east-1.lab.internal'));
+      case 'lease-collapse':
+        return leaseCollapseDetector(lab);
+      case 'propagation-backlog':
+        return propagationBacklogDetector(lab);
+      case 'nlb-flapping':
+        return nlbFlappingDetector(lab, () => clock.now());
+    }
   });
 }
 
@@ -173,10 +181,19 @@ export async function runExperiment(experiment: Experiment, opts: RunOptions): P
     }
   })();
 
-  const customerAt = async () => (await lab.status()).customer;
+  // The customers' view is the in-lab loadgen's (open-loop traffic through the app endpoint); a lab
+  // without one falls back on the controller's canary.
+  const customerAt = async (): Promise<Omit<Journal['customer'], 'successRate'>> => {
+    const loadgen = (await lab.controller('/api/services/loadgen/state').catch(() => null)) as {
+      state?: { totals?: { requests: number; successes: number; errorsByKind?: Record<string, number> } };
+    } | null;
+    const totals = loadgen?.state?.totals;
+    if (totals) return { requests: totals.requests, successes: totals.successes, errors: totals.errorsByKind ?? {} };
+    return (await lab.status()).customer;
+  };
   let before: Journal['customer'] = { requests: 0, successes: 0, successRate: null, errors: {} };
-  const tracker = new PhaseTracker(detectorsFor(experiment, config, lab), clock, elapsed, 250, (phase, started) =>
-    say(`  phase ${phase.name} ${started ? 'started' : 'ended'} at ${(phase.start / 1000).toFixed(1)} s`),
+  const tracker = new PhaseTracker(detectorsFor(experiment, config, lab, clock), clock, elapsed, 250, (phase, started) =>
+    say(`  phase ${phase.name} ${started ? 'started' : 'ended'} at ${((started ? phase.start : phase.end) / 1000).toFixed(1)} s`),
   );
   tracker.start();
   const timeline = await startRunTimeline(lab, clock, t0, say);

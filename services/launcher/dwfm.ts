@@ -151,9 +151,11 @@ export class Dwfm {
   snapshot() {
     const byAz: Record<string, { droplets: number; leased: number }> = {};
     for (const az of this.opts.azs) byAz[az] = { droplets: this.opts.dropletsPerAz, leased: this.leasedCount(az) };
+    const leased = this.leasedCount();
     return {
-      leased: this.leasedCount(),
+      leased,
       droplets: this.droplets.size,
+      leasedFraction: this.droplets.size ? leased / this.droplets.size : 0,
       byAz,
       recovering: this.recovering,
       queue: { depth: this.queue.depth, inFlight: this.queue.inFlight, stepsWaiting: this.queue.stepsWaiting, goodput: this.queue.goodput(), ...this.queue.stats },

@@ -1,0 +1,52 @@
+// The operators' runbook for the cascade, the interventions Amazon's engineers made by hand on 20 October,
+// in their order: restore DNS (repair.ts), throttle incoming work and restart DWFM, then disable the NLB's
+// automatic health-check failover. Each action goes to the service's own admin API with the lab token;
+// the CLI (`cascade-lab repair ACTION`) and experiments (`provider: {type: repair, action}`) reach them
+// through the controller, because the launcher and NLB ports are not published on the host.
+import type { ServiceDirectory } from './services.js';
+
+export type Action = () => Promise<unknown>;
+
+/** Launches per second the throttle lets through: enough to make progress, too few to rebuild the backlog. */
+export const THROTTLED_LAUNCHES_PER_SECOND = 2;
+
+type Directory = Pick<ServiceDirectory, 'find' | 'post'>;
+
+async function call(directory: Directory, service: string, path: string, body: unknown): Promise<unknown> {
+  const ref = directory.find(service);
+  if (!ref) throw new Error(`the lab has no ${service} service (controller SERVICES)`);
+  const res = await directory.post(ref, path, body);
+  if (res.status >= 400) {
+    const message = (res.body as { message?: string } | null)?.message ?? JSON.stringify(res.body);
+    throw new Error(`${service} answered ${res.status}: ${message}`);
+  }
+  return { service, ...(res.body as object) };
+}
+
+export interface RunbookOptions {
+  launcher?: string;
+  /** The NLB node that runs the health checks. */
+  nlbChecker?: string;
+}
+
+export function runbook(directory: Directory, opts: RunbookOptions = {}): Record<string, Action> {
+  const launcher = opts.launcher ?? 'launcher';
+  const checker = opts.nlbChecker ?? 'nlb-az-a';
+  return {
+    throttle: () => call(directory, launcher, '/v1/operator/throttle', { enabled: true, launchesPerSecond: THROTTLED_LAUNCHES_PER_SECOND }),
+    unthrottle: () => call(directory, launcher, '/v1/operator/throttle', { enabled: false }),
+    'restart-dwfm': () => call(directory, launcher, '/v1/operator/restart-dwfm', {}),
+    'failover-off': () => call(directory, checker, '/v1/operator/failover', { enabled: false }),
+    'failover-on': () => call(directory, checker, '/v1/operator/failover', { enabled: true }),
+  };
+}
+
+/** One line per action, for --help and error messages. */
+export const RUNBOOK_HELP: Record<string, string> = {
+  dns: 'restore every endpoint from the newest plan, overriding the enactors lock',
+  throttle: `throttle launches to ${THROTTLED_LAUNCHES_PER_SECOND}/s (others fail with RequestLimitExceeded)`,
+  unthrottle: 'lift the launch throttle',
+  'restart-dwfm': "restart DWFM: clear its queues and re-establish the droplets' leases in batches",
+  'failover-off': "disable the NLB's automatic health-check failover",
+  'failover-on': "re-enable the NLB's automatic health-check failover",
+};

@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ManualClock } from '../../lib/clock.js';
+import type { LabClient } from '../lab-client.js';
+import { parseExperiment } from './format.js';
+import { runProvider, succeeded, type RunContext } from './providers.js';
+
+function context(lab: Partial<LabClient>, clock = new ManualClock(0)): RunContext {
+  return { lab: lab as LabClient, clock, elapsed: () => clock.now(), faults: [], signal: new AbortController().signal };
+}
+
+const experimentWith = (method: string) =>
+  parseExperiment(
+    `title: t
+description: d
+steady-state-hypothesis:
+  title: h
+  probes:
+    - { type: probe, name: p, provider: { type: dns, name: x.lab.internal } }
+method:
+${method}`,
+    'x.yaml',
+  );
+
+describe('state probe', () => {
+  it('reads a dotted path of a service state through the controller', async () => {
+    const ctx = context({ controller: async (path: string) => ({ state: { path, dwfm: { leased: 12 } } }) });
+    assert.deepEqual(await runProvider({ type: 'state', service: 'launcher', path: 'dwfm.leased' }, ctx), { service: 'launcher', path: 'dwfm.leased', value: 12 });
+    assert.equal(((await runProvider({ type: 'state', service: 'launcher', path: 'dwfm.nope' }, ctx)) as { value: unknown }).value, null);
+  });
+
+  it('rejects a path that is not dotted names, with the line', () => {
+    assert.throws(() => experimentWith('  - { type: probe, name: s, provider: { type: state, service: launcher, path: "a..b" } }\n'), /x\.yaml:8: .*dotted path/);
+  });
+});
+
+describe('wait with any', () => {
+  it('ends on the first condition met and says which', async () => {
+    const clock = new ManualClock(0);
+    let stale = 0;
+    const ctx = context(
+      {
+        lookup: async () => ({ rcodeName: 'NOERROR', addresses: ['10.0.0.1'] }) as never,
+        controller: async () => ({ state: { stats: { stale } } }),
+      },
+      clock,
+    );
+    const e = experimentWith(`  - type: probe
+    name: w
+    provider:
+      type: wait
+      any:
+        - { probe: { type: dns, name: kv.lab.internal }, until: { type: range, target: addresses, range: [0, 0] } }
+        - { probe: { type: state, service: e, path: stats.stale }, until: { type: range, target: value, range: [1, 100] } }
+      timeout: 10s
+`);
+    const provider = e.method[0]!.provider;
+    const done = runProvider(provider, ctx);
+    await clock.advance(1000);
+    stale = 1;
+    await clock.advance(1000);
+    const out = (await done) as { met: boolean; condition: number; afterMs: number };
+    assert.equal(out.met, true);
+    assert.equal(out.condition, 1);
+    assert.ok(out.afterMs >= 1000 && out.afterMs <= 1250, String(out.afterMs));
+    assert.equal(succeeded(provider, out), true);
+  });
+
+  it('times out when no condition is met', async () => {
+    const clock = new ManualClock(0);
+    const ctx = context({ lookup: async () => ({ rcodeName: 'NOERROR', addresses: ['10.0.0.1'] }) as never }, clock);
+    const e = experimentWith(`  - type: probe
+    name: w
+    provider: { type: wait, any: [{ probe: { type: dns, name: kv }, until: { type: range, target: addresses, range: [0, 0] } }], timeout: 2s }
+`);
+    const done = runProvider(e.method[0]!.provider, ctx);
+    await clock.advance(3000);
+    assert.equal(((await done) as { met: boolean }).met, false);
+  });
+
+  it('needs either probe and until or any', () => {
+    assert.throws(() => experimentWith('  - { type: probe, name: w, provider: { type: wait, timeout: 2s } }\n'), /either probe and until, or any/);
+  });
+});
