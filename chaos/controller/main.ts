@@ -14,6 +14,8 @@ import { Canary } from './canary.js';
 import { repairDns } from './repair.js';
 import { runbook } from './runbook.js';
 import { parseServices, ServiceDirectory } from './services.js';
+import { directorySources, registerTimelineRoutes, Timeline } from './timeline.js';
+import { lookupA } from '../../lib/dns-client.js';
 
 const config = loadConfig(controllerConfig);
 const log = createLogger('controller');
@@ -41,6 +43,20 @@ const app = buildApp({
   registry: createRegistry('controller'),
   events: new EventLog(),
 });
+// The timeline asks with a budget below its interval, so one dead service never delays a sample.
+const [dnsHost, dnsPort] = config.TIMELINE_DNS.split(':') as [string, string];
+const timelineBudgetMs = Math.max(100, Math.floor(config.TIMELINE_INTERVAL_MS * 0.8));
+const timeline = new Timeline(
+  directorySources(
+    new ServiceDirectory(services, config.LAB_ADMIN_TOKEN, timelineBudgetMs),
+    async () => (await lookupA(config.TIMELINE_KV_NAME, Number(dnsPort), dnsHost, timelineBudgetMs)).addresses.length,
+    () => canary.counts,
+  ),
+  systemClock,
+  { intervalMs: config.TIMELINE_INTERVAL_MS, capacity: config.TIMELINE_CAPACITY, timeoutMs: timelineBudgetMs },
+);
+registerTimelineRoutes(app, timeline);
 await app.listen({ port: config.PORT, host: config.HOST });
 void canary.run();
-onShutdown(log, [() => canary.stop(), () => app.close(), () => dns.close(), () => redis.quit()]);
+timeline.start();
+onShutdown(log, [() => canary.stop(), () => timeline.stop(), () => app.close(), () => dns.close(), () => redis.quit()]);
