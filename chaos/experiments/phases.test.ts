@@ -29,11 +29,11 @@ describe('phase detectors', () => {
     assert.equal(await d.sample(), null);
   });
 
-  it('propagation-backlog: the oldest waiting instance has waited 2.5 s or more', async () => {
-    const states: Record<string, unknown> = { launcher: { network: { latencyMs: { oldestWaitingMs: 1500 } } } };
+  it('propagation-backlog: the oldest waiting instance has waited 3 s or more', async () => {
+    const states: Record<string, unknown> = { launcher: { network: { latencyMs: { oldestWaitingMs: 2900 } } } };
     const d = propagationBacklogDetector(fakeLab(states));
     assert.equal(await d.sample(), false);
-    states.launcher = { network: { latencyMs: { oldestWaitingMs: 2500 } } };
+    states.launcher = { network: { latencyMs: { oldestWaitingMs: 3000 } } };
     assert.equal(await d.sample(), true);
   });
 

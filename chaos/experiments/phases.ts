@@ -1,7 +1,7 @@
 // Detects the lab's phases from what the services really do, never from the script's schedule:
 //   dns-empty            the regional kv endpoint answers without addresses (real DNS queries)
 //   lease-collapse       DWFM holds valid leases on less than 90 % of the droplets (launcher /lab/state)
-//   propagation-backlog  the oldest instance waiting for its network configuration has waited 2.5 s or more
+//   propagation-backlog  the oldest instance waiting for its network configuration has waited 3 s or more
 //   nlb-flapping         the health checker moved targets out of service that had been in service, let
 //                        checks run late, or took a node out of DNS while its AZ still had targets,
 //                        within the last 5 s
@@ -24,7 +24,7 @@ export interface PhaseDetector {
 }
 
 export const LEASED_FRACTION_FLOOR = 0.9;
-export const BACKLOG_WAIT_MS = 2500;
+export const BACKLOG_WAIT_MS = 3000;
 export const FLAPPING_WINDOW_MS = 5000;
 
 type State = Record<string, unknown>;
