@@ -10,11 +10,12 @@ import { onShutdown } from '../../lib/shutdown.js';
 import { Admission } from './admission.js';
 import { buildApp } from './app.js';
 import { kvStoreConfig } from './config.js';
+import { kvRedisOptions } from './redis-options.js';
 import { KvStore } from './store.js';
 
 const config = loadConfig(kvStoreConfig);
 const log = createLogger(`kv-store/${config.NODE_ID}`);
-const redis = new Redis(config.REDIS_URL, { commandTimeout: config.REDIS_TIMEOUT_MS, maxRetriesPerRequest: 1, enableOfflineQueue: true });
+const redis = new Redis(config.REDIS_URL, kvRedisOptions(config.REDIS_TIMEOUT_MS));
 redis.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
 
 const app = buildApp({

@@ -9,12 +9,15 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const CLI = join(root, 'dist', 'chaos', 'cli.js');
 
+// E2E_<NAME> overrides each (E2E_COMPOSE_PROJECT_NAME=cascade-lab-mine ...), so that a developer can run
+// the end-to-end tests beside labs that already use these.
+const setting = (name: string, fallback: string) => process.env[`E2E_${name}`] || fallback;
 export const e2eEnv: NodeJS.ProcessEnv = {
-  COMPOSE_PROJECT_NAME: 'cascade-lab-e2e',
-  LAB_NET: '172.30.54',
-  LAB_DNS_PORT: '11053',
-  LAB_CONTROLLER_PORT: '18080',
-  LAB_FAULT_API_PORT: '18474',
+  COMPOSE_PROJECT_NAME: setting('COMPOSE_PROJECT_NAME', 'cascade-lab-e2e'),
+  LAB_NET: setting('LAB_NET', '172.30.54'),
+  LAB_DNS_PORT: setting('LAB_DNS_PORT', '11053'),
+  LAB_CONTROLLER_PORT: setting('LAB_CONTROLLER_PORT', '18080'),
+  LAB_FAULT_API_PORT: setting('LAB_FAULT_API_PORT', '18474'),
   LAB_ADMIN_TOKEN: 'e2e-token',
 };
 
