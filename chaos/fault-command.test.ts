@@ -119,7 +119,7 @@ describe('cascade-lab fault with container faults, against a controller over a f
     const add = run(['fault', 'add', 'pause', 'kv-1'], env);
     await waitFor('the pause', async () => docker.stateOf(kv1) === 'paused', 10_000);
     const list = await run(['fault', 'list'], env).done;
-    assert.match(list.out, /: pause kv-1 \{\}  \(held by fault-/);
+    assert.match(list.out, /: pause kv-1 \{\} {2}\(held by fault-/);
     add.child.kill('SIGKILL');
     await add.done;
     const killed = Date.now();
