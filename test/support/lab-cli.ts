@@ -9,12 +9,15 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const CLI = join(root, 'dist', 'chaos', 'cli.js');
 
+/** E2E_<NAME> overrides one of them, so a developer can run a test file against a lab of their own. */
+const pinned = (name: string, value: string) => process.env[`E2E_${name}`] ?? value;
+
 export const e2eEnv: NodeJS.ProcessEnv = {
-  COMPOSE_PROJECT_NAME: 'cascade-lab-e2e',
-  LAB_NET: '172.30.54',
-  LAB_DNS_PORT: '11053',
-  LAB_CONTROLLER_PORT: '18080',
-  LAB_FAULT_API_PORT: '18474',
+  COMPOSE_PROJECT_NAME: pinned('COMPOSE_PROJECT_NAME', 'cascade-lab-e2e'),
+  LAB_NET: pinned('LAB_NET', '172.30.54'),
+  LAB_DNS_PORT: pinned('LAB_DNS_PORT', '11053'),
+  LAB_CONTROLLER_PORT: pinned('LAB_CONTROLLER_PORT', '18080'),
+  LAB_FAULT_API_PORT: pinned('LAB_FAULT_API_PORT', '18474'),
   LAB_ADMIN_TOKEN: 'e2e-token',
 };
 
