@@ -29,7 +29,8 @@ const duration = (text: string) => {
 export function describeParams(entry: CatalogueEntry): string {
   const required = new Set(entry.params.required ?? []);
   const parts = Object.entries(entry.params.properties ?? {}).map(([name, p]) => {
-    const range = p.enum ? p.enum.join('|') : [p.type, p.minimum !== undefined && p.maximum !== undefined ? `${p.minimum}..${p.maximum}` : ''].filter(Boolean).join(' ');
+    const bounds = p.minimum === undefined ? '' : p.maximum === undefined || p.maximum >= Number.MAX_SAFE_INTEGER ? `>= ${p.minimum}` : `${p.minimum}..${p.maximum}`;
+    const range = p.enum ? p.enum.join('|') : [p.type, bounds].filter(Boolean).join(' ');
     return `${name}${p.default !== undefined ? `=${String(p.default)}` : ''} (${required.has(name) ? 'required, ' : ''}${range})`;
   });
   return parts.join(', ') || 'none';
@@ -58,11 +59,11 @@ export function registerFault(program: Command): void {
     .action((opts: { json?: boolean }) => {
       const entries = catalogueJson();
       if (opts.json) return void process.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
-      for (const e of entries) {
+      const lines = entries.map((e) => {
         const on = e.target === 'service' && e.services ? `service ${e.services}` : e.target;
-        process.stdout.write(`${e.kind.padEnd(14)} on a ${on}: ${e.description}\n${''.padEnd(14)} params: ${describeParams(e)}\n`);
-      }
-      process.stdout.write('\nTargets: a tcp-link or udp-link is a fault-proxy link (cascade-lab fault list); a container or service is a compose service (kv-1, dns-enactor-az-b...).\n');
+        return `${e.kind.padEnd(14)} on a ${on}: ${e.description}\n${''.padEnd(14)} params: ${describeParams(e)}\n`;
+      });
+      process.stdout.write(`${lines.join('')}\nTargets: a tcp-link or udp-link is a fault-proxy link (cascade-lab fault list); a container or service is a compose service (kv-1, dns-enactor-az-b...).\n`);
     });
 
   fault
