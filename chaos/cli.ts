@@ -13,6 +13,8 @@ import { registerLoadgen } from '../loadgen/cli.js';
 import { registerFault } from './fault-command.js';
 import { RUNBOOK_HELP } from './controller/runbook.js';
 import { startProxyServer } from './proxy/index.js';
+import { customerProbe } from './experiments/providers.js';
+import { expectedDurationMs, RunProgress } from './progress.js';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 const fixList = (value: string) => {
@@ -82,12 +84,16 @@ program
 
 program
   .command('run')
-  .description('run a scenario (by name) or an experiment file; exit 0 steady state held, 1 deviated, 2 aborted')
+  .description('run a scenario (by name) or an experiment file; exit 0 steady state held, 1 deviated, 2 aborted (an abort condition fired, the lab was not healthy, or interrupted)')
   .argument('<scenario>', 'a scenario name (see `cascade-lab scenarios`) or a YAML/JSON experiment file')
   .option('--fix <list>', 'run with these remediations on (restarts what needs it): enactor, nlb-velocity, propagation-throttle, all', fixList)
   .option('--seed <n>', 'seed for every random choice of the run', integer)
   .option('--report <dir>', 'where journal.json and report.html go', 'reports/<scenario>-<time>')
-  .option('--json', 'print the journal as JSON on stdout')
+  .option('--json', 'print the journal as JSON on stdout (progress stays plain lines on stderr)')
+  .addHelpText(
+    'after',
+    '\nWhile it runs: a progress bar on a terminal (phases, active faults, customer success), plain lines otherwise.\nThe report folder gets journal.json (with the lab timeline) and a self-contained report.html with charts.',
+  )
   .action(async (name: string, opts: { fix?: Fix[]; seed?: number; report: string; json?: boolean }) => {
     const scenario = findScenario(name);
     const lab = new LabClient();
@@ -106,7 +112,23 @@ program
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
     say(`running ${scenario.name} (seed ${seed}, fixes: ${wanted.join(', ') || 'none'})`);
-    const journal = await runExperiment(scenario.experiment, { scenario: scenario.name, seed, fixes: wanted, lab, clock: systemClock, progress: say, signal: controller.signal });
+    const progress = new RunProgress({
+      stream: process.stderr,
+      bar: Boolean(process.stderr.isTTY) && !opts.json,
+      totalMs: expectedDurationMs(scenario.experiment),
+      clock: systemClock,
+      customer: async () => (await customerProbe(lab, 5000)).successRate,
+    });
+    const journal = await runExperiment(scenario.experiment, {
+      scenario: scenario.name,
+      seed,
+      fixes: wanted,
+      lab,
+      clock: systemClock,
+      progress: (line) => progress.line(line),
+      observe: (run) => progress.attach(run),
+      signal: controller.signal,
+    }).finally(() => progress.stop());
     const dir = opts.report.replace('<scenario>', scenario.name).replace('<time>', new Date().toISOString().replace(/[:.]/g, '-'));
     const files = writeRun(dir, journal);
     const phases = journal.phases.map((p) => `${p.name} ${(p.start / 1000).toFixed(1)}-${(p.end / 1000).toFixed(1)} s${p.ongoing ? ' (ongoing)' : ''}`).join(', ');

@@ -21,6 +21,8 @@ import { HeldFaults } from '../faults/held-faults.js';
 import { RedisFaultStore } from './fault-store.js';
 import { callService } from './runbook.js';
 import { badRequest } from '../../lib/errors.js';
+import { directorySources, registerTimelineRoutes, Timeline } from './timeline.js';
+import { lookupA } from '../../lib/dns-client.js';
 
 const config = loadConfig(controllerConfig);
 const log = createLogger('controller');
@@ -67,12 +69,26 @@ const app = buildApp({
   events,
   faults,
 });
+// The timeline asks with a budget below its interval, so one dead service never delays a sample.
+const [dnsHost, dnsPort] = config.TIMELINE_DNS.split(':') as [string, string];
+const timelineBudgetMs = Math.max(100, Math.floor(config.TIMELINE_INTERVAL_MS * 0.8));
+const timeline = new Timeline(
+  directorySources(
+    new ServiceDirectory(services, config.LAB_ADMIN_TOKEN, timelineBudgetMs),
+    async () => (await lookupA(config.TIMELINE_KV_NAME, Number(dnsPort), dnsHost, timelineBudgetMs)).addresses.length,
+    () => canary.counts,
+  ),
+  systemClock,
+  { intervalMs: config.TIMELINE_INTERVAL_MS, capacity: config.TIMELINE_CAPACITY, timeoutMs: timelineBudgetMs },
+);
+registerTimelineRoutes(app, timeline);
 await app.listen({ port: config.PORT, host: config.HOST });
 void canary.run();
+timeline.start();
 void faults
   .recover()
   .then((n) => n && log.warn({ faults: n }, 'undid faults a previous controller left behind'))
   .catch((err: Error) => log.warn({ err: err.message }, 'could not recover held faults'))
   .then(() => faults.run());
 // On a clean stop nothing it holds may stay behind: undo every fault first.
-onShutdown(log, [() => faults.clear(), () => faults.stop(), () => canary.stop(), () => app.close(), () => dns.close(), () => redis.quit()]);
+onShutdown(log, [() => faults.clear(), () => faults.stop(), () => canary.stop(), () => timeline.stop(), () => app.close(), () => dns.close(), () => redis.quit()]);

@@ -7,8 +7,12 @@ import type { ServiceDirectory } from './services.js';
 
 export type Action = () => Promise<unknown>;
 
-/** Launches per second the throttle lets through: enough to make progress, too few to rebuild the backlog. */
-export const THROTTLED_LAUNCHES_PER_SECOND = 2;
+/**
+ * Launches per second the throttle lets through while DWFM recovers: one every five seconds. Launches
+ * that would have come in meanwhile fail with RequestLimitExceeded and are retried by their callers, so
+ * they are all waiting when the throttle is lifted (the backlog the Network Manager then meets).
+ */
+export const THROTTLED_LAUNCHES_PER_SECOND = 0.2;
 
 type Directory = Pick<ServiceDirectory, 'find' | 'post'>;
 
@@ -45,7 +49,7 @@ export function runbook(directory: Directory, opts: RunbookOptions = {}): Record
 /** One line per action, for --help and error messages. */
 export const RUNBOOK_HELP: Record<string, string> = {
   dns: 'restore every endpoint from the newest plan, overriding the enactors lock',
-  throttle: `throttle launches to ${THROTTLED_LAUNCHES_PER_SECOND}/s (others fail with RequestLimitExceeded)`,
+  throttle: `throttle launches to ${THROTTLED_LAUNCHES_PER_SECOND}/s (the rest fail with RequestLimitExceeded)`,
   unthrottle: 'lift the launch throttle',
   'restart-dwfm': "restart DWFM: clear its queues and re-establish the droplets' leases in batches",
   'failover-off': "disable the NLB's automatic health-check failover",

@@ -22,7 +22,7 @@ method:
 describe('experiment files', () => {
   it('every shipped scenario is valid', () => {
     const names = listScenarios().map((s) => s.name);
-    assert.ok(names.includes('dns-race'), names.join(','));
+    assert.ok(names.includes('dns-race') && names.includes('aws-2025-10-20'), names.join(','));
   });
 
   it('accepts a minimal Chaos Toolkit-shaped experiment', () => {

@@ -19,13 +19,16 @@ const dnsProbe = z.object({ type: z.literal('dns'), name: z.string().min(1) }).s
 const stateProbe = z
   .object({ type: z.literal('state'), service: z.string().min(1), path: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'a dotted path like dwfm.leased') })
   .strict();
-const probeProvider = z.discriminatedUnion('type', [dnsProbe, stateProbe]);
+/** The customers' view from the loadgen: success rate and p99 over the last `window` (at most the loadgen's STATE_SECONDS). */
+const customerProbe = z.object({ type: z.literal('customer'), window: duration.default('10s') }).strict();
+const probeProvider = z.discriminatedUnion('type', [dnsProbe, stateProbe, customerProbe]);
 /** One condition of a wait: met when the probe's value is within the tolerance. */
 const condition = z.object({ probe: probeProvider, until: toleranceSchema }).strict();
 
 const providerSchema = z.discriminatedUnion('type', [
   dnsProbe,
   stateProbe,
+  customerProbe,
   z.object({
     type: z.literal('toxic'),
     proxy: z.string().min(1),
@@ -64,6 +67,11 @@ const activitySchema = z
   })
   .strict();
 
+/** Checked in the background during the method: violated without a break for `for`, the run is aborted. */
+const abortConditionSchema = z
+  .object({ name: z.string().min(1), probe: probeProvider, tolerance: toleranceSchema, for: duration.default(0), every: duration.default('1s') })
+  .strict();
+
 export const experimentSchema = z
   .object({
     version: z.string().optional(),
@@ -75,6 +83,7 @@ export const experimentSchema = z
     'steady-state-hypothesis': z.object({ title: z.string().min(1), probes: z.array(activitySchema).min(1) }).strict(),
     method: z.array(activitySchema).min(1),
     rollbacks: z.array(activitySchema).default([]),
+    'abort-conditions': z.array(abortConditionSchema).default([]),
     /** Lab phases to detect while it runs (dns-empty, lease-collapse, propagation-backlog, nlb-flapping). */
     phases: z.array(z.enum(['dns-empty', 'lease-collapse', 'propagation-backlog', 'nlb-flapping'])).default([]),
   })
@@ -84,6 +93,8 @@ export type Experiment = z.infer<typeof experimentSchema>;
 export type Activity = z.infer<typeof activitySchema>;
 export type Provider = z.infer<typeof providerSchema>;
 export type Tolerance = z.infer<typeof toleranceSchema>;
+export type ProbeProvider = z.infer<typeof probeProvider>;
+export type AbortCondition = z.infer<typeof abortConditionSchema>;
 
 export class ExperimentError extends Error {
   constructor(readonly file: string, readonly line: number | null, message: string) {

@@ -1,7 +1,7 @@
 // Detects the lab's phases from what the services really do, never from the script's schedule:
 //   dns-empty            the regional kv endpoint answers without addresses (real DNS queries)
 //   lease-collapse       DWFM holds valid leases on less than 90 % of the droplets (launcher /lab/state)
-//   propagation-backlog  the oldest instance waiting for its network configuration has waited 2.5 s or more
+//   propagation-backlog  the oldest instance waiting for its network configuration has waited 3 s or more
 //   nlb-flapping         the health checker moved targets out of service that had been in service, let
 //                        checks run late, or took a node out of DNS while its AZ still had targets,
 //                        within the last 5 s
@@ -24,7 +24,7 @@ export interface PhaseDetector {
 }
 
 export const LEASED_FRACTION_FLOOR = 0.9;
-export const BACKLOG_WAIT_MS = 2500;
+export const BACKLOG_WAIT_MS = 3000;
 export const FLAPPING_WINDOW_MS = 5000;
 
 type State = Record<string, unknown>;
@@ -114,6 +114,8 @@ export class PhaseTracker {
     private readonly elapsed: () => number,
     private readonly everyMs = 250,
     private readonly onChange: (phase: Phase, started: boolean) => void = () => {},
+    /** A phase ends at its last true sample once the condition has been false this long. */
+    private readonly settleMs = 2000,
   ) {}
 
   start(): void {
@@ -130,18 +132,19 @@ export class PhaseTracker {
     const now = this.elapsed();
     this.detectors.forEach((d, i) => {
       const current = this.open.get(d.name);
-      const active = results[i] ?? !!current; // cannot tell: keep the last verdict
+      const active = results[i];
+      if (active === null || active === undefined) return; // cannot tell: change nothing
       if (active && !current) {
         const phase: Phase = { name: d.name, start: now, end: now };
         this.open.set(d.name, phase);
         this.phases.push(phase);
         this.onChange(phase, true);
-      } else if (current) {
+      } else if (current && active) {
         current.end = now;
-        if (!active) {
-          this.open.delete(d.name);
-          this.onChange(current, false);
-        }
+      } else if (current && now - current.end >= this.settleMs) {
+        // Over only once the condition has stayed false for settleMs: one phase, not a string of blips.
+        this.open.delete(d.name);
+        this.onChange(current, false);
       }
     });
   }

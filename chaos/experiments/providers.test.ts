@@ -3,60 +3,82 @@ import { describe, it } from 'node:test';
 import { ManualClock } from '../../lib/clock.js';
 import type { LabClient } from '../lab-client.js';
 import { parseExperiment } from './format.js';
-import { clearFaults, runProvider, type RunContext } from './providers.js';
+import { runProvider, succeeded, type RunContext } from './providers.js';
 
-/** A lab that records what the providers ask of it. */
-function fakeLab() {
-  const calls: string[] = [];
-  const lab = {
-    addFault: async (kind: string, target: string, params: unknown) => {
-      calls.push(`addFault ${kind} ${target} ${JSON.stringify(params)}`);
-      return { id: `id-${calls.length}` };
-    },
-    removeFault: async (id: string) => void calls.push(`removeFault ${id}`),
-    addToxic: async (proxy: string, t: { name: string; attributes: unknown }) => {
-      calls.push(`addToxic ${proxy} ${t.name} ${JSON.stringify(t.attributes)}`);
-      return { proxy, name: t.name };
-    },
-    removeToxic: async (proxy: string, name: string) => void calls.push(`removeToxic ${proxy} ${name}`),
-  };
-  const clock = new ManualClock();
-  const ctx: RunContext = { lab: lab as unknown as LabClient, clock, elapsed: () => clock.now(), faults: [], signal: new AbortController().signal };
-  return { calls, ctx };
+function context(lab: Partial<LabClient>, clock = new ManualClock(0)): RunContext {
+  return { lab: lab as LabClient, clock, elapsed: () => clock.now(), faults: [], signal: new AbortController().signal };
 }
 
-describe('the fault provider', () => {
-  it('parses in an experiment file', () => {
-    const e = parseExperiment(
-      `title: t\ndescription: d\nsteady-state-hypothesis: { title: h, probes: [{ type: probe, name: p, provider: { type: dns, name: x } }] }\nmethod:\n  - { type: action, name: a, provider: { type: fault, kind: pause, target: kv-1 } }\n`,
-      'x.yaml',
+const experimentWith = (method: string) =>
+  parseExperiment(
+    `title: t
+description: d
+steady-state-hypothesis:
+  title: h
+  probes:
+    - { type: probe, name: p, provider: { type: dns, name: x.lab.internal } }
+method:
+${method}`,
+    'x.yaml',
+  );
+
+describe('state probe', () => {
+  it('reads a dotted path of a service state through the controller', async () => {
+    const ctx = context({ controller: async (path: string) => ({ state: { path, dwfm: { leased: 12 } } }) });
+    assert.deepEqual(await runProvider({ type: 'state', service: 'launcher', path: 'dwfm.leased' }, ctx), { service: 'launcher', path: 'dwfm.leased', value: 12 });
+    assert.equal(((await runProvider({ type: 'state', service: 'launcher', path: 'dwfm.nope' }, ctx)) as { value: unknown }).value, null);
+  });
+
+  it('rejects a path that is not dotted names, with the line', () => {
+    assert.throws(() => experimentWith('  - { type: probe, name: s, provider: { type: state, service: launcher, path: "a..b" } }\n'), /x\.yaml:8: .*dotted path/);
+  });
+});
+
+describe('wait with any', () => {
+  it('ends on the first condition met and says which', async () => {
+    const clock = new ManualClock(0);
+    let stale = 0;
+    const ctx = context(
+      {
+        lookup: async () => ({ rcodeName: 'NOERROR', addresses: ['10.0.0.1'] }) as never,
+        controller: async () => ({ state: { stats: { stale } } }),
+      },
+      clock,
     );
-    assert.deepEqual(e.method[0]?.provider, { type: 'fault', kind: 'pause', target: 'kv-1', params: {} });
+    const e = experimentWith(`  - type: probe
+    name: w
+    provider:
+      type: wait
+      any:
+        - { probe: { type: dns, name: kv.lab.internal }, until: { type: range, target: addresses, range: [0, 0] } }
+        - { probe: { type: state, service: e, path: stats.stale }, until: { type: range, target: value, range: [1, 100] } }
+      timeout: 10s
+`);
+    const provider = e.method[0]!.provider;
+    const done = runProvider(provider, ctx);
+    await clock.advance(1000);
+    stale = 1;
+    await clock.advance(1000);
+    const out = (await done) as { met: boolean; condition: number; afterMs: number };
+    assert.equal(out.met, true);
+    assert.equal(out.condition, 1);
+    assert.ok(out.afterMs >= 1000 && out.afterMs <= 1250, String(out.afterMs));
+    assert.equal(succeeded(provider, out), true);
   });
 
-  it('injects a container fault through the controller, records it, and clear-faults removes it', async () => {
-    const { calls, ctx } = fakeLab();
-    const out = await runProvider({ type: 'fault', kind: 'stop', target: 'kv-2', params: { timeout: 1 } }, ctx);
-    assert.deepEqual(out, { added: ['id-1'] });
-    assert.deepEqual(ctx.faults, [{ kind: 'stop', target: 'kv-2', name: 'id-1', spec: { timeout: 1 }, start: 0, end: null }]);
-    // A toxic kind goes to the fault proxy on both streams, as the toxic provider does.
-    await runProvider({ type: 'fault', kind: 'latency', target: 'enactor-az-a', params: { latency: 300 } }, ctx);
-    assert.equal(await clearFaults(ctx), 3);
-    assert.deepEqual(calls, [
-      'addFault stop kv-2 {"timeout":1}',
-      'addToxic enactor-az-a lab_latency_upstream {"latency":300,"jitter":0}',
-      'addToxic enactor-az-a lab_latency_downstream {"latency":300,"jitter":0}',
-      'removeFault id-1',
-      'removeToxic enactor-az-a lab_latency_upstream',
-      'removeToxic enactor-az-a lab_latency_downstream',
-    ]);
-    assert.ok(ctx.faults.every((f) => f.end !== null));
+  it('times out when no condition is met', async () => {
+    const clock = new ManualClock(0);
+    const ctx = context({ lookup: async () => ({ rcodeName: 'NOERROR', addresses: ['10.0.0.1'] }) as never }, clock);
+    const e = experimentWith(`  - type: probe
+    name: w
+    provider: { type: wait, any: [{ probe: { type: dns, name: kv }, until: { type: range, target: addresses, range: [0, 0] } }], timeout: 2s }
+`);
+    const done = runProvider(e.method[0]!.provider, ctx);
+    await clock.advance(3000);
+    assert.equal(((await done) as { met: boolean }).met, false);
   });
 
-  it('fails clearly on an unknown kind or bad parameters, injecting nothing', async () => {
-    const { calls, ctx } = fakeLab();
-    await assert.rejects(runProvider({ type: 'fault', kind: 'explode', target: 'kv-1', params: {} }, ctx), /unknown fault kind "explode"/);
-    await assert.rejects(runProvider({ type: 'fault', kind: 'slow-handler', target: 'kv-1', params: { ms: 'lots' } }, ctx), /slow-handler: parameter ms/);
-    assert.deepEqual(calls, []);
+  it('needs either probe and until or any', () => {
+    assert.throws(() => experimentWith('  - { type: probe, name: w, provider: { type: wait, timeout: 2s } }\n'), /either probe and until, or any/);
   });
 });

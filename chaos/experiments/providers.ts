@@ -52,6 +52,21 @@ async function stateProbe(ctx: RunContext, service: string, path: string) {
   }
 }
 
+/** What customers saw over the last `windowMs`: the loadgen's closed seconds, read through the controller. */
+export async function customerProbe(lab: Pick<LabClient, 'controller'>, windowMs: number) {
+  const seconds = Math.max(1, Math.ceil(windowMs / 1000));
+  try {
+    const body = (await lab.controller('/api/services/loadgen/state')) as { state?: { series?: { requests: number; successes: number; errors: number; p99: number | null }[] } } | null;
+    const series = (body?.state?.series ?? []).slice(-seconds);
+    const requests = series.reduce((n, s) => n + s.requests, 0);
+    const successes = series.reduce((n, s) => n + s.successes, 0);
+    const p99s = series.map((s) => s.p99).filter((p): p is number => typeof p === 'number');
+    return { successRate: requests > 0 ? successes / requests : null, requests, successes, errors: requests - successes, p99Ms: p99s.length ? Math.max(...p99s) : null, seconds: series.length };
+  } catch (err) {
+    return { successRate: null, requests: 0, successes: 0, errors: 0, p99Ms: null, seconds: 0, error: (err as Error).message };
+  }
+}
+
 export async function clearFaults(ctx: RunContext): Promise<number> {
   let removed = 0;
   for (const fault of ctx.faults.filter((f) => f.end === null)) {
@@ -70,6 +85,8 @@ export async function runProvider(provider: Provider, ctx: RunContext): Promise<
       return dnsProbe(ctx, provider.name);
     case 'state':
       return stateProbe(ctx, provider.service, provider.path);
+    case 'customer':
+      return customerProbe(ctx.lab, durationMs(provider.window));
     case 'toxic': {
       const streams = provider.toxic.stream === 'both' ? (['upstream', 'downstream'] as const) : [provider.toxic.stream];
       const added = [];

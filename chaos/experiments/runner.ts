@@ -8,6 +8,9 @@ import type { Activity, Experiment } from './format.js';
 import { durationMs } from './format.js';
 import { dnsEmptyDetector, leaseCollapseDetector, nlbFlappingDetector, PhaseTracker, propagationBacklogDetector, type Phase, type PhaseDetector } from './phases.js';
 import { clearFaults, runProvider, succeeded, withinTolerance, type FaultRecord, type RunContext } from './providers.js';
+import { AbortWatcher, type AbortRecord } from './abort.js';
+import { startRunTimeline } from './run-timeline.js';
+import type { TimelineSample } from '../controller/timeline.js';
 
 export type RunStatus = 'completed' | 'deviated' | 'aborted';
 
@@ -42,6 +45,18 @@ export interface Journal {
   customer: { requests: number; successes: number; successRate: number | null; errors: Record<string, number> };
   hypothesis: { title: string; before: boolean | null; after: boolean | null };
   activities: ActivityRecord[];
+  /** The abort condition that stopped the run, when one did. */
+  abortedBy?: AbortRecord;
+  /** The lab sampled about every second over the run (t in ms epoch). */
+  timeline: TimelineSample[];
+}
+
+/** What a progress display can ask a run while it goes on. */
+export interface LiveRun {
+  elapsed(): number;
+  phases(): string[];
+  activeFaults(): number;
+  activity(): string | null;
 }
 
 export interface RunOptions {
@@ -53,6 +68,8 @@ export interface RunOptions {
   /** Progress lines for people. */
   progress?: (line: string) => void;
   signal?: AbortSignal;
+  /** Called once at the start with a live view of the run (for progress bars). */
+  observe?: (run: LiveRun) => void;
 }
 
 /** Replaces ${name} with configuration values; a string that is exactly one reference keeps the value's type. */
@@ -124,13 +141,16 @@ export async function runExperiment(experiment: Experiment, opts: RunOptions): P
     customer: { requests: 0, successes: 0, successRate: null, errors: {} },
     hypothesis: { title: experiment['steady-state-hypothesis'].title, before: null, after: null },
     activities: [],
+    timeline: [],
   };
+  let current: string | null = null;
 
   const run = async (activity: Activity, phase: ActivityRecord['phase']): Promise<ActivityRecord> => {
     const a = interpolate(activity, config);
     if (a.pauses?.before) await clock.sleep(durationMs(a.pauses.before), aborter.signal).catch(() => undefined);
     const record: ActivityRecord = { phase, type: a.type, name: a.name, start: elapsed(), end: 0, ok: false };
     say(`${phase === 'method' ? '  ' : '  '}${a.type} ${a.name}`);
+    current = a.name;
     try {
       const output = await runProvider(a.provider, ctx);
       record.output = output;
@@ -161,12 +181,22 @@ export async function runExperiment(experiment: Experiment, opts: RunOptions): P
     }
   })();
 
-  const customerAt = async () => (await lab.status()).customer;
+  // The customers' view is the in-lab loadgen's (open-loop traffic through the app endpoint); a lab
+  // without one falls back on the controller's canary.
+  const customerAt = async (): Promise<Omit<Journal['customer'], 'successRate'>> => {
+    const loadgen = (await lab.controller('/api/services/loadgen/state').catch(() => null)) as {
+      state?: { totals?: { requests: number; successes: number; errorsByKind?: Record<string, number> } };
+    } | null;
+    const totals = loadgen?.state?.totals;
+    if (totals) return { requests: totals.requests, successes: totals.successes, errors: totals.errorsByKind ?? {} };
+    return (await lab.status()).customer;
+  };
   let before: Journal['customer'] = { requests: 0, successes: 0, successRate: null, errors: {} };
   const tracker = new PhaseTracker(detectorsFor(experiment, config, lab, clock), clock, elapsed, 250, (phase, started) =>
-    say(`  phase ${phase.name} ${started ? 'started' : 'ended'} at ${(phase.start / 1000).toFixed(1)} s`),
+    say(`  phase ${phase.name} ${started ? 'started' : 'ended'} at ${((started ? phase.start : phase.end) / 1000).toFixed(1)} s`),
   );
-  tracker.start();
+  const timeline = await startRunTimeline(lab, clock, t0, say);
+  opts.observe?.({ elapsed, phases: () => tracker.active(), activeFaults: () => ctx.faults.filter((f) => f.end === null).length, activity: () => current });
   try {
     before = { ...(await customerAt()), successRate: null };
     say(`steady state: ${journal.hypothesis.title}`);
@@ -175,15 +205,28 @@ export async function runExperiment(experiment: Experiment, opts: RunOptions): P
       journal.reason = 'the steady state did not hold before the method (is the lab healthy? try cascade-lab repair dns)';
     } else {
       say('method');
-      for (const activity of experiment.method) {
-        if (aborter.signal.aborted) break;
-        const record = await run(activity, 'method');
-        if (!record.ok && record.type === 'action') {
-          journal.reason = `action ${record.name} failed: ${record.error ?? 'not met'}`;
-          break;
+      // Phases are looked for from the method on: before it, the hypothesis has just said the lab is steady.
+      tracker.start();
+      const watcher = new AbortWatcher(interpolate(experiment['abort-conditions'], config), ctx, (hit) => {
+        journal.abortedBy = hit;
+        say(`  ${hit.reason}: aborting`);
+        aborter.abort(hit.reason);
+      });
+      watcher.start();
+      try {
+        for (const activity of experiment.method) {
+          if (aborter.signal.aborted) break;
+          const record = await run(activity, 'method');
+          if (!record.ok && record.type === 'action') {
+            journal.reason = `action ${record.name} failed: ${record.error ?? 'not met'}`;
+            break;
+          }
         }
+      } finally {
+        await watcher.stop();
       }
-      if (aborter.signal.aborted) journal.reason = `interrupted (${String(aborter.signal.reason ?? 'signal')})`;
+      if (journal.abortedBy) journal.reason = journal.abortedBy.reason;
+      else if (aborter.signal.aborted) journal.reason = `interrupted (${String(aborter.signal.reason ?? 'signal')})`;
       else if (!journal.reason) {
         say(`steady state again: ${journal.hypothesis.title}`);
         journal.hypothesis.after = await hypothesis('hypothesis-after');
@@ -205,6 +248,7 @@ export async function runExperiment(experiment: Experiment, opts: RunOptions): P
     for (const [k, v] of Object.entries(after.errors)) if (v - (before.errors[k] ?? 0) > 0) errors[k] = v - (before.errors[k] ?? 0);
     journal.customer = { requests, successes, successRate: requests > 0 ? successes / requests : null, errors };
     journal.durationMs = elapsed();
+    journal.timeline = await timeline.finish();
   }
   return journal;
 }

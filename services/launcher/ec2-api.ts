@@ -48,7 +48,7 @@ export interface Ec2Options {
   drainMs?: number;
 }
 
-/** Launches per second with a burst of one second's worth. */
+/** Launches per second with a burst of one second's worth (at least one launch, for rates under 1/s). */
 class Throttle {
   enabled = false;
   launchesPerSecond = 1;
@@ -57,12 +57,15 @@ class Throttle {
   set(enabled: boolean, launchesPerSecond: number, now: number) {
     this.enabled = enabled;
     this.launchesPerSecond = launchesPerSecond;
-    this.tokens = launchesPerSecond;
+    this.tokens = this.burst;
     this.at = now;
+  }
+  private get burst(): number {
+    return Math.max(1, this.launchesPerSecond);
   }
   take(count: number, now: number): boolean {
     if (!this.enabled) return true;
-    this.tokens = Math.min(this.launchesPerSecond, this.tokens + ((now - this.at) / 1000) * this.launchesPerSecond);
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.at) / 1000) * this.launchesPerSecond);
     this.at = now;
     if (this.tokens < count) return false;
     this.tokens -= count;

@@ -135,6 +135,19 @@ describe('launch API', () => {
     await lab.stop();
   });
 
+  it('throttle under one launch per second: one launch, then one every 1/rate seconds', async () => {
+    const lab = createLab();
+    await pass(lab.clock, 2_000);
+    await lab.app.inject({ method: 'POST', url: '/v1/operator/throttle', headers: auth, payload: { enabled: true, launchesPerSecond: 0.2 } });
+    assert.equal((await launch(lab, { az: 'az-a' })).statusCode, 200);
+    assert.equal((await launch(lab, { az: 'az-a' })).statusCode, 429);
+    await pass(lab.clock, 4_000);
+    assert.equal((await launch(lab, { az: 'az-a' })).statusCode, 429, 'not before 5 s');
+    await pass(lab.clock, 1_100);
+    assert.equal((await launch(lab, { az: 'az-a' })).statusCode, 200);
+    await lab.stop();
+  });
+
   it('validates bodies (400 with a message) and requires the token (401)', async () => {
     const lab = createLab();
     assert.equal((await launch(lab, { az: 'az-a' }, {})).statusCode, 401);
@@ -221,9 +234,24 @@ describe('autoscaling', () => {
     assert.deepEqual(lab.ec2.countByState().byAz['az-a']?.running, 3);
     await pass(lab.clock, 30_000);
     const counts = lab.ec2.countByState();
-    for (const az of AZS) assert.equal(counts.byAz[az]?.running, 3, az);
+    // Alive: running, or a replacement still waiting for its network configuration.
+    for (const az of AZS) assert.equal((counts.byAz[az]?.running ?? 0) + (counts.byAz[az]?.['network-pending'] ?? 0), 3, az);
     assert.ok((lab.autoscaler?.stats.recycled ?? 0) >= 9, 'old instances were replaced');
     assert.ok(counts.terminated >= 9);
+    await lab.stop();
+  });
+
+  it('retires a cohort launched together over a wide window, not in one wave', async () => {
+    const lab = createLab({ autoscaling: { desiredPerAz: 10, maxInstanceAgeMs: 40_000 } });
+    await pass(lab.clock, 5_000);
+    const perWindow: number[] = [];
+    for (let w = 0; w < 12; w++) {
+      const before = lab.autoscaler?.stats.recycled ?? 0;
+      await pass(lab.clock, 5_000);
+      perWindow.push((lab.autoscaler?.stats.recycled ?? 0) - before);
+    }
+    assert.ok(perWindow.reduce((a, b) => a + b, 0) >= 30, `the cohort retired within 65 s: ${perWindow.join(',')}`);
+    assert.ok(Math.max(...perWindow) <= 8, `at most 8 replacements in any 5 s: ${perWindow.join(',')}`);
     await lab.stop();
   });
 
@@ -238,7 +266,8 @@ describe('autoscaling', () => {
     assert.ok((lab.autoscaler?.stats.failures.InsufficientCapacity ?? 0) > 20);
     lab.kv.dnsDown = false;
     await pass(lab.clock, 10_000);
-    assert.equal(lab.ec2.countByState().running, 9);
+    const back = lab.ec2.countByState();
+    assert.equal(back.running + back['network-pending'], 9);
     await lab.stop();
   });
 });

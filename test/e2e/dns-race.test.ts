@@ -65,7 +65,8 @@ describe('dns-race in Docker', { timeout: 3_600_000 }, () => {
     assert.deepEqual(out.item.value, { hello: 'from inside' });
   });
 
-  for (const seed of [11, 12, 13]) {
+  // Two seeds here; the cascade's runs (cascade.test.ts) fire the same race twice more.
+  for (const seed of [11, 12]) {
     it(`seed ${seed}: dns-race empties the endpoint, it stays empty without the fault, and repair dns restores it`, async () => {
       const dir = reportDir(`race-${seed}`);
       const run = await cli(['run', 'dns-race', '--seed', String(seed), '--report', dir]);
@@ -113,6 +114,9 @@ describe('dns-race in Docker', { timeout: 3_600_000 }, () => {
         assert.equal(journal.status, 'completed');
         assert.deepEqual(journal.fixes, ['enactor']);
         assert.equal(journal.phases.filter((p) => p.name === 'dns-empty').length, 0);
+        // The race played out: the slowed enactor reached the stale write and the fix refused it.
+        const waits = (journal as unknown as { activities: { name: string; ok: boolean; output?: { condition?: number } }[] }).activities;
+        assert.equal(waits.find((a) => a.name === 'wait-for-the-endpoint-to-empty' && a.ok)?.output?.condition, 1, 'the fixed enactor refused the stale plan');
         assert.equal(await activeToxics(), 0);
         assert.ok((await lookup()).addresses.length > 0);
       });

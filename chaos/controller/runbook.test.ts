@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { RUNBOOK_HELP, runbook, THROTTLED_LAUNCHES_PER_SECOND } from './runbook.js';
+import type { ServiceRef } from './services.js';
+
+function directory(answers: Record<string, { status: number; body: unknown }> = {}) {
+  const calls: { service: string; path: string; body: unknown }[] = [];
+  return {
+    calls,
+    find: (name: string): ServiceRef | undefined => (['launcher', 'nlb-az-a'].includes(name) ? { name, url: `http://${name}` } : undefined),
+    post: async (ref: ServiceRef, path: string, body?: unknown) => {
+      calls.push({ service: ref.name, path, body });
+      return answers[path] ?? { status: 200, body: { ok: true } };
+    },
+  };
+}
+
+describe('the runbook', () => {
+  it("sends each action to the service's admin API", async () => {
+    const d = directory();
+    const actions = runbook(d);
+    for (const name of ['throttle', 'restart-dwfm', 'unthrottle', 'failover-off', 'failover-on']) await actions[name]!();
+    assert.deepEqual(d.calls, [
+      { service: 'launcher', path: '/v1/operator/throttle', body: { enabled: true, launchesPerSecond: THROTTLED_LAUNCHES_PER_SECOND } },
+      { service: 'launcher', path: '/v1/operator/restart-dwfm', body: {} },
+      { service: 'launcher', path: '/v1/operator/throttle', body: { enabled: false } },
+      { service: 'nlb-az-a', path: '/v1/operator/failover', body: { enabled: false } },
+      { service: 'nlb-az-a', path: '/v1/operator/failover', body: { enabled: true } },
+    ]);
+  });
+
+  it("fails with the service's own message, and names a missing service", async () => {
+    const d = directory({ '/v1/operator/failover': { status: 409, body: { message: 'node az-b does not run the health checks' } } });
+    await assert.rejects(runbook(d)['failover-off']!(), /nlb-az-a answered 409: node az-b does not run the health checks/);
+    await assert.rejects(runbook(d, { launcher: 'ec2' }).throttle!(), /the lab has no ec2 service/);
+  });
+
+  it('documents every action', () => {
+    assert.deepEqual(Object.keys(runbook(directory())).sort(), Object.keys(RUNBOOK_HELP).filter((k) => k !== 'dns').sort());
+  });
+});

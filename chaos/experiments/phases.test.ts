@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ManualClock } from '../../lib/clock.js';
+import type { LabClient } from '../lab-client.js';
+import { leaseCollapseDetector, nlbFlappingDetector, PhaseTracker, propagationBacklogDetector, type PhaseDetector } from './phases.js';
+
+/** A lab whose services' /lab/state is whatever the test sets; a missing service answers 502. */
+function fakeLab(states: Record<string, unknown>): LabClient {
+  return {
+    controller: async (path: string) => {
+      const m = /^\/api\/services\/([^/]+)\/state$/.exec(path);
+      const state = m ? states[m[1] as string] : undefined;
+      if (state === undefined) throw new Error(`controller GET ${path}: 502`);
+      return { state };
+    },
+  } as unknown as LabClient;
+}
+
+describe('phase detectors', () => {
+  it('lease-collapse: under 90 % of the droplets leased; unknown when the launcher does not answer', async () => {
+    const states: Record<string, unknown> = { launcher: { dwfm: { leased: 300, droplets: 300 } } };
+    const d = leaseCollapseDetector(fakeLab(states));
+    assert.equal(await d.sample(), false);
+    states.launcher = { dwfm: { leased: 271, droplets: 300 } };
+    assert.equal(await d.sample(), false);
+    states.launcher = { dwfm: { leased: 269, droplets: 300 } };
+    assert.equal(await d.sample(), true);
+    delete states.launcher;
+    assert.equal(await d.sample(), null);
+  });
+
+  it('propagation-backlog: the oldest waiting instance has waited 3 s or more', async () => {
+    const states: Record<string, unknown> = { launcher: { network: { latencyMs: { oldestWaitingMs: 2900 } } } };
+    const d = propagationBacklogDetector(fakeLab(states));
+    assert.equal(await d.sample(), false);
+    states.launcher = { network: { latencyMs: { oldestWaitingMs: 3000 } } };
+    assert.equal(await d.sample(), true);
+  });
+
+  it('nlb-flapping: a rise in flaps or late checks keeps it on for 5 s; a node out of DNS with targets in its AZ too', async () => {
+    const clock = new ManualClock(0);
+    const base = { totals: { flaps: 3, lateChecks: 4 }, dnsWeights: { 'az-a': 5, 'az-b': 5 }, targetsByAz: { 'az-a': { total: 5 }, 'az-b': { total: 5 } } };
+    const states: Record<string, unknown> = { 'nlb-az-a': base };
+    const d = nlbFlappingDetector(fakeLab(states), () => clock.now());
+    assert.equal(await d.sample(), false, 'counters that rose before the run do not count');
+    await clock.advance(1000);
+    states['nlb-az-a'] = { ...base, totals: { flaps: 4, lateChecks: 4 } };
+    assert.equal(await d.sample(), true);
+    await clock.advance(4000);
+    assert.equal(await d.sample(), true, 'still within the window');
+    await clock.advance(1000);
+    assert.equal(await d.sample(), false, 'quiet for 5 s');
+    states['nlb-az-a'] = { ...base, totals: { flaps: 4, lateChecks: 4 }, dnsWeights: { 'az-a': 5 } };
+    assert.equal(await d.sample(), true, 'az-b has targets but no weight in DNS');
+    states['nlb-az-a'] = { ...base, totals: { flaps: 4, lateChecks: 4 }, dnsWeights: { 'az-a': 5 }, targetsByAz: { 'az-a': { total: 5 }, 'az-b': { total: 0 } } };
+    assert.equal(await d.sample(), false, 'an AZ without targets out of DNS is not flapping');
+  });
+});
+
+describe('PhaseTracker', () => {
+  it('turns samples into intervals, keeps the last verdict when a detector cannot tell, and ends a phase after 2 s false', async () => {
+    const clock = new ManualClock(0);
+    const answers: (boolean | null)[] = [false, true, null, true, false, null, false, false, true, false, false, false];
+    const detector: PhaseDetector = { name: 'x', sample: async () => (answers.length ? (answers.shift() as boolean | null) : false) };
+    const tracker = new PhaseTracker([detector], clock, () => clock.now());
+    for (let i = 0; i < 12; i++) {
+      await tracker.sampleOnce();
+      await clock.advance(1000);
+    }
+    // 1 and 3 true (2 unknown), 4 false, 5 unknown, 6 false: false for 2 s after the last true (3), so
+    // it ended at 3; 8 true again opens a new phase that ends at 8 once 10 is false too.
+    assert.deepEqual(tracker.phases, [
+      { name: 'x', start: 1000, end: 3000 },
+      { name: 'x', start: 8000, end: 8000 },
+    ]);
+  });
+});

@@ -1,0 +1,70 @@
+// The real 20 October 2025 timeline (shared INCIDENT.md, from Amazon's post-event summary; times PDT),
+// as data the report scales onto a run: the lab's phases drawn next to what happened at AWS.
+
+export interface IncidentPeriod {
+  /** The lab phase it corresponds to, when there is one. */
+  phase: string | null;
+  label: string;
+  from: string;
+  to: string;
+}
+
+/** The race fired at 23:48 on 19 October; every later time is on 20 October. */
+export const INCIDENT_START = '23:48';
+export const INCIDENT_END = '14:20';
+
+export const INCIDENT_PERIODS: IncidentPeriod[] = [
+  { phase: 'dns-empty', label: 'DynamoDB endpoint empty in DNS', from: '23:48', to: '02:25' },
+  { phase: 'lease-collapse', label: 'DWFM leases lost, congestive collapse after 02:25, all back 05:28', from: '23:48', to: '05:28' },
+  { phase: 'propagation-backlog', label: 'network manager backlog (latency up from 06:21)', from: '05:28', to: '10:36' },
+  { phase: 'nlb-flapping', label: 'NLB health checks flap, AZ failover', from: '05:30', to: '14:09' },
+  { phase: null, label: 'EC2 launches impaired', from: '23:48', to: '13:50' },
+];
+
+export const INCIDENT_MARKS: { at: string; label: string }[] = [
+  { at: '00:38', label: 'root cause identified' },
+  { at: '01:15', label: 'temporary mitigations' },
+  { at: '02:25', label: 'DNS restored by operators' },
+  { at: '04:14', label: 'DWFM work throttled, hosts restarted' },
+  { at: '06:52', label: 'NLB impact detected' },
+  { at: '09:36', label: 'automatic health-check failover disabled' },
+  { at: '13:50', label: 'EC2 fully recovered' },
+  { at: '14:20', label: 'event over' },
+];
+
+/** Minutes since the race fired (23:48 on 19 October). */
+export function minutesSinceStart(clock: string): number {
+  const [h, m] = clock.split(':').map(Number) as [number, number];
+  const [h0, m0] = INCIDENT_START.split(':').map(Number) as [number, number];
+  const minutes = h * 60 + m - (h0 * 60 + m0);
+  return minutes < 0 ? minutes + 24 * 60 : minutes;
+}
+
+export const INCIDENT_MINUTES = minutesSinceStart(INCIDENT_END); // 872: 14 h 32 min
+
+export interface ScaledIncident {
+  /** ms from run start where 23:48 falls */
+  alignedAt: number;
+  /** run ms per real minute */
+  msPerMinute: number;
+  periods: (IncidentPeriod & { start: number; end: number })[];
+  marks: { at: number; label: string }[];
+}
+
+/**
+ * Fits the 14.5 real hours between the run's own start of the outage (its first dns-empty phase, else
+ * the run's start) and the run's end, so the shapes can be compared even though the lab is ~400 times faster.
+ */
+export function scaleIncident(runMs: number, phases: { name: string; start: number }[]): ScaledIncident {
+  const dns = phases.filter((p) => p.name === 'dns-empty').sort((a, b) => a.start - b.start)[0];
+  let alignedAt = dns ? dns.start : 0;
+  if (runMs - alignedAt < runMs * 0.1) alignedAt = 0; // an outage found at the very end leaves no room to draw
+  const msPerMinute = Math.max(1, runMs - alignedAt) / INCIDENT_MINUTES;
+  const at = (clock: string) => alignedAt + minutesSinceStart(clock) * msPerMinute;
+  return {
+    alignedAt,
+    msPerMinute,
+    periods: INCIDENT_PERIODS.map((p) => ({ ...p, start: at(p.from), end: at(p.to) })),
+    marks: INCIDENT_MARKS.map((m) => ({ at: at(m.at), label: `${m.at} PDT: ${m.label}` })),
+  };
+}
