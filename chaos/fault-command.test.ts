@@ -7,6 +7,16 @@ import { silentLogger } from '../lib/log.js';
 import { startProxyServer, type ProxyServer } from './proxy/index.js';
 import { echoServer } from './proxy/test-support.js';
 import { waitFor } from '../test/support/redis-server.js';
+import { systemClock } from '../lib/clock.js';
+import { EventLog } from '../lib/events.js';
+import { createRegistry } from '../lib/metrics.js';
+import { buildApp } from './controller/app.js';
+import { ServiceDirectory } from './controller/services.js';
+import { CONTROLLER_KINDS } from './faults/catalogue.js';
+import { LabContainers } from './faults/docker.js';
+import type { ControllerFaultKind } from './faults/fault.js';
+import { HeldFaults } from './faults/held-faults.js';
+import { FakeDocker } from './faults/test-support.js';
 
 const CLI = join(dirname(fileURLToPath(import.meta.url)), 'cli.js');
 
@@ -26,7 +36,8 @@ describe('cascade-lab fault against a real fault proxy', () => {
   before(async () => {
     echo = await echoServer();
     server = await startProxyServer({ port: 0, seed: 1, log: silentLogger(), config: [{ name: 'link', listen: '127.0.0.1:0', upstream: `127.0.0.1:${echo.port}` }] });
-    env = { CASCADE_LAB_FAULT_PROXY: server.url };
+    // Port 9 (discard) answers nobody: a lab a developer has running on 8080 is never touched.
+    env = { CASCADE_LAB_FAULT_PROXY: server.url, CASCADE_LAB_CONTROLLER: 'http://127.0.0.1:9' };
   });
   after(async () => {
     await server.close();
@@ -65,5 +76,81 @@ describe('cascade-lab fault against a real fault proxy', () => {
     const bad = await run(['fault', 'add', '--proxy', 'nope', '--for', '1s'], env).done;
     assert.equal(bad.code, 2);
     assert.match(bad.out, /proxy not found/);
+  });
+});
+
+describe('cascade-lab fault with container faults, against a controller over a fake Docker', () => {
+  const docker = new FakeDocker();
+  const kv1 = docker.add('lab', 'kv-1', [{ network: 'lab_lab', ipv4: '10.1.1.1', aliases: ['kv-1'] }]);
+  const faults = new HeldFaults(
+    systemClock,
+    new EventLog(),
+    { containers: new LabContainers(docker, 'lab', 'controller'), callService: async () => ({}) },
+    (kind) => CONTROLLER_KINDS.find((k) => k.kind === kind) as ControllerFaultKind,
+    null,
+    200,
+  );
+  const app = buildApp({
+    canary: { counts: {} }, directory: new ServiceDirectory([], 'tok'), repairs: {}, pingRedis: async () => 'PONG', log: silentLogger(),
+    adminToken: 'tok', registry: createRegistry('controller', false), events: new EventLog(), faults,
+  });
+  let env: NodeJS.ProcessEnv;
+  let proxy: ProxyServer;
+  before(async () => {
+    proxy = await startProxyServer({ port: 0, seed: 1, log: silentLogger(), config: [] });
+    const url = await app.listen({ port: 0, host: '127.0.0.1' });
+    env = { CASCADE_LAB_FAULT_PROXY: proxy.url, CASCADE_LAB_CONTROLLER: url, LAB_ADMIN_TOKEN: 'tok' };
+    void faults.run();
+  });
+  after(async () => {
+    faults.stop();
+    await app.close();
+    await proxy.close();
+  });
+
+  it('kinds lists the whole catalogue with parameters', async () => {
+    const { code, out } = await run(['fault', 'kinds'], env).done;
+    assert.equal(code, 0);
+    for (const kind of ['latency', 'udp-drop', 'kill', 'stop', 'pause', 'restart', 'disconnect', 'pause-loop', 'slow-handler']) assert.match(out, new RegExp(`^${kind} `, 'm'));
+    assert.match(out, /ms \(required, integer 1\.\.60000\)/);
+  });
+
+  it('a paused container is unpaused within 10 s of `fault add pause` being killed with -9, and list shows it meanwhile', async () => {
+    const add = run(['fault', 'add', 'pause', 'kv-1'], env);
+    await waitFor('the pause', async () => docker.stateOf(kv1) === 'paused', 10_000);
+    const list = await run(['fault', 'list'], env).done;
+    assert.match(list.out, /: pause kv-1 \{\} {2}\(held by fault-/);
+    add.child.kill('SIGKILL');
+    await add.done;
+    const killed = Date.now();
+    await waitFor('the controller to undo it', async () => docker.stateOf(kv1) === 'running', 10_000);
+    assert.ok(Date.now() - killed <= 10_000);
+  });
+
+  it('Ctrl-C and clear undo at once; bad input fails with a message that names the problem', async () => {
+    const add = run(['fault', 'add', 'disconnect', 'kv-1'], env);
+    await waitFor('the disconnect', async () => (await docker.inspect(kv1)).attachments.length === 0, 10_000);
+    add.child.kill('SIGINT');
+    assert.equal((await add.done).code, 0);
+    assert.equal((await docker.inspect(kv1)).attachments.length, 1);
+    const kill = run(['fault', 'add', 'kill', 'kv-1'], env);
+    await waitFor('the kill', async () => docker.stateOf(kv1) === 'exited', 10_000);
+    const clear = await run(['fault', 'clear'], env).done;
+    assert.match(clear.out, /1 container and service faults undone/);
+    assert.equal(docker.stateOf(kv1), 'running');
+    kill.child.kill('SIGTERM');
+    await kill.done;
+    const bad: [string[], RegExp][] = [
+      [['fault', 'add', 'kill', 'kv-1', '--param', 'signal=SIGHUP'], /kill: parameter signal/],
+      [['fault', 'add', 'slow-handler', 'kv-1'], /slow-handler: parameter ms/],
+      [['fault', 'add', 'explode', 'kv-1'], /unknown fault kind "explode"; known: .*disconnect/],
+      [['fault', 'add', 'pause'], /name a target: a compose service/],
+      [['fault', 'add', 'pause', 'kv-9', '--for', '1s'], /no container of service "kv-9" in compose project lab/],
+    ];
+    for (const [args, message] of bad) {
+      const r = await run(args, env).done;
+      assert.equal(r.code, 2, args.join(' '));
+      assert.match(r.out, message);
+    }
   });
 });

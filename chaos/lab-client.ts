@@ -39,6 +39,9 @@ export class LabClient {
 
   /** The fault lease every toxic this client adds is bound to (see chaos/proxy/leases.ts). */
   leaseHolder: string | null = null;
+  private leaseTtlMs = 0;
+  /** Whether the holder also has a lease at the controller (taken with the first container or service fault). */
+  private controllerLease = false;
 
   private async call(base: string, what: string, path: string, init: { method?: string; body?: unknown; auth?: boolean; headers?: Record<string, string> } = {}) {
     let res;
@@ -94,20 +97,69 @@ export class LabClient {
     });
   }
 
-  /** Takes or renews the fault lease; toxics added afterwards die with it unless it is renewed. */
+  /**
+   * Takes or renews the fault lease; faults added afterwards die with it unless it is renewed. The
+   * fault proxy holds toxics; the controller holds container and service faults, once there are any.
+   */
   async renewLease(holder: string, ttlMs: number): Promise<void> {
-    await this.proxy(`/lab/leases/${encodeURIComponent(holder)}`, { method: 'PUT', body: { ttlMs } });
+    const atController = this.controllerLease && this.leaseHolder === holder;
+    await Promise.all([
+      this.proxy(`/lab/leases/${encodeURIComponent(holder)}`, { method: 'PUT', body: { ttlMs } }),
+      atController ? this.controller(`/api/leases/${encodeURIComponent(holder)}`, { method: 'PUT', body: { ttlMs }, auth: true }) : null,
+    ]);
     this.leaseHolder = holder;
+    this.leaseTtlMs = ttlMs;
   }
 
   async releaseLease(holder: string): Promise<void> {
-    await this.proxy(`/lab/leases/${encodeURIComponent(holder)}`, { method: 'DELETE' });
-    if (this.leaseHolder === holder) this.leaseHolder = null;
+    const atController = this.controllerLease && this.leaseHolder === holder;
+    const results = await Promise.allSettled([
+      this.proxy(`/lab/leases/${encodeURIComponent(holder)}`, { method: 'DELETE' }),
+      atController ? this.controller(`/api/leases/${encodeURIComponent(holder)}`, { method: 'DELETE', auth: true }) : null,
+    ]);
+    if (this.leaseHolder === holder) {
+      this.leaseHolder = null;
+      this.controllerLease = false;
+    }
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  /** A container or service fault (chaos/faults/catalogue.ts), held by this client's lease. */
+  async addFault(kind: string, target: string, params: Record<string, unknown>): Promise<HeldFaultInfo> {
+    const holder = this.leaseHolder;
+    if (!holder) throw new Error('take a fault lease (renewLease) before adding a fault');
+    if (!this.controllerLease) {
+      await this.controller(`/api/leases/${encodeURIComponent(holder)}`, { method: 'PUT', body: { ttlMs: this.leaseTtlMs }, auth: true });
+      this.controllerLease = true;
+    }
+    return (await this.controller('/api/faults', { method: 'POST', body: { kind, target, params, holder }, auth: true })) as HeldFaultInfo;
+  }
+
+  async removeFault(id: string): Promise<void> {
+    await this.controller(`/api/faults/${encodeURIComponent(id)}`, { method: 'DELETE', auth: true }).catch((err: Error) => {
+      if (!/ 404 /.test(err.message)) throw err;
+    });
+  }
+
+  faults() {
+    return this.controller('/api/faults') as Promise<HeldFaultInfo[]>;
   }
 
   status() {
     return this.controller('/api/status') as Promise<LabStatus>;
   }
+}
+
+export interface HeldFaultInfo {
+  id: string;
+  kind: string;
+  target: string;
+  params: Record<string, unknown>;
+  holder: string | null;
+  expiresAt: number;
+  injectedAt: number;
+  undoError?: string;
 }
 
 export interface LabStatus {

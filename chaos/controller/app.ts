@@ -1,12 +1,15 @@
 // The controller's HTTP face on :8080, the lab's front door for the CLI and the dashboard: status of
-// every service, their state and events, service hooks, and the operator's repair actions.
+// every service, their state and events, service hooks, container and service faults with their leases,
+// and the operator's repair actions.
 import type { FastifyInstance } from 'fastify';
 import { badRequest, LabError, notFound } from '../../lib/errors.js';
 import type { EventLog } from '../../lib/events.js';
 import { createLabApp, readinessOf } from '../../lib/http.js';
 import type { Logger } from '../../lib/log.js';
 import type { Registry } from '../../lib/metrics.js';
+import type { HeldFaults } from '../faults/held-faults.js';
 import { dashboardHtml } from './dashboard.js';
+import { registerFaultRoutes } from './fault-routes.js';
 import type { ServiceDirectory } from './services.js';
 
 export interface ControllerDeps {
@@ -18,6 +21,8 @@ export interface ControllerDeps {
   adminToken: string;
   registry: Registry;
   events: EventLog;
+  /** Container and service faults and their leases (fault-routes.ts). */
+  faults: HeldFaults;
 }
 
 const HOOKS = ['pause', 'resume'] as const;
@@ -88,5 +93,6 @@ export function buildApp(deps: ControllerDeps): FastifyInstance {
       }
     },
   );
+  registerFaultRoutes(app, deps.faults);
   return app;
 }

@@ -14,6 +14,13 @@ import { Canary } from './canary.js';
 import { repairDns } from './repair.js';
 import { runbook } from './runbook.js';
 import { parseServices, ServiceDirectory } from './services.js';
+import { CONTROLLER_KINDS } from '../faults/catalogue.js';
+import { EngineApi, LabContainers, ownProject } from '../faults/docker.js';
+import type { ControllerFaultKind } from '../faults/fault.js';
+import { HeldFaults } from '../faults/held-faults.js';
+import { RedisFaultStore } from './fault-store.js';
+import { callService } from './runbook.js';
+import { badRequest } from '../../lib/errors.js';
 import { directorySources, registerTimelineRoutes, Timeline } from './timeline.js';
 import { lookupA } from '../../lib/dns-client.js';
 
@@ -33,6 +40,24 @@ const plans = new PlanStore(redis);
 
 const canary = new Canary(config.CANARY_URL, config.CANARY_INTERVAL_MS, systemClock);
 const directory = new ServiceDirectory(services, config.LAB_ADMIN_TOKEN);
+// Container faults go through the Docker socket (mounted by docker-compose.yml), limited to this
+// controller's own compose project; without the socket they answer 503 and everything else works.
+const docker = new EngineApi();
+const own = await ownProject(docker);
+if (own) log.info({ project: own.project, self: own.self }, 'container faults: Docker API available');
+else log.warn('container faults unavailable: no Docker socket (mount /var/run/docker.sock) and no LAB_PROJECT');
+const events = new EventLog();
+const faults = new HeldFaults(
+  systemClock,
+  events,
+  { containers: own ? new LabContainers(docker, own.project, own.self) : null, callService: (service, path, body) => {
+      if (!directory.find(service)) throw badRequest(`no lab service ${JSON.stringify(service)}; known: ${directory.services.map((s) => s.name).join(', ')}`);
+      return callService(directory, service, path, body);
+    },
+  },
+  (kind) => CONTROLLER_KINDS.find((k) => k.kind === kind) as ControllerFaultKind,
+  new RedisFaultStore(redis),
+);
 const app = buildApp({
   canary,
   directory,
@@ -41,7 +66,8 @@ const app = buildApp({
   log,
   adminToken: config.LAB_ADMIN_TOKEN,
   registry: createRegistry('controller'),
-  events: new EventLog(),
+  events,
+  faults,
 });
 // The timeline asks with a budget below its interval, so one dead service never delays a sample.
 const [dnsHost, dnsPort] = config.TIMELINE_DNS.split(':') as [string, string];
@@ -59,4 +85,10 @@ registerTimelineRoutes(app, timeline);
 await app.listen({ port: config.PORT, host: config.HOST });
 void canary.run();
 timeline.start();
-onShutdown(log, [() => canary.stop(), () => timeline.stop(), () => app.close(), () => dns.close(), () => redis.quit()]);
+void faults
+  .recover()
+  .then((n) => n && log.warn({ faults: n }, 'undid faults a previous controller left behind'))
+  .catch((err: Error) => log.warn({ err: err.message }, 'could not recover held faults'))
+  .then(() => faults.run());
+// On a clean stop nothing it holds may stay behind: undo every fault first.
+onShutdown(log, [() => faults.clear(), () => faults.stop(), () => canary.stop(), () => timeline.stop(), () => app.close(), () => dns.close(), () => redis.quit()]);

@@ -16,7 +16,8 @@ export const THROTTLED_LAUNCHES_PER_SECOND = 0.2;
 
 type Directory = Pick<ServiceDirectory, 'find' | 'post'>;
 
-async function call(directory: Directory, service: string, path: string, body: unknown): Promise<unknown> {
+/** POSTs to a lab service's admin API with the lab token; throws with the service's message on >= 400. */
+export async function callService(directory: Directory, service: string, path: string, body: unknown): Promise<unknown> {
   const ref = directory.find(service);
   if (!ref) throw new Error(`the lab has no ${service} service (controller SERVICES)`);
   const res = await directory.post(ref, path, body);
@@ -37,11 +38,11 @@ export function runbook(directory: Directory, opts: RunbookOptions = {}): Record
   const launcher = opts.launcher ?? 'launcher';
   const checker = opts.nlbChecker ?? 'nlb-az-a';
   return {
-    throttle: () => call(directory, launcher, '/v1/operator/throttle', { enabled: true, launchesPerSecond: THROTTLED_LAUNCHES_PER_SECOND }),
-    unthrottle: () => call(directory, launcher, '/v1/operator/throttle', { enabled: false }),
-    'restart-dwfm': () => call(directory, launcher, '/v1/operator/restart-dwfm', {}),
-    'failover-off': () => call(directory, checker, '/v1/operator/failover', { enabled: false }),
-    'failover-on': () => call(directory, checker, '/v1/operator/failover', { enabled: true }),
+    throttle: () => callService(directory, launcher, '/v1/operator/throttle', { enabled: true, launchesPerSecond: THROTTLED_LAUNCHES_PER_SECOND }),
+    unthrottle: () => callService(directory, launcher, '/v1/operator/throttle', { enabled: false }),
+    'restart-dwfm': () => callService(directory, launcher, '/v1/operator/restart-dwfm', {}),
+    'failover-off': () => callService(directory, checker, '/v1/operator/failover', { enabled: false }),
+    'failover-on': () => callService(directory, checker, '/v1/operator/failover', { enabled: true }),
   };
 }
 

@@ -42,6 +42,11 @@ const providerSchema = z.discriminatedUnion('type', [
       .strict(),
   }).strict(),
   z.object({ type: z.literal('clear-faults') }).strict(),
+  // Any fault of the catalogue (`cascade-lab fault kinds`): a container action, a service hook, or a
+  // toxic on both streams; held by the run's lease, removed by clear-faults and at the end of the run.
+  z
+    .object({ type: z.literal('fault'), kind: z.string().min(1), target: z.string().min(1), params: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])).default({}) })
+    .strict(),
   // Waits until the probe meets `until`, or until any one of `any` is met (the first wins).
   z
     .object({ type: z.literal('wait'), probe: probeProvider.optional(), until: toleranceSchema.optional(), any: z.array(condition).min(1).optional(), timeout: duration, every: duration.default('250ms') })

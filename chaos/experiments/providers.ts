@@ -1,6 +1,7 @@
 // What each activity does against the running lab. Probes return a value that tolerances are checked
 // on; actions change the lab, and every fault they inject is recorded so it can be removed again.
 import type { Clock } from '../../lib/clock.js';
+import { faultKind, validParams } from '../faults/catalogue.js';
 import type { LabClient } from '../lab-client.js';
 import { durationMs, type Provider, type Tolerance } from './format.js';
 
@@ -69,7 +70,8 @@ export async function customerProbe(lab: Pick<LabClient, 'controller'>, windowMs
 export async function clearFaults(ctx: RunContext): Promise<number> {
   let removed = 0;
   for (const fault of ctx.faults.filter((f) => f.end === null)) {
-    await ctx.lab.removeToxic(fault.target, fault.name);
+    if (fault.kind === 'toxic') await ctx.lab.removeToxic(fault.target, fault.name);
+    else await ctx.lab.removeFault(fault.name); // a controller fault: name is its id
     fault.end = ctx.elapsed();
     removed++;
   }
@@ -104,6 +106,16 @@ export async function runProvider(provider: Provider, ctx: RunContext): Promise<
         added.push(name);
       }
       return { added };
+    }
+    case 'fault': {
+      const kind = faultKind(provider.kind);
+      const params = validParams(kind, provider.params);
+      if (kind.injectedBy === 'fault-proxy') {
+        return runProvider({ type: 'toxic', proxy: provider.target, toxic: { type: kind.toxicType, stream: 'both', toxicity: 1, attributes: params as Record<string, number> } }, ctx);
+      }
+      const held = await ctx.lab.addFault(kind.kind, provider.target, params);
+      ctx.faults.push({ kind: kind.kind, target: provider.target, name: held.id, spec: params, start: ctx.elapsed(), end: null });
+      return { added: [held.id] };
     }
     case 'clear-faults':
       return { removed: await clearFaults(ctx) };

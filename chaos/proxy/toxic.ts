@@ -96,6 +96,8 @@ interface AnyToxic {
 
 export interface ToxicDefinition<A extends Record<string, unknown> = Record<string, unknown>, T extends AnyToxic = Toxic> {
   type: string;
+  /** One line for the fault catalogue (chaos/faults/catalogue.ts). */
+  description: string;
   /** The proxies it applies to; 'tcp' when left out (Toxiproxy's toxics). */
   protocol?: Protocol;
   /** Validates a full set of attributes, filling in defaults; unknown keys are dropped, as Toxiproxy does. */

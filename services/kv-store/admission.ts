@@ -14,6 +14,8 @@ export class Admission {
   private waiting: (() => void)[] = [];
   served = 0;
   throttled = 0;
+  /** Extra time every request holds its slot: the game day's slow-handler fault (POST /v1/slow). */
+  slowByMs = 0;
 
   constructor(
     private readonly capacity: number,
@@ -33,7 +35,8 @@ export class Admission {
       this.inflight++;
     }
     try {
-      if (this.serviceTimeMs > 0) await this.clock.sleep(this.serviceTimeMs);
+      const serviceTime = this.serviceTimeMs + this.slowByMs;
+      if (serviceTime > 0) await this.clock.sleep(serviceTime);
       return await work();
     } finally {
       this.served++;
@@ -44,6 +47,6 @@ export class Admission {
   }
 
   snapshot() {
-    return { inflight: this.inflight, queued: this.waiting.length, capacity: this.capacity, served: this.served, throttled: this.throttled };
+    return { inflight: this.inflight, queued: this.waiting.length, capacity: this.capacity, served: this.served, throttled: this.throttled, slowByMs: this.slowByMs };
   }
 }

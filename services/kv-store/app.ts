@@ -111,5 +111,20 @@ export function buildApp(deps: KvStoreDeps): FastifyInstance {
     },
   );
 
+  // Service hook for the slow-handler fault (chaos/faults/slow-handler.ts): every request holds its slot
+  // ms longer; 0 is normal speed.
+  app.post<{ Body: { ms: number } }>(
+    '/v1/slow',
+    {
+      onRequest: app.requireAdmin,
+      schema: { body: { type: 'object', required: ['ms'], additionalProperties: false, properties: { ms: { type: 'integer', minimum: 0, maximum: 60000 } } } },
+    },
+    async (req) => {
+      deps.admission.slowByMs = req.body.ms;
+      deps.events.emit('slowed', { ms: req.body.ms });
+      return { slowByMs: req.body.ms };
+    },
+  );
+
   return app;
 }

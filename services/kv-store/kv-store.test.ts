@@ -92,6 +92,21 @@ describe('kv-store API over a real Redis', () => {
     assert.equal(state.address, '10.0.0.1');
     assert.equal(state.capacity, 4);
   });
+
+  it('slows every request by the slow-handler hook, and back (admin only, validated)', async () => {
+    assert.equal((await app.inject({ method: 'POST', url: '/v1/slow', payload: { ms: 50 } })).statusCode, 401);
+    assert.equal((await app.inject({ method: 'POST', url: '/v1/slow', headers: auth, payload: { ms: -1 } })).statusCode, 400);
+    assert.equal((await app.inject({ method: 'POST', url: '/v1/slow', headers: auth, payload: { ms: '50' } })).statusCode, 400);
+    assert.equal((await app.inject({ method: 'POST', url: '/v1/slow', headers: auth, payload: { ms: 150 } })).statusCode, 200);
+    assert.equal((await app.inject({ method: 'GET', url: '/lab/state' })).json().state.slowByMs, 150);
+    let started = performance.now();
+    await app.inject({ method: 'GET', url: '/v1/items/slow' });
+    assert.ok(performance.now() - started >= 140, 'the request took the extra time');
+    await app.inject({ method: 'POST', url: '/v1/slow', headers: auth, payload: { ms: 0 } });
+    started = performance.now();
+    await app.inject({ method: 'GET', url: '/v1/items/slow' });
+    assert.ok(performance.now() - started < 140, 'back to normal speed');
+  });
 });
 
 describe('kv-store when Redis is gone', () => {
@@ -126,5 +141,18 @@ describe('admission', () => {
     await Promise.all(runs);
     assert.deepEqual(finished, [0, 1, 2, 3]);
     assert.equal(admission.snapshot().inflight, 0);
+  });
+
+  it('holds the slot slowByMs longer when slowed', async () => {
+    const clock = new ManualClock();
+    const admission = new Admission(1, 10, 10, clock);
+    admission.slowByMs = 40;
+    let done = false;
+    const run = admission.run(async () => (done = true));
+    await clock.advance(49);
+    assert.equal(done, false);
+    await clock.advance(1);
+    await run;
+    assert.equal(done, true);
   });
 });

@@ -41,4 +41,9 @@ export class BandwidthToxic implements Toxic {
   }
 }
 
-registerToxic({ type: 'bandwidth', attributes, create: (attrs) => new BandwidthToxic(attrs) });
+registerToxic({
+  type: 'bandwidth',
+  description: 'limit the link to rate KB/s',
+  attributes,
+  create: (attrs) => new BandwidthToxic(attrs),
+});

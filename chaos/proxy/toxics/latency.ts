@@ -30,4 +30,9 @@ export class LatencyToxic implements Toxic {
   }
 }
 
-registerToxic({ type: 'latency', attributes: latencyAttributes, create: (attrs) => new LatencyToxic(attrs) });
+registerToxic({
+  type: 'latency',
+  description: 'delay every chunk by latency ± jitter ms',
+  attributes: latencyAttributes,
+  create: (attrs) => new LatencyToxic(attrs),
+});

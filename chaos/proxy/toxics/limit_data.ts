@@ -23,4 +23,9 @@ export class LimitDataToxic implements Toxic {
   }
 }
 
-registerToxic({ type: 'limit_data', attributes, create: (attrs) => new LimitDataToxic(attrs) });
+registerToxic({
+  type: 'limit_data',
+  description: 'close the connection once bytes bytes have passed',
+  attributes,
+  create: (attrs) => new LimitDataToxic(attrs),
+});

@@ -26,4 +26,9 @@ export class ResetPeerToxic implements Toxic {
   }
 }
 
-registerToxic({ type: 'reset_peer', attributes, create: (attrs) => new ResetPeerToxic(attrs) });
+registerToxic({
+  type: 'reset_peer',
+  description: 'reset connections (TCP RST) timeout ms after they open (0: at once)',
+  attributes,
+  create: (attrs) => new ResetPeerToxic(attrs),
+});

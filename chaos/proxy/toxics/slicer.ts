@@ -48,4 +48,9 @@ export class SlicerToxic implements Toxic {
   }
 }
 
-registerToxic({ type: 'slicer', attributes, create: (attrs) => new SlicerToxic(attrs) });
+registerToxic({
+  type: 'slicer',
+  description: 'cut data into pieces of average_size ± size_variation bytes, delay µs apart',
+  attributes,
+  create: (attrs) => new SlicerToxic(attrs),
+});

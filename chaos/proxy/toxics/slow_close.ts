@@ -19,4 +19,9 @@ export class SlowCloseToxic implements Toxic {
   }
 }
 
-registerToxic({ type: 'slow_close', attributes, create: (attrs) => new SlowCloseToxic(attrs) });
+registerToxic({
+  type: 'slow_close',
+  description: 'hold back the closing of a connection by delay ms',
+  attributes,
+  create: (attrs) => new SlowCloseToxic(attrs),
+});

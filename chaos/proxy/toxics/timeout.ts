@@ -46,4 +46,9 @@ export class TimeoutToxic implements Toxic {
   }
 }
 
-registerToxic({ type: 'timeout', attributes, create: (attrs) => new TimeoutToxic(attrs) });
+registerToxic({
+  type: 'timeout',
+  description: 'let no data through; close the connection after timeout ms (0: never, it hangs)',
+  attributes,
+  create: (attrs) => new TimeoutToxic(attrs),
+});

@@ -17,4 +17,10 @@ export class DropToxic implements DatagramToxic {
   }
 }
 
-registerToxic({ type: 'drop', protocol: 'udp', attributes: schema, create: (attrs) => new DropToxic(attrs) });
+registerToxic({
+  type: 'drop',
+  description: 'lose each datagram with probability (0..1)',
+  protocol: 'udp',
+  attributes: schema,
+  create: (attrs) => new DropToxic(attrs),
+});

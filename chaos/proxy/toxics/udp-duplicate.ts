@@ -14,4 +14,9 @@ export class DuplicateToxic implements DatagramToxic {
   }
 }
 
-registerToxic({ type: 'duplicate', protocol: 'udp', attributes, create: () => new DuplicateToxic() });
+registerToxic({
+  type: 'duplicate',
+  description: 'deliver every datagram twice',
+  protocol: 'udp', attributes,
+  create: () => new DuplicateToxic(),
+});

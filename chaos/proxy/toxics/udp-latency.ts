@@ -16,4 +16,10 @@ export class UdpLatencyToxic implements DatagramToxic {
   }
 }
 
-registerToxic({ type: 'latency', protocol: 'udp', attributes: latencyAttributes, create: (attrs) => new UdpLatencyToxic(attrs) });
+registerToxic({
+  type: 'latency',
+  description: 'delay every datagram by latency ± jitter ms (datagrams may overtake each other)',
+  protocol: 'udp',
+  attributes: latencyAttributes,
+  create: (attrs) => new UdpLatencyToxic(attrs),
+});

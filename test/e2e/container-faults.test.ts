@@ -1,0 +1,90 @@
+// Container faults in Docker, through the CLI as a game day runs them: the controller pauses, kills,
+// stops and disconnects real containers of its own lab through the Docker API, and undoes each one when
+// the fault ends, whether it ends normally, with Ctrl-C, or because the CLI holding it was killed with -9
+// (its lease runs out: back to normal within 10 s). One `up`, several faults, to keep CI short.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { request } from 'undici';
+import { waitFor } from '../support/redis-server.js';
+import { cli, e2eEnv, spawnCli } from '../support/lab-cli.js';
+
+const run = promisify(execFile);
+const project = e2eEnv.COMPOSE_PROJECT_NAME as string;
+
+/** The one container of a service of the e2e lab, running or not, found by compose labels. */
+async function container(service: string): Promise<{ status: string; networks: Record<string, { IPAddress: string }> }> {
+  const { stdout } = await run('docker', ['ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`, '--filter', `label=com.docker.compose.service=${service}`]);
+  const id = stdout.trim().split('\n')[0];
+  assert.ok(id, `no container for ${service}`);
+  const inspect = await run('docker', ['inspect', '-f', '{{json .State.Status}} {{json .NetworkSettings.Networks}}', id]);
+  const [status, networks] = inspect.stdout.trim().split(' ', 2) as [string, string];
+  return { status: JSON.parse(status) as string, networks: JSON.parse(networks) as Record<string, { IPAddress: string }> };
+}
+
+async function ready(service: string): Promise<boolean> {
+  const res = await request(`http://127.0.0.1:${e2eEnv.LAB_CONTROLLER_PORT}/api/status`);
+  const status = (await res.body.json()) as { services: { name: string; ready: boolean }[] };
+  return status.services.find((s) => s.name === service)?.ready === true;
+}
+
+const exited = (child: ReturnType<typeof spawnCli>) => new Promise<number | null>((resolve) => child.once('exit', resolve));
+
+describe('container faults in Docker', { timeout: 900_000 }, () => {
+  before(async () => {
+    const up = await cli(['up']);
+    assert.equal(up.code, 0, `cascade-lab up failed:\n${up.stderr}`);
+  });
+  after(async () => {
+    const down = await cli(['down']);
+    assert.equal(down.code, 0, down.stderr);
+  });
+
+  it('a container paused by `fault add` is running again within 10 s of the CLI being killed with -9', async () => {
+    const add = spawnCli(['fault', 'add', 'pause', 'kv-2']);
+    const done = exited(add);
+    await waitFor('kv-2 to be paused', async () => (await container('kv-2')).status === 'paused', 30_000, 100);
+    const list = await cli(['fault', 'list']);
+    assert.match(list.stdout, /: pause kv-2 \{\} {2}\(held by fault-/);
+    add.kill('SIGKILL');
+    await done;
+    const killedAt = Date.now();
+    await waitFor('the controller to unpause kv-2', async () => (await container('kv-2')).status === 'running', 10_000, 100);
+    assert.ok(Date.now() - killedAt <= 10_000);
+    await waitFor('kv-2 to be ready', () => ready('kv-2'), 30_000);
+  });
+
+  it('kill (CLI killed), stop (--for ran out) and disconnect (Ctrl-C) are each undone, and the node serves again', async () => {
+    const killer = spawnCli(['fault', 'add', 'kill', 'kv-3']);
+    const killerDone = exited(killer);
+    await waitFor('kv-3 to be killed', async () => (await container('kv-3')).status === 'exited', 30_000, 100);
+    killer.kill('SIGKILL');
+    await killerDone;
+    const killedAt = Date.now();
+    await waitFor('kv-3 to be started again', async () => (await container('kv-3')).status === 'running', 10_000, 100);
+    assert.ok(Date.now() - killedAt <= 10_000);
+    await waitFor('kv-3 to be ready', () => ready('kv-3'), 30_000);
+
+    const stop = spawnCli(['fault', 'add', 'stop', 'kv-3', '--param', 'timeout=1', '--for', '6s']);
+    const stopDone = exited(stop);
+    await waitFor('kv-3 to be stopped', async () => (await container('kv-3')).status === 'exited', 30_000, 100);
+    assert.equal(await stopDone, 0);
+    assert.equal((await container('kv-3')).status, 'running', 'started again when --for ran out');
+    await waitFor('kv-3 to be ready', () => ready('kv-3'), 30_000);
+
+    const before = (await container('kv-3')).networks;
+    const network = `${project}_lab`;
+    assert.ok(before[network], `kv-3 is on ${network}`);
+    const cut = spawnCli(['fault', 'add', 'disconnect', 'kv-3']);
+    const cutDone = exited(cut);
+    await waitFor('kv-3 to leave the lab network', async () => !(await container('kv-3')).networks[network], 30_000, 100);
+    await waitFor('the controller to see kv-3 unreachable', async () => !(await ready('kv-3')), 30_000);
+    cut.kill('SIGINT');
+    assert.equal(await cutDone, 0);
+    const after = (await container('kv-3')).networks;
+    assert.equal(after[network]?.IPAddress, before[network]?.IPAddress, 'reconnected with the same address');
+    await waitFor('kv-3 to be ready', () => ready('kv-3'), 30_000);
+    assert.equal(JSON.parse((await cli(['fault', 'list', '--json'])).stdout).faults.length, 0, 'nothing left behind');
+  });
+});
