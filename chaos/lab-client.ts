@@ -1,5 +1,6 @@
 // How tools on the host reach a running lab: only through the ports it publishes on 127.0.0.1 (the
 // controller on 8080, the fault proxy's Toxiproxy API on 8474, DNS on 1053).
+import type { HeldFault } from './faults/held-faults.js';
 import { request } from 'undici';
 import { lookupA, type LookupResult } from '../lib/dns-client.js';
 
@@ -151,16 +152,8 @@ export class LabClient {
   }
 }
 
-export interface HeldFaultInfo {
-  id: string;
-  kind: string;
-  target: string;
-  params: Record<string, unknown>;
-  holder: string | null;
-  expiresAt: number;
-  injectedAt: number;
-  undoError?: string;
-}
+/** A fault the controller holds, as its API shows it (without the undo record it keeps for itself). */
+export type HeldFaultInfo = Omit<HeldFault, 'undo'>;
 
 export interface LabStatus {
   ready: boolean;

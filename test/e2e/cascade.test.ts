@@ -4,7 +4,7 @@
 // with every fix on, none of the phases appears and customers keep at least 99 % success. Several seeds.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { cli, readJournal, reportDir } from '../support/lab-cli.js';
+import { cli, readJournal, reportDir, labDown, labUp } from '../support/lab-cli.js';
 
 const ORDER = ['dns-empty', 'lease-collapse', 'propagation-backlog', 'nlb-flapping'];
 
@@ -20,14 +20,12 @@ const action = (j: Journal, name: string) => {
 
 describe('aws-2025-10-20 in Docker', { timeout: 3_600_000 }, () => {
   after(async () => {
-    const down = await cli(['down']);
-    assert.equal(down.code, 0, down.stderr);
+    await labDown();
   });
 
   describe('without the fixes', () => {
     before(async () => {
-      const up = await cli(['up']);
-      assert.equal(up.code, 0, `cascade-lab up failed:\n${up.stderr}`);
+      await labUp();
     });
 
     for (const seed of [41, 42]) {
@@ -56,8 +54,7 @@ describe('aws-2025-10-20 in Docker', { timeout: 3_600_000 }, () => {
 
   describe('with every fix on', () => {
     before(async () => {
-      const up = await cli(['up', '--fix', 'all']);
-      assert.equal(up.code, 0, `cascade-lab up --fix all failed:\n${up.stderr}`);
+      await labUp('--fix', 'all');
     });
 
     for (const seed of [51, 52]) {

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { request } from 'undici';
 import { waitFor } from '../support/redis-server.js';
-import { cli, e2eEnv, spawnCli } from '../support/lab-cli.js';
+import { cli, e2eEnv, spawnCli, labDown, labUp } from '../support/lab-cli.js';
 
 const run = promisify(execFile);
 const project = e2eEnv.COMPOSE_PROJECT_NAME as string;
@@ -33,12 +33,10 @@ const exited = (child: ReturnType<typeof spawnCli>) => new Promise<number | null
 
 describe('container faults in Docker', { timeout: 900_000 }, () => {
   before(async () => {
-    const up = await cli(['up']);
-    assert.equal(up.code, 0, `cascade-lab up failed:\n${up.stderr}`);
+    await labUp();
   });
   after(async () => {
-    const down = await cli(['down']);
-    assert.equal(down.code, 0, down.stderr);
+    await labDown();
   });
 
   it('a container paused by `fault add` is running again within 10 s of the CLI being killed with -9', async () => {

@@ -8,7 +8,7 @@ import { request } from 'undici';
 import { lookupA } from '../../lib/dns-client.js';
 import { Compose } from '../../chaos/compose.js';
 import { waitFor } from '../support/redis-server.js';
-import { cli, e2eEnv, readJournal, reportDir, spawnCli } from '../support/lab-cli.js';
+import { cli, e2eEnv, readJournal, reportDir, spawnCli, labDown, labUp } from '../support/lab-cli.js';
 
 const ENDPOINT = 'kv.us-east-1.lab.internal';
 const dnsPort = Number(e2eEnv.LAB_DNS_PORT);
@@ -28,12 +28,10 @@ async function activeToxics(): Promise<number> {
 
 describe('dns-race in Docker', { timeout: 3_600_000 }, () => {
   before(async () => {
-    const up = await cli(['up']);
-    assert.equal(up.code, 0, `cascade-lab up failed:\n${up.stderr}`);
+    await labUp();
   });
   after(async () => {
-    const down = await cli(['down']);
-    assert.equal(down.code, 0, down.stderr);
+    await labDown();
   });
 
   it('resolves the kv endpoint through the lab DNS to the kv-store nodes', async () => {
@@ -90,8 +88,7 @@ describe('dns-race in Docker', { timeout: 3_600_000 }, () => {
 
   describe('with the enactor fix', () => {
     before(async () => {
-      const up = await cli(['up', '--fix', 'enactor']);
-      assert.equal(up.code, 0, up.stderr);
+      await labUp('--fix', 'enactor');
     });
     it('a run killed with SIGKILL mid-fault leaves no fault behind within 10 s', async () => {
       const run = spawnCli(['run', 'dns-race', '--seed', '31', '--report', reportDir('killed')]);

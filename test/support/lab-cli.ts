@@ -59,3 +59,14 @@ export const readJournal = (dir: string) => JSON.parse(readFileSync(join(dir, 'j
   faults: { end: number | null }[];
   customer: { requests: number; successes: number; successRate: number | null };
 };
+
+/** `cascade-lab up` with these arguments (e.g. --fix all), failing the test with the CLI's own error. */
+export async function labUp(...args: string[]): Promise<void> {
+  const up = await cli(['up', ...args]);
+  if (up.code !== 0) throw new Error(`cascade-lab up ${args.join(' ')} failed (exit ${up.code}):\n${up.stderr}`);
+}
+
+export async function labDown(): Promise<void> {
+  const down = await cli(['down']);
+  if (down.code !== 0) throw new Error(`cascade-lab down failed (exit ${down.code}):\n${down.stderr}`);
+}
