@@ -1,10 +1,10 @@
 // Detects the lab's phases from what the services really do, never from the script's schedule:
 //   dns-empty            the regional kv endpoint answers without addresses (real DNS queries)
 //   lease-collapse       DWFM holds valid leases on less than 90 % of the droplets (launcher /lab/state)
-//   propagation-backlog  the oldest instance waiting for its network configuration has waited 3 s or more
-//   nlb-flapping         the health checker moved targets out of service that had been in service, let
-//                        checks run late, or took a node out of DNS while its AZ still had targets,
-//                        within the last 5 s
+//   propagation-backlog  the oldest instance waiting for its network configuration has waited 3 s or more,
+//                        or the network manager has 4 s of work waiting or more
+//   nlb-flapping         the health checker moved targets out of service that had been in service, or let
+//                        checks run late, within the last 5 s
 // The thresholds sit well clear of what the lab does at rest (CASCADE-NOTES.md has the numbers).
 import type { Clock } from '../../lib/clock.js';
 import type { LabClient } from '../lab-client.js';
@@ -25,6 +25,7 @@ export interface PhaseDetector {
 
 export const LEASED_FRACTION_FLOOR = 0.9;
 export const BACKLOG_WAIT_MS = 3000;
+export const BACKLOG_WORK_S = 4;
 export const FLAPPING_WINDOW_MS = 5000;
 
 type State = Record<string, unknown>;
@@ -57,14 +58,21 @@ export function propagationBacklogDetector(lab: LabClient, launcher = 'launcher'
   return {
     name: 'propagation-backlog',
     sample: async () => {
-      const network = (await serviceState(lab, launcher))?.network as { latencyMs?: { oldestWaitingMs?: unknown } } | undefined;
+      const network = (await serviceState(lab, launcher))?.network as
+        | { latencyMs?: { oldestWaitingMs?: unknown }; backlog?: unknown; ratePerSecond?: unknown }
+        | undefined;
       if (!network) return null;
-      return (num(network.latencyMs?.oldestWaitingMs) ?? 0) >= BACKLOG_WAIT_MS;
+      const rate = num(network.ratePerSecond);
+      const workSeconds = rate ? (num(network.backlog) ?? 0) / rate : 0;
+      return (num(network.latencyMs?.oldestWaitingMs) ?? 0) >= BACKLOG_WAIT_MS || workSeconds >= BACKLOG_WORK_S;
     },
   };
 }
 
-/** Counters only go up; the phase is "one of them went up within the window" (or a node is wrongly out of DNS). */
+/**
+ * Counters only go up; the phase is "one of them went up within the window". (A node out of DNS is not
+ * evidence on its own: an AZ drained of instances is out of DNS until the round after new ones register.)
+ */
 export function nlbFlappingDetector(lab: LabClient, now: () => number, checker = 'nlb-az-a'): PhaseDetector {
   let last: { flaps: number; lateChecks: number } | null = null;
   let lastRise = -Infinity;
@@ -79,10 +87,7 @@ export function nlbFlappingDetector(lab: LabClient, now: () => number, checker =
       const t = now();
       if (last && (flaps > last.flaps || lateChecks > last.lateChecks)) lastRise = t;
       last = { flaps, lateChecks };
-      const weights = (state.dnsWeights ?? {}) as Record<string, number>;
-      const byAz = (state.targetsByAz ?? {}) as Record<string, { total?: number }>;
-      const outWithTargets = Object.entries(byAz).some(([az, c]) => (c.total ?? 0) > 0 && !((weights[az] ?? 0) > 0));
-      return t - lastRise < FLAPPING_WINDOW_MS || outWithTargets;
+      return t - lastRise < FLAPPING_WINDOW_MS;
     },
   };
 }
