@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// Makes docs/report.png, the README's picture of a report: renders report.html from the synthetic
-// journal in chaos/report/sample-journal.ts and screenshots it with headless Chromium.
-// Needs `npm run build` first and a Chromium (Debian: apt-get install chromium); CHROMIUM=path overrides.
-//   node scripts/report-picture.mjs [out.png]
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+// Makes docs/report.png, the README's picture of a report: renders report.html from a run's journal.json
+// (or, without one, the synthetic journal in chaos/report/sample-journal.ts) and screenshots it with
+// headless Chromium. Needs `npm run build` first and a Chromium (Debian: apt-get install chromium);
+// CHROMIUM=path overrides.
+//   node scripts/report-picture.mjs [out.png] [journal.json]
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -14,7 +15,8 @@ import { sampleJournal } from '../dist/chaos/report/sample-journal.js';
 const out = resolve(process.argv[2] ?? 'docs/report.png');
 const dir = mkdtempSync(join(tmpdir(), 'report-picture-'));
 const page = join(dir, 'report.html');
-writeFileSync(page, renderReport(sampleJournal()));
+const journal = process.argv[3] ? JSON.parse(readFileSync(process.argv[3], 'utf8')) : sampleJournal();
+writeFileSync(page, renderReport(journal));
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
