@@ -8,11 +8,11 @@ import type { ServiceDirectory } from './services.js';
 export type Action = () => Promise<unknown>;
 
 /**
- * Launches per second the throttle lets through while DWFM recovers: one every five seconds. Launches
+ * Launches per second the throttle lets through while DWFM recovers: one every ten seconds. Launches
  * that would have come in meanwhile fail with RequestLimitExceeded and are retried by their callers, so
  * they are all waiting when the throttle is lifted (the backlog the Network Manager then meets).
  */
-export const THROTTLED_LAUNCHES_PER_SECOND = 0.2;
+export const THROTTLED_LAUNCHES_PER_SECOND = 0.1;
 
 type Directory = Pick<ServiceDirectory, 'find' | 'post'>;
 
