@@ -55,10 +55,51 @@ export async function labUp(opts: { fixes: Fix[]; airgap: boolean; wait: boolean
   await compose.exec(['build', 'dns-server'], { env, quiet: !process.stdout.isTTY });
   opts.say(`starting the lab (fixes: ${opts.fixes.join(', ') || 'none'})`);
   await compose.exec(['up', '-d', '--no-build', '--remove-orphans'], { env, quiet: !process.stdout.isTTY });
-  if (opts.wait) await waitReady(new LabClient(), opts.timeoutMs ?? 180000, opts.say);
+  if (!opts.wait) return;
+  const lab = new LabClient();
+  const deadline = Date.now() + (opts.timeoutMs ?? 240000);
+  await waitReady(lab, deadline - Date.now(), opts.say);
+  await waitSettled(lab, deadline - Date.now(), opts.say);
 }
 
-/** The fixes the running lab has, as its enactors report them. */
+type ServiceState = Record<string, unknown> | null;
+
+/**
+ * Why the fleet is still settling, or null when it is at rest: every droplet leased, every instance the
+ * autoscaler wants running with its network configuration, nothing waiting at the network manager, and
+ * every target in service at the NLB. A lab without a launcher (an older one) is at rest at once.
+ */
+export function unsettled(launcher: ServiceState, nlb: ServiceState): string | null {
+  if (!launcher) return null;
+  const dwfm = launcher.dwfm as { leasedFraction?: number } | undefined;
+  const instances = launcher.instances as { running?: number; pending?: number; 'network-pending'?: number } | undefined;
+  const missing = Object.values((launcher.autoscaling as { missing?: Record<string, number> } | null)?.missing ?? {}).reduce((a, b) => a + b, 0);
+  const backlog = (launcher.network as { backlog?: number } | undefined)?.backlog ?? 0;
+  if ((dwfm?.leasedFraction ?? 0) < 1) return 'DWFM leasing its droplets';
+  if (missing > 0 || (instances?.pending ?? 0) + (instances?.['network-pending'] ?? 0) > 0 || backlog > 0) return 'instances launching';
+  const inService = (nlb?.healthyCapacity as number | undefined) ?? 0;
+  if (nlb && inService < (instances?.running ?? 0)) return `the NLB bringing targets into service (${inService} of ${instances?.running ?? 0})`;
+  return null;
+}
+
+/** Waits until unsettled() says the fleet is at rest on two samples 2 s apart. */
+async function waitSettled(lab: LabClient, timeoutMs: number, say: (l: string) => void): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const state = async (service: string): Promise<ServiceState> =>
+    ((await lab.controller(`/api/services/${service}/state`).catch(() => null)) as { state?: Record<string, unknown> } | null)?.state ?? null;
+  let last = '';
+  let restful = 0;
+  while (restful < 2) {
+    const reason = unsettled(await state('launcher'), await state('nlb-az-a'));
+    restful = reason === null ? restful + 1 : 0;
+    if (reason && reason !== last) say(`waiting for ${reason}`);
+    last = reason ?? last;
+    if (restful >= 2) break;
+    if (Date.now() > deadline) throw new Error(`the lab did not settle within ${Math.round(timeoutMs / 1000)} s (${last})`);
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+}
+
 /** The fixes the running lab has on, read from the services that implement them. */
 export async function runningFixes(lab: LabClient): Promise<Fix[]> {
   const state = async (service: string) =>
