@@ -36,7 +36,7 @@ const program = new Command()
 
 program
   .command('up')
-  .description('start the lab in Docker (docker compose) and wait until every service is ready')
+  .description('start the lab in Docker (docker compose) and wait until every service is ready and the fleet has settled')
   .option('--fix <list>', 'remediations to turn on: enactor, nlb-velocity, propagation-throttle, all', fixList, [] as Fix[])
   .option('--airgap', 'build the base images locally first, without any container registry')
   .option('--no-wait', 'return as soon as the containers are started')
