@@ -64,6 +64,8 @@ const activitySchema = z
     provider: providerSchema,
     tolerance: toleranceSchema.optional(),
     pauses: z.object({ before: duration.optional(), after: duration.optional() }).strict().optional(),
+    /** Only if this holds when the activity's turn comes (after its pause): a runbook step taken when needed. */
+    when: condition.optional(),
   })
   .strict();
 

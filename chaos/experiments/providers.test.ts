@@ -82,3 +82,15 @@ describe('wait with any', () => {
     assert.throws(() => experimentWith('  - { type: probe, name: w, provider: { type: wait, timeout: 2s } }\n'), /either probe and until, or any/);
   });
 });
+
+describe('when', () => {
+  it('is part of the format, with the line of a bad condition', () => {
+    const e = experimentWith(`  - type: action
+    name: a
+    provider: { type: clear-faults }
+    when: { probe: { type: state, service: launcher, path: throttle.enabled }, until: { type: value, target: value, value: true } }
+`);
+    assert.equal(e.method[0]?.when?.probe.type, 'state');
+    assert.throws(() => experimentWith('  - { type: action, name: a, provider: { type: clear-faults }, when: { probe: { type: state, service: l } } }\n'), /x\.yaml:8: .*when/);
+  });
+});

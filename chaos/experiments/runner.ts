@@ -25,6 +25,8 @@ export interface ActivityRecord {
   start: number;
   end: number;
   ok: boolean;
+  /** Its `when` condition did not hold, so it was not run. */
+  skipped?: boolean;
   output?: unknown;
   error?: string;
 }
@@ -151,6 +153,15 @@ export async function runExperiment(experiment: Experiment, opts: RunOptions): P
     const record: ActivityRecord = { phase, type: a.type, name: a.name, start: elapsed(), end: 0, ok: false };
     say(`${phase === 'method' ? '  ' : '  '}${a.type} ${a.name}`);
     current = a.name;
+    if (a.when) {
+      const value = await runProvider(a.when.probe, ctx).catch((err: Error) => ({ error: err.message }));
+      if (!withinTolerance(value, a.when.until)) {
+        Object.assign(record, { ok: true, skipped: true, output: { skipped: true, value }, end: elapsed() });
+        journal.activities.push(record);
+        say('    skipped: its condition does not hold');
+        return record;
+      }
+    }
     try {
       const output = await runProvider(a.provider, ctx);
       record.output = output;

@@ -8,7 +8,7 @@ import { cli, readJournal, reportDir, labDown, labUp } from '../support/lab-cli.
 
 const ORDER = ['dns-empty', 'lease-collapse', 'propagation-backlog', 'nlb-flapping'];
 
-type Journal = ReturnType<typeof readJournal> & { fixes: string[]; activities: { name: string; phase: string; start: number; end: number; ok: boolean; output?: { condition?: number } }[] };
+type Journal = ReturnType<typeof readJournal> & { fixes: string[]; activities: { name: string; phase: string; start: number; end: number; ok: boolean; skipped?: boolean; output?: { condition?: number } }[] };
 const journalOf = (dir: string) => readJournal(dir) as Journal;
 const firstStart = (j: Journal, name: string) => Math.min(...j.phases.filter((p) => p.name === name).map((p) => p.start));
 const lastEnd = (j: Journal, name: string) => Math.max(...j.phases.filter((p) => p.name === name).map((p) => p.end));
@@ -69,6 +69,8 @@ describe('aws-2025-10-20 in Docker', { timeout: 3_600_000 }, () => {
         // the fix refused it (condition 1 of the wait), instead of the sweep simply timing out.
         const race = journal.activities.find((a) => a.name === 'wait-for-the-race' && a.ok);
         assert.equal(race?.output?.condition, 1, 'the fixed enactor refused the stale plan');
+        // The operators had nothing to repair: no empty endpoint, no collapsed DWFM.
+        for (const step of ['repair-dns', 'throttle-launches', 'restart-dwfm']) assert.equal(action(journal, step).skipped, true, `${step} was skipped`);
         assert.ok(journal.customer.requests > 1000, `customer traffic ran: ${JSON.stringify(journal.customer)}`);
         assert.ok((journal.customer.successRate ?? 0) >= 0.99, `customer success ${JSON.stringify(journal.customer)}`);
       });
