@@ -11,7 +11,7 @@
 // record alone (after the lease ran out, or by a controller that restarted).
 import type { z } from 'zod';
 import { LabError } from '../../lib/errors.js';
-import type { LabContainers } from './docker.js';
+import { dockerError, ensureRunning, type DockerApi, type LabContainers } from './docker.js';
 
 export type FaultTarget = 'tcp-link' | 'udp-link' | 'container' | 'service';
 
@@ -64,4 +64,22 @@ export function labContainers(ctx: FaultContext): LabContainers {
     );
   }
   return ctx.containers;
+}
+
+/**
+ * inject/undo of a fault that does one thing to every container of a service (kill, stop, restart) and,
+ * when it ends, makes sure each of them runs again. The record is the containers' ids.
+ */
+export function onEveryContainer<P>(verb: string, act: (api: DockerApi, id: string, params: P) => Promise<void>) {
+  return {
+    async inject(ctx: FaultContext, target: string, params: P): Promise<UndoRecord> {
+      const lab = labContainers(ctx);
+      const containers = await lab.of(target);
+      for (const c of containers) await act(lab.api, c.id, params).catch((err: unknown) => Promise.reject(dockerError(`${verb} ${target}`, err)));
+      return { containers: containers.map((c) => c.id) };
+    },
+    async undo(ctx: FaultContext, _target: string, record: UndoRecord): Promise<void> {
+      for (const id of record.containers as string[]) await ensureRunning(labContainers(ctx).api, id);
+    },
+  };
 }
