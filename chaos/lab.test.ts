@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { unsettled } from './lab.js';
+import { ManualClock, settle } from '../lib/clock.js';
+import type { LabClient } from './lab-client.js';
+import { DWFM_SETTLE_MS, unsettled, waitSettled } from './lab.js';
 
 const launcher = (over: Record<string, unknown> = {}) => ({
   dwfm: { leasedFraction: 1 },
@@ -25,5 +27,36 @@ describe('a settled lab', () => {
 
   it('is at rest at once in a lab without a launcher', () => {
     assert.equal(unsettled(null, null), null);
+  });
+});
+
+describe('waiting for the fleet to settle', () => {
+  const labWith = (states: () => Record<string, unknown>) =>
+    ({ controller: async (path: string) => ({ state: states()[path.split('/')[3] as string] ?? null }) }) as unknown as Pick<LabClient, 'controller'>;
+
+  it('returns once the fleet is at rest twice in a row', async () => {
+    const clock = new ManualClock(0);
+    const lines: string[] = [];
+    let inService = 15;
+    const lab = labWith(() => ({ launcher: launcher(), 'nlb-az-a': { healthyCapacity: inService } }));
+    const done = waitSettled(lab, 120_000, (l) => lines.push(l), clock);
+    await clock.advance(10_000);
+    inService = 21;
+    await settle(clock, done, 500);
+    assert.ok(clock.now() >= 12_000, 'not before two restful samples');
+    assert.deepEqual(lines, ['waiting for the NLB bringing targets into service (15 of 21)']);
+  });
+
+  it('gives up on DWFM after a minute with what the operator must do; other waits end in an error', async () => {
+    const clock = new ManualClock(0);
+    const lines: string[] = [];
+    const collapsed = labWith(() => ({ launcher: launcher({ dwfm: { leasedFraction: 0, leased: 0, droplets: 450 } }), 'nlb-az-a': { healthyCapacity: 21 } }));
+    await settle(clock, waitSettled(collapsed, 600_000, (l) => lines.push(l), clock), 500);
+    assert.ok(clock.now() >= DWFM_SETTLE_MS && clock.now() < DWFM_SETTLE_MS + 5000);
+    assert.match(lines.at(-1) ?? '', /0 of 450 droplets .*repair restart-dwfm/);
+    const stuck = labWith(() => ({ launcher: launcher(), 'nlb-az-a': { healthyCapacity: 3 } }));
+    const later = new ManualClock(0);
+    const failed = await settle(later, waitSettled(stuck, 30_000, () => {}, later).then(() => null, (err: Error) => err), 500);
+    assert.match(String(failed), /did not settle within 30 s \(the NLB bringing targets into service \(3 of 21\)\)/);
   });
 });

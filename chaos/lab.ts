@@ -2,6 +2,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Compose, FIX_ENV, FIXES, type Fix } from './compose.js';
+import { systemClock, type Clock } from '../lib/clock.js';
 import { LabClient, type LabStatus } from './lab-client.js';
 
 const run = promisify(execFile);
@@ -82,21 +83,44 @@ export function unsettled(launcher: ServiceState, nlb: ServiceState): string | n
   return null;
 }
 
-/** Waits until unsettled() says the fleet is at rest on two samples 2 s apart. */
-async function waitSettled(lab: LabClient, timeoutMs: number, say: (l: string) => void): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+/** How long `up` waits for DWFM to lease every droplet before saying it needs an operator. */
+export const DWFM_SETTLE_MS = 60_000;
+
+/**
+ * Waits until unsettled() says the fleet is at rest on two samples 2 s apart. DWFM is the exception: after
+ * a kv outage (a dns-race run, say) it can be in congestive collapse, which by design only an operator
+ * ends, so after DWFM_SETTLE_MS of it the lab is declared up with a warning saying what to do.
+ */
+export async function waitSettled(
+  lab: Pick<LabClient, 'controller'>,
+  timeoutMs: number,
+  say: (l: string) => void,
+  clock: Pick<Clock, 'now' | 'sleep'> = systemClock,
+): Promise<void> {
+  const start = clock.now();
   const state = async (service: string): Promise<ServiceState> =>
     ((await lab.controller(`/api/services/${service}/state`).catch(() => null)) as { state?: Record<string, unknown> } | null)?.state ?? null;
   let last = '';
   let restful = 0;
-  while (restful < 2) {
-    const reason = unsettled(await state('launcher'), await state('nlb-az-a'));
+  let dwfmSince: number | null = null;
+  for (;;) {
+    const launcher = await state('launcher');
+    const reason = unsettled(launcher, await state('nlb-az-a'));
     restful = reason === null ? restful + 1 : 0;
+    if (restful >= 2) return;
     if (reason && reason !== last) say(`waiting for ${reason}`);
     last = reason ?? last;
-    if (restful >= 2) break;
-    if (Date.now() > deadline) throw new Error(`the lab did not settle within ${Math.round(timeoutMs / 1000)} s (${last})`);
-    await new Promise((r) => setTimeout(r, 2000));
+    dwfmSince = reason?.startsWith('DWFM') ? (dwfmSince ?? clock.now()) : null;
+    if (dwfmSince !== null && clock.now() - dwfmSince >= DWFM_SETTLE_MS) {
+      const dwfm = launcher?.dwfm as { leased?: number; droplets?: number } | undefined;
+      say(
+        `DWFM holds leases on ${dwfm?.leased ?? '?'} of ${dwfm?.droplets ?? '?'} droplets after ${DWFM_SETTLE_MS / 1000} s: after a kv ` +
+          'outage it can be in congestive collapse, which only an operator ends (cascade-lab repair throttle, then repair restart-dwfm, then repair unthrottle)',
+      );
+      return;
+    }
+    if (clock.now() - start > timeoutMs) throw new Error(`the lab did not settle within ${Math.round(timeoutMs / 1000)} s (${last})`);
+    await clock.sleep(2000);
   }
 }
 
