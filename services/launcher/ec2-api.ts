@@ -107,7 +107,8 @@ export class Ec2 {
       this.stats.throttled++;
       throw requestLimitExceeded(`launches are throttled to ${this.throttle.launchesPerSecond}/s`);
     }
-    if (!this.network.admits(count)) {
+    const launching = [...this.instances.values()].filter((i) => i.state === 'pending').length;
+    if (!this.network.admits(count, launching)) {
       this.stats.throttled++;
       throw requestLimitExceeded('network propagation queue is full');
     }

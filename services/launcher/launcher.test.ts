@@ -225,6 +225,26 @@ describe('network manager', () => {
     // At most 40 waiting at 20/s: about 2 s.
     assert.ok(latency.max <= 2_500, `max latency ${latency.max}`);
   });
+
+  it('with FIX_PROPAGATION_THROTTLE a burst within one tick counts launches still being created', async () => {
+    for (const fix of [false, true]) {
+      const lab = createLab({ dropletsPerAz: 50, networkRate: 2, fix, admissionLimit: 4 });
+      await pass(lab.clock, 20_000);
+      // The autoscaler's way after the throttle is lifted: many launches in one go, before any of the
+      // instances has been created and queued for its network configuration.
+      let accepted = 0;
+      for (let i = 0; i < 12; i++) {
+        try {
+          lab.ec2.launch('az-a', 1);
+          accepted++;
+        } catch {
+          // RequestLimitExceeded: the caller retries later
+        }
+      }
+      assert.equal(accepted, fix ? 4 : 12, fix ? 'no more than the admission limit at once' : 'without the fix all of them');
+      await lab.stop();
+    }
+  });
 });
 
 describe('autoscaling', () => {

@@ -44,13 +44,17 @@ export class NetworkManager {
     private readonly events: EventLog,
   ) {}
 
-  /** Whether `count` new launches may be queued (always true without the fix). */
-  admits(count: number): boolean {
+  /**
+   * Whether `count` new launches may be queued (always true without the fix). `launching` are launches
+   * already accepted whose instances are still being created, so not in the queue yet: counting them is
+   * what keeps a burst of launches in one tick from all passing the check before any of them is queued.
+   */
+  admits(count: number, launching = 0): boolean {
     if (!this.opts.fix) return true;
     // Refused while the waiting queue is at the limit (a request for more than the limit at once must not
     // be refused for ever: the autoscaler asks for a whole AZ's missing capacity in one launch).
     void count;
-    const ok = this.queue.length < this.opts.admissionLimit;
+    const ok = this.queue.length + launching < this.opts.admissionLimit;
     if (!ok) this.stats.refused++;
     return ok;
   }
