@@ -152,6 +152,31 @@ export class LabClient {
   }
 }
 
+/** A service's `/lab/state` snapshot through the controller, null when it has none; rejects when unreachable. */
+export async function serviceState(lab: Pick<LabClient, 'controller'>, service: string): Promise<Record<string, unknown> | null> {
+  const body = (await lab.controller(`/api/services/${encodeURIComponent(service)}/state`)) as { state?: Record<string, unknown> } | null;
+  return body?.state ?? null;
+}
+
+/**
+ * The lab's controller, with identical GETs made at the same time sharing one request: the phase
+ * detectors sample together, and two of them read the launcher's state.
+ */
+export function coalescing(lab: Pick<LabClient, 'controller'>): Pick<LabClient, 'controller'> {
+  const inFlight = new Map<string, Promise<unknown>>();
+  return {
+    controller: (path, init) => {
+      if (init?.method && init.method !== 'GET') return lab.controller(path, init);
+      let pending = inFlight.get(path);
+      if (!pending) {
+        pending = lab.controller(path, init).finally(() => inFlight.delete(path));
+        inFlight.set(path, pending);
+      }
+      return pending;
+    },
+  };
+}
+
 /** A fault the controller holds, as its API shows it (without the undo record it keeps for itself). */
 export type HeldFaultInfo = Omit<HeldFault, 'undo'>;
 

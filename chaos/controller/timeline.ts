@@ -2,6 +2,7 @@
 // /lab/events, the loadgen's per-second series and what the kv endpoint's name resolves to, into one
 // bounded list of compact samples. A run fetches its window of it for the journal and the report's
 // charts. A service that is down or slow costs one null in its series, never a stalled sampler.
+import { valueAt } from '../../lib/value-at.js';
 import type { FastifyInstance } from 'fastify';
 import type { Clock } from '../../lib/clock.js';
 import type { LabEvent } from '../../lib/events.js';
@@ -64,8 +65,7 @@ interface LoadgenSecond {
 }
 
 const at = (value: unknown, path: string): number | null => {
-  let v: unknown = value;
-  for (const key of path.split('.')) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined;
+  const v = valueAt(value, path);
   if (typeof v === 'boolean') return v ? 1 : 0;
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
 };

@@ -7,7 +7,7 @@
 //                        checks run late, within the last 5 s
 // The thresholds sit well clear of what the lab does at rest (CASCADE-NOTES.md has the numbers).
 import type { Clock } from '../../lib/clock.js';
-import type { LabClient } from '../lab-client.js';
+import { serviceState, type LabClient } from '../lab-client.js';
 
 export interface Phase {
   name: string;
@@ -28,24 +28,16 @@ export const BACKLOG_WAIT_MS = 3000;
 export const BACKLOG_WORK_S = 4;
 export const FLAPPING_WINDOW_MS = 5000;
 
-type State = Record<string, unknown>;
-
-async function serviceState(lab: LabClient, service: string): Promise<State | null> {
-  try {
-    const body = (await lab.controller(`/api/services/${service}/state`)) as { state?: State };
-    return body.state ?? null;
-  } catch {
-    return null;
-  }
-}
+type Lab = Pick<LabClient, 'controller'>;
+const stateOf = (lab: Lab, service: string) => serviceState(lab, service).catch(() => null);
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
-export function leaseCollapseDetector(lab: LabClient, launcher = 'launcher'): PhaseDetector {
+export function leaseCollapseDetector(lab: Lab, launcher = 'launcher'): PhaseDetector {
   return {
     name: 'lease-collapse',
     sample: async () => {
-      const dwfm = (await serviceState(lab, launcher))?.dwfm as { leased?: unknown; droplets?: unknown } | undefined;
+      const dwfm = (await stateOf(lab, launcher))?.dwfm as { leased?: unknown; droplets?: unknown } | undefined;
       const leased = num(dwfm?.leased);
       const droplets = num(dwfm?.droplets);
       if (leased === null || droplets === null || droplets === 0) return null;
@@ -54,11 +46,11 @@ export function leaseCollapseDetector(lab: LabClient, launcher = 'launcher'): Ph
   };
 }
 
-export function propagationBacklogDetector(lab: LabClient, launcher = 'launcher'): PhaseDetector {
+export function propagationBacklogDetector(lab: Lab, launcher = 'launcher'): PhaseDetector {
   return {
     name: 'propagation-backlog',
     sample: async () => {
-      const network = (await serviceState(lab, launcher))?.network as
+      const network = (await stateOf(lab, launcher))?.network as
         | { latencyMs?: { oldestWaitingMs?: unknown }; backlog?: unknown; ratePerSecond?: unknown }
         | undefined;
       if (!network) return null;
@@ -73,13 +65,13 @@ export function propagationBacklogDetector(lab: LabClient, launcher = 'launcher'
  * Counters only go up; the phase is "one of them went up within the window". (A node out of DNS is not
  * evidence on its own: an AZ drained of instances is out of DNS until the round after new ones register.)
  */
-export function nlbFlappingDetector(lab: LabClient, now: () => number, checker = 'nlb-az-a'): PhaseDetector {
+export function nlbFlappingDetector(lab: Lab, now: () => number, checker = 'nlb-az-a'): PhaseDetector {
   let last: { flaps: number; lateChecks: number } | null = null;
   let lastRise = -Infinity;
   return {
     name: 'nlb-flapping',
     sample: async () => {
-      const state = await serviceState(lab, checker);
+      const state = await stateOf(lab, checker);
       const totals = state?.totals as { flaps?: unknown; lateChecks?: unknown } | undefined;
       const flaps = num(totals?.flaps);
       const lateChecks = num(totals?.lateChecks);

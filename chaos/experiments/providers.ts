@@ -2,7 +2,8 @@
 // on; actions change the lab, and every fault they inject is recorded so it can be removed again.
 import type { Clock } from '../../lib/clock.js';
 import { faultKind, validParams } from '../faults/catalogue.js';
-import type { LabClient } from '../lab-client.js';
+import { serviceState, type LabClient } from '../lab-client.js';
+import { valueAt } from '../../lib/value-at.js';
 import { durationMs, type Provider, type Tolerance } from './format.js';
 
 export interface FaultRecord {
@@ -43,10 +44,7 @@ async function dnsProbe(ctx: RunContext, name: string) {
 /** The value at a dotted path of a service's /lab/state; {value: null} when absent or unreachable. */
 async function stateProbe(ctx: RunContext, service: string, path: string) {
   try {
-    const body = (await ctx.lab.controller(`/api/services/${encodeURIComponent(service)}/state`)) as { state?: unknown };
-    let value: unknown = body.state;
-    for (const key of path.split('.')) value = value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
-    return { service, path, value: value ?? null };
+    return { service, path, value: valueAt(await serviceState(ctx.lab, service), path) ?? null };
   } catch (err) {
     return { service, path, value: null, error: (err as Error).message };
   }

@@ -3,7 +3,7 @@
 // routes. Neither can fail the run: without a timeline the report simply has no charts.
 import type { Clock } from '../../lib/clock.js';
 import { Timeline, type TimelineSample, type TimelineSources } from '../controller/timeline.js';
-import type { LabClient } from '../lab-client.js';
+import { serviceState, type LabClient } from '../lab-client.js';
 
 export interface RunTimeline {
   source: 'controller' | 'cli';
@@ -19,7 +19,7 @@ export function labSources(lab: Pick<LabClient, 'controller' | 'lookup' | 'statu
   return {
     // Asked once: a status call checks every service's readiness, too heavy for every second.
     services: () => (names ??= lab.status().then((s) => s.services.map((x) => x.name))),
-    state: async (name) => ((await lab.controller(`/api/services/${encodeURIComponent(name)}/state`)) as { state?: unknown } | null)?.state,
+    state: async (name) => (await serviceState(lab, name)) ?? undefined,
     events: async (name, since) => (await lab.controller(`/api/services/${encodeURIComponent(name)}/events?since=${since}`)) as Awaited<ReturnType<TimelineSources['events']>>,
     kvAddresses: async () => (await lab.lookup(KV_NAME)).addresses.length,
   };

@@ -3,9 +3,8 @@
 // on SIGINT/SIGTERM). Phases are detected alongside from the lab's own behaviour.
 import type { Clock } from '../../lib/clock.js';
 import { Random } from '../../lib/random.js';
-import type { LabClient } from '../lab-client.js';
-import type { Activity, Experiment } from './format.js';
-import { durationMs } from './format.js';
+import { coalescing, type LabClient } from '../lab-client.js';
+import { durationMs, type Activity, type Experiment } from './format.js';
 import { dnsEmptyDetector, leaseCollapseDetector, nlbFlappingDetector, PhaseTracker, propagationBacklogDetector, type Phase, type PhaseDetector } from './phases.js';
 import { clearFaults, runProvider, succeeded, withinTolerance, type FaultRecord, type RunContext } from './providers.js';
 import { AbortWatcher, type AbortRecord } from './abort.js';
@@ -104,16 +103,17 @@ export function resolveConfiguration(experiment: Experiment, seed: number): Reco
 }
 
 function detectorsFor(experiment: Experiment, config: Record<string, unknown>, lab: LabClient, clock: Clock): PhaseDetector[] {
+  const states = coalescing(lab);
   return experiment.phases.map((name) => {
     switch (name) {
       case 'dns-empty':
         return dnsEmptyDetector(lab, String(config.endpoint ?? 'kv.us-east-1.lab.internal'));
       case 'lease-collapse':
-        return leaseCollapseDetector(lab);
+        return leaseCollapseDetector(states);
       case 'propagation-backlog':
-        return propagationBacklogDetector(lab);
+        return propagationBacklogDetector(states);
       case 'nlb-flapping':
-        return nlbFlappingDetector(lab, () => clock.now());
+        return nlbFlappingDetector(states, () => clock.now());
     }
   });
 }
