@@ -5,8 +5,8 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { catalogueJson, faultKind, validParams, type CatalogueEntry } from './faults/catalogue.js';
 import { durationMs } from './experiments/format.js';
-import { LEASE_TTL_MS } from './experiments/runner.js';
-import { LabClient, LabUnreachable, type HeldFaultInfo } from './lab-client.js';
+import { systemClock } from '../lib/clock.js';
+import { holdLease, LabClient, LabUnreachable, type HeldFaultInfo } from './lab-client.js';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -88,7 +88,7 @@ export function registerFault(program: Command): void {
       if (!(opts.toxicity >= 0 && opts.toxicity <= 1)) throw new Error('--toxicity: expected a probability from 0 to 1');
       const lab = new LabClient();
       const holder = `fault-${process.pid}-${Date.now()}`;
-      await lab.renewLease(holder, LEASE_TTL_MS);
+      const lease = await holdLease(lab, holder, systemClock, (err) => say(`could not renew: ${err.message}`));
       try {
         if (kind.injectedBy === 'fault-proxy') {
           const streams = opts.stream === 'both' ? (['upstream', 'downstream'] as const) : [opts.stream as 'upstream' | 'downstream'];
@@ -99,7 +99,7 @@ export function registerFault(program: Command): void {
           await lab.addFault(kind.kind, target, params);
         }
       } catch (err) {
-        await lab.releaseLease(holder).catch(() => undefined);
+        await lease.release().catch(() => undefined);
         throw err;
       }
       const how = kind.injectedBy === 'fault-proxy' ? ` (${opts.stream})` : '';
@@ -109,15 +109,8 @@ export function registerFault(program: Command): void {
       const stop = () => (stopping = true);
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
-      let renewedAt = Date.now();
-      while (!stopping && Date.now() < until) {
-        await new Promise((r) => setTimeout(r, Math.max(0, Math.min(250, until - Date.now()))));
-        if (Date.now() - renewedAt >= LEASE_TTL_MS / 3) {
-          renewedAt = Date.now();
-          await lab.renewLease(holder, LEASE_TTL_MS).catch((err: Error) => say(`could not renew: ${err.message}`));
-        }
-      }
-      await lab.releaseLease(holder);
+      while (!stopping && Date.now() < until) await new Promise((r) => setTimeout(r, Math.max(0, Math.min(250, until - Date.now()))));
+      await lease.release();
       say('removed');
     });
 

@@ -1,5 +1,6 @@
 // How tools on the host reach a running lab: only through the ports it publishes on 127.0.0.1 (the
 // controller on 8080, the fault proxy's Toxiproxy API on 8474, DNS on 1053).
+import type { Clock } from '../lib/clock.js';
 import type { HeldFault } from './faults/held-faults.js';
 import { request } from 'undici';
 import { lookupA, type LookupResult } from '../lib/dns-client.js';
@@ -150,6 +151,36 @@ export class LabClient {
   status() {
     return this.controller('/api/status') as Promise<LabStatus>;
   }
+}
+
+/** A dead holder's faults are gone within this long (the issue asks for 10 s); renewed every third of it. */
+export const FAULT_LEASE_TTL_MS = 6000;
+
+/**
+ * Takes the fault lease for `holder` and renews it until release(), which stops renewing and drops it:
+ * every fault injected under it goes with it, and if this process dies the lab drops them by itself.
+ */
+export async function holdLease(
+  lab: Pick<LabClient, 'renewLease' | 'releaseLease'>,
+  holder: string,
+  clock: Pick<Clock, 'sleep'>,
+  onRenewError: (err: Error) => void,
+): Promise<{ release(): Promise<void> }> {
+  await lab.renewLease(holder, FAULT_LEASE_TTL_MS);
+  const stop = new AbortController();
+  const renewing = (async () => {
+    while (!stop.signal.aborted) {
+      await clock.sleep(FAULT_LEASE_TTL_MS / 3, stop.signal).catch(() => undefined);
+      if (!stop.signal.aborted) await lab.renewLease(holder, FAULT_LEASE_TTL_MS).catch(onRenewError);
+    }
+  })();
+  return {
+    release: async () => {
+      stop.abort();
+      await renewing;
+      await lab.releaseLease(holder);
+    },
+  };
 }
 
 /** A service's `/lab/state` snapshot through the controller, null when it has none; rejects when unreachable. */
