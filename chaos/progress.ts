@@ -85,14 +85,17 @@ export class RunProgress {
     })();
   }
 
-  async tick(run: LiveRun): Promise<RunStatusLine> {
+  async tick(run: LiveRun): Promise<RunStatusLine | null> {
+    const elapsedMs = run.elapsed();
+    // Plain lines come every statusEveryMs: the customers are asked only when a line is due.
+    if (!this.bar && elapsedMs - this.lastStatusAt < (this.opts.statusEveryMs ?? 10_000)) return null;
     const customer = this.opts.customer ? await this.opts.customer().catch(() => null) : null;
-    const status: RunStatusLine = { elapsedMs: run.elapsed(), phases: run.phases(), faults: run.activeFaults(), customer, activity: run.activity() };
+    const status: RunStatusLine = { elapsedMs, phases: run.phases(), faults: run.activeFaults(), customer, activity: run.activity() };
     if (this.bar) {
       const seconds = Math.floor(status.elapsedMs / 1000);
       const total = this.opts.totalMs ? Math.ceil(this.opts.totalMs / 1000) : 1;
       this.bar.update(this.opts.totalMs ? Math.min(seconds, total) : 0, { elapsedText: clockTime(status.elapsedMs), status: formatStatus(status) });
-    } else if (status.elapsedMs - this.lastStatusAt >= (this.opts.statusEveryMs ?? 10_000)) {
+    } else {
       this.lastStatusAt = status.elapsedMs;
       this.opts.stream.write(`  [${clockTime(status.elapsedMs)}] ${formatStatus(status)}\n`);
     }
