@@ -47,6 +47,9 @@ export interface FaultRequest {
 export const noSuchLease = (holder: string) =>
   new LabError('FAULT_ERR_NO_LEASE', 409, `no live lease ${JSON.stringify(holder)}: PUT /api/leases/${holder} first`);
 
+/** What one fault occupies: a whole container for container faults, the kind on its target for hooks. */
+const slotOf = (kind: ControllerFaultKind, target: string) => (kind.target === 'container' ? `container:${target}` : `${kind.kind}:${target}`);
+
 export class HeldFaults {
   private readonly leases = new Map<string, number>();
   private readonly faults = new Map<string, HeldFault>();
@@ -101,8 +104,8 @@ export class HeldFaults {
       throw badRequest('a fault needs a holder (a lease you renew) or a ttlMs: every fault expires');
     }
     // One container fault per container (pausing a killed container means nothing); one hook per kind.
-    const slot = kind.target === 'container' ? `container:${request.target}` : `${kind.kind}:${request.target}`;
-    const busy = [...this.faults.values()].find((f) => this.slotOf(f) === slot);
+    const slot = slotOf(kind, request.target);
+    const busy = [...this.faults.values()].find((f) => slotOf(this.kinds(f.kind), f.target) === slot);
     if (busy || this.injecting.has(slot)) throw conflict(`${request.target} already has a fault (${busy ? `${busy.kind}, id ${busy.id}` : 'being injected'}): clear it first`);
     this.injecting.add(slot);
     try {
@@ -182,10 +185,6 @@ export class HeldFaults {
 
   private held(holder: string): HeldFault[] {
     return [...this.faults.values()].filter((f) => f.holder === holder);
-  }
-
-  private slotOf(f: HeldFault): string {
-    return this.kinds(f.kind).target === 'container' ? `container:${f.target}` : `${f.kind}:${f.target}`;
   }
 
   /** Undoes one fault; on failure it stays listed with undoError and the next sweep tries again. */
