@@ -1,11 +1,11 @@
-// The load generator: customer traffic against one URL over an undici Pool (keep-alive, `connections`
-// sockets, optional pipelining), in one of two modes.
+// The load generator: customer traffic against one URL over `connections` undici Clients (one keep-alive
+// socket each, optional pipelining), in one of two modes.
 //
 //   open loop (rate R):   request i is *scheduled* at epoch + i/R, whatever the target does
 //
 //     schedule ─► admit ──(free slot)──────────────► send ──► response ─► record (now - scheduled)
 //                   │                                  ▲
-//                   └─(pool full)─► queue ─────────────┘ (waited past timeout: error "timeout")
+//                   └─(no free slot)─► queue ─────────────┘ (waited past timeout: error "timeout")
 //                                     └─(queue full)─► error "overload"
 //
 //   closed loop (max):    every slot sends its next request as soon as the previous one ends; latency
@@ -15,8 +15,12 @@
 // the target stalls, the requests that should have gone out meanwhile are late, and that lateness is
 // latency a customer would have seen. The target's hostname goes through the OS resolver (getaddrinfo)
 // for each new connection, so a DNS outage reaches the customers as it would in production.
+//
+// Each request takes a free slot (a Client with room in its pipeline) and gives it back when it ends, as
+// wrk binds requests to connections. An undici Pool would pick the Client itself, but that routing cost
+// about 7 % of the requests per second at --rate max (bench/loadgen).
 import { performance } from 'node:perf_hooks';
-import { Pool, type Dispatcher } from 'undici';
+import { Client, type Dispatcher } from 'undici';
 import { parseSuccessStatuses, type Rate } from './options.js';
 import { errorKind, statusKind, type ErrorKind } from './outcome.js';
 import { RunStats, type LatencySummary, type SecondStats, type Totals } from './series.js';
@@ -106,6 +110,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   constructor(
     private readonly gen: LoadGenerator,
     private readonly scheduled: number,
+    private readonly slot: number,
   ) {}
   onRequestStart(): void {}
   onResponseStart(_c: Dispatcher.DispatchController, statusCode: number): void {
@@ -113,10 +118,10 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
   onResponseData(): void {}
   onResponseEnd(): void {
-    this.gen.completed(this.scheduled, this.status, undefined);
+    this.gen.completed(this.scheduled, this.status, undefined, this.slot);
   }
   onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
-    this.gen.completed(this.scheduled, this.status, err);
+    this.gen.completed(this.scheduled, this.status, err, this.slot);
   }
 }
 
@@ -125,7 +130,10 @@ export class LoadGenerator {
   readonly connections: number;
   readonly pipelining: number;
   readonly timeoutMs: number;
-  private readonly pool: Pool;
+  private readonly clients: Client[];
+  /** Free slots, a stack of indices into clients: each Client appears once per request it has room for. */
+  private readonly free: Int32Array;
+  private freeCount = 0;
   private readonly request: Dispatcher.DispatchOptions;
   private readonly success: Uint8Array;
   private readonly maxInFlight: number;
@@ -146,7 +154,6 @@ export class LoadGenerator {
   private epoch = 0;
   private issued = 0;
   private intervalMs = 0;
-  private inFlight = 0;
   private readonly queue = new ScheduleQueue();
   private tickTimer: NodeJS.Timeout | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
@@ -168,14 +175,17 @@ export class LoadGenerator {
     this.fixedMaxQueue = opts.maxQueue;
     this.success = opts.successStatuses ?? DEFAULT_SUCCESS;
     this.onOutcome = opts.onOutcome;
-    this.pool = new Pool(this.url.origin, {
-      connections: this.connections,
+    const clientOptions: Client.Options = {
       pipelining: this.pipelining,
       connectTimeout: this.timeoutMs,
       headersTimeout: this.timeoutMs,
       bodyTimeout: this.timeoutMs,
       ...(opts.maxRequestsPerConnection ? { maxRequestsPerClient: opts.maxRequestsPerConnection } : {}),
-    });
+    };
+    this.clients = Array.from({ length: this.connections }, () => new Client(this.url.origin, clientOptions));
+    // Highest index on top, so a slow open-loop rate keeps reusing the first connections, as a Pool would.
+    this.free = new Int32Array(this.maxInFlight);
+    for (let c = this.connections - 1; c >= 0; c--) for (let p = 0; p < this.pipelining; p++) this.free[this.freeCount++] = c;
     const headers: string[] = [];
     for (const [name, value] of Object.entries(opts.headers ?? {})) headers.push(name, value);
     this.request = {
@@ -262,6 +272,11 @@ export class LoadGenerator {
     return this.rate;
   }
 
+  /** Requests sent and not answered yet: the slots taken. */
+  private get inFlight(): number {
+    return this.maxInFlight - this.freeCount;
+  }
+
   /** Requests sent and not answered yet, and scheduled ones waiting for a slot. */
   get pending(): { inFlight: number; queued: number } {
     return { inFlight: this.inFlight, queued: this.queue.size };
@@ -311,9 +326,9 @@ export class LoadGenerator {
   }
 
   /** Called by Exchange when a request ends, with or without a response. */
-  completed(scheduled: number, status: number, err: Error | undefined): void {
+  completed(scheduled: number, status: number, err: Error | undefined, slot: number): void {
     const now = performance.now();
-    this.inFlight--;
+    this.free[this.freeCount++] = slot;
     const latencyUs = Math.round((now - scheduled) * 1000);
     let kind: ErrorKind | null = null;
     if (err !== undefined) {
@@ -329,7 +344,7 @@ export class LoadGenerator {
 
     if (this.rate === 'max' && this.issuing && !this.paused) {
       // Closed loop: this slot sends again. After an error, on the next turn of the loop, so a target
-      // that fails synchronously (closed pool, refused at once) cannot recurse.
+      // that fails synchronously (closed client, refused at once) cannot recurse.
       if (err === undefined) this.send(now);
       else setImmediate(() => this.refill());
     } else if (this.queue.size > 0) {
@@ -395,8 +410,12 @@ export class LoadGenerator {
   }
 
   private send(scheduled: number): void {
-    this.inFlight++;
-    this.pool.dispatch(this.request, new Exchange(this, scheduled));
+    const slot = this.free[--this.freeCount]!;
+    this.clients[slot]!.dispatch(this.request, new Exchange(this, scheduled, slot));
+  }
+
+  private closeClients(how: 'close' | 'destroy'): Promise<unknown> {
+    return Promise.all(this.clients.map((c) => c[how]().catch(() => undefined)));
   }
 
   private clearTick(): void {
@@ -408,7 +427,7 @@ export class LoadGenerator {
     if (this.state !== 'running') {
       if (this.state === 'idle') {
         this.state = 'stopped';
-        await this.pool.close().catch(() => undefined);
+        await this.closeClients('close');
         this.resolveDone();
       }
       return this.done;
@@ -438,7 +457,7 @@ export class LoadGenerator {
           this.queue.shift();
           this.stats.failure('timeout', -1, performance.now());
         }
-        await this.pool.destroy().catch(() => undefined);
+        await this.closeClients('destroy');
         if (this.inFlight > 0) await drained;
       }
       clearTimeout(timer);
@@ -447,7 +466,7 @@ export class LoadGenerator {
     clearInterval(this.heartbeat);
     this.stats.finish(this.finishedAt);
     this.state = 'stopped';
-    await this.pool.close().catch(() => undefined);
+    await this.closeClients('close');
     this.resolveDone();
   }
 }
