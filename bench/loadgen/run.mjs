@@ -4,7 +4,7 @@
 // Prints requests/s of both and the ratio (target >= 0.8), writes bench/loadgen/RESULTS.md, and stops
 // everything it started.
 //
-//   npm run build && node bench/loadgen/run.mjs [--seconds 10] [--connections 50] [--runs 3] [--pipelining 1]
+//   npm run build && node bench/loadgen/run.mjs [--seconds 10] [--connections 50] [--runs 5] [--pipelining 1]
 //
 // Needs wrk and nginx (Debian: apt-get install wrk nginx); nginx runs as a child on 127.0.0.1 with its
 // own configuration in a temporary directory.
@@ -22,7 +22,7 @@ const { values: args } = parseArgs({
   options: {
     seconds: { type: 'string', default: '10' },
     connections: { type: 'string', default: '50' },
-    runs: { type: 'string', default: '3' },
+    runs: { type: 'string', default: '5' },
     pipelining: { type: 'string', default: '1' },
     'nginx-workers': { type: 'string', default: '1' },
   },
@@ -148,8 +148,10 @@ try {
     `All runs (req/s): wrk ${results.wrk.map((r) => r.rps.toFixed(0)).join(', ')}; loadgen ${results.loadgen.map((r) => r.rps.toFixed(0)).join(', ')}.`,
     '',
     'The client shares the 2 cores with nginx, and other work on the machine moves both numbers: compare the',
-    'ratio of runs made together, not absolute numbers across days. The loadgen is one Node thread; wrk here',
-    'uses two. Neither pipelines (wrk cannot without a script; the loadgen can with --pipelining).',
+    'ratio of runs made together, not absolute numbers across days; runs vary by 15 % or more on this machine,',
+    'so both the best and the median are given. The loadgen is one Node thread (wrk here uses two) and sends',
+    'each request on a connection of its own choosing, as wrk does. Neither pipelines (wrk cannot without a',
+    'script; the loadgen can with --pipelining).',
   ];
   writeFileSync(path.join(here, 'RESULTS.md'), `${lines.join('\n')}\n`);
   console.log(`wrote ${path.relative(root, path.join(here, 'RESULTS.md'))}`);
