@@ -5,7 +5,7 @@
 //
 //     schedule ─► admit ──(free slot)──────────────► send ──► response ─► record (now - scheduled)
 //                   │                                  ▲
-//                   └─(no free slot)─► queue ─────────────┘ (waited past timeout: error "timeout")
+//                   └─(none free)─► queue ─────────────┘ (waited past timeout: error "timeout")
 //                                     └─(queue full)─► error "overload"
 //
 //   closed loop (max):    every slot sends its next request as soon as the previous one ends; latency
