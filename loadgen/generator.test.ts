@@ -157,3 +157,40 @@ test('rate changes, pause and resume while running', async () => {
   assert.equal(gen.alive(), false);
   assert.equal(gen.snapshot().totals.requests, t.arrivals.length);
 });
+
+/** A target that answers after `delayMs` and records, per socket, how many requests it held at once. */
+async function socketWatcher(delayMs: number) {
+  const sockets = new Map<object, { now: number; max: number }>();
+  let now = 0;
+  let max = 0;
+  const t = await target((req, res) => {
+    const s = sockets.get(req.socket) ?? { now: 0, max: 0 };
+    sockets.set(req.socket, s);
+    s.max = Math.max(s.max, ++s.now);
+    max = Math.max(max, ++now);
+    setTimeout(() => {
+      s.now--;
+      now--;
+      res.end('ok');
+    }, delayMs);
+  });
+  return { t, sockets, maxAtOnce: () => max };
+}
+
+test('each request goes out on a free connection of its own: `connections` sockets, one request each', async () => {
+  const { t, sockets, maxAtOnce } = await socketWatcher(20);
+  const r = await new LoadGenerator({ url: t.url, rate: 'max', connections: 3, timeoutMs: 2000 }).run(600);
+  assert.equal(r.totals.errors, 0);
+  assert.ok(r.totals.requests >= 30, `sent ${r.totals.requests}`);
+  assert.equal(sockets.size, 3, 'one socket per connection');
+  assert.deepEqual([...sockets.values()].map((s) => s.max), [1, 1, 1], 'never two requests on one socket');
+  assert.equal(maxAtOnce(), 3, 'every connection was busy at once');
+});
+
+test('a slow open-loop rate keeps reusing the first connections', async () => {
+  const { t, sockets } = await socketWatcher(0);
+  const r = await new LoadGenerator({ url: t.url, rate: 10, connections: 4, timeoutMs: 2000 }).run(1000);
+  assert.equal(r.totals.successes, r.totals.requests);
+  assert.ok(r.totals.requests >= 8, `sent ${r.totals.requests}`);
+  assert.ok(sockets.size < 4, `${sockets.size} sockets for 10 requests/s, one at a time`);
+});
