@@ -1,5 +1,5 @@
-// The controller's faults and the leases that hold them. Same model as the fault proxy's leases
-// (chaos/proxy/leases.ts): whoever injects a fault names a holder and keeps renewing it
+// The controller's faults and the leases that hold them. Same model and LeaseTable as the fault proxy's
+// leases (chaos/proxy/leases.ts): whoever injects a fault names a holder and keeps renewing it
 // (PUT /api/leases/HOLDER); when the holder stops (the CLI or a run was killed with -9), its lease runs
 // out and every fault it holds is undone: containers unpaused, started, reconnected; hooks reversed.
 // A fault may instead carry its own ttl. Undo that fails (Docker busy) is retried on every sweep.
@@ -14,6 +14,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../lib/clock.js';
 import type { EventLog } from '../../lib/events.js';
 import { badRequest, conflict, LabError, notFound } from '../../lib/errors.js';
+import { LeaseTable, noSuchLease as leaseError } from '../lease-table.js';
 import type { ControllerFaultKind, FaultContext, UndoRecord } from './fault.js';
 
 export interface HeldFault {
@@ -44,18 +45,16 @@ export interface FaultRequest {
   ttlMs?: number;
 }
 
-export const noSuchLease = (holder: string) =>
-  new LabError('FAULT_ERR_NO_LEASE', 409, `no live lease ${JSON.stringify(holder)}: PUT /api/leases/${holder} first`);
+export const noSuchLease = (holder: string) => leaseError(holder, '/api/leases');
 
 /** What one fault occupies: a whole container for container faults, the kind on its target for hooks. */
 const slotOf = (kind: ControllerFaultKind, target: string) => (kind.target === 'container' ? `container:${target}` : `${kind.kind}:${target}`);
 
 export class HeldFaults {
-  private readonly leases = new Map<string, number>();
+  private readonly leases: LeaseTable;
   private readonly faults = new Map<string, HeldFault>();
   /** Targets being injected right now, so two requests cannot fault the same thing at once. */
   private readonly injecting = new Set<string>();
-  private readonly stopper = new AbortController();
 
   constructor(
     private readonly clock: Clock,
@@ -64,12 +63,12 @@ export class HeldFaults {
     private readonly kinds: (kind: string) => ControllerFaultKind,
     private readonly store: FaultStore | null = null,
     private readonly sweepEveryMs = 500,
-  ) {}
+  ) {
+    this.leases = new LeaseTable(clock, events);
+  }
 
   renewLease(holder: string, ttlMs: number): { holder: string; expiresAt: number; faults: string[] } {
-    if (!this.leases.has(holder)) this.events.emit('lease-granted', { holder, ttlMs });
-    const expiresAt = this.clock.now() + ttlMs;
-    this.leases.set(holder, expiresAt);
+    const expiresAt = this.leases.renew(holder, ttlMs);
     const held = this.held(holder);
     for (const f of held) f.expiresAt = expiresAt;
     return { holder, expiresAt, faults: held.map((f) => f.id) };
@@ -77,7 +76,7 @@ export class HeldFaults {
 
   /** Ends a lease now and undoes its faults (normal end of a run, Ctrl-C of `fault add`). */
   async releaseLease(holder: string, reason: 'released' | 'expired' = 'released'): Promise<number> {
-    const had = this.leases.delete(holder);
+    const had = this.leases.delete(holder) !== undefined;
     const held = this.held(holder);
     for (const f of held) await this.end(f, reason);
     if (had || held.length) this.events.emit(reason === 'expired' ? 'lease-expired' : 'lease-released', { holder, faultsUndone: held.length });
@@ -85,7 +84,7 @@ export class HeldFaults {
   }
 
   leaseList(): { holder: string; expiresAt: number; faults: string[] }[] {
-    return [...this.leases].map(([holder, expiresAt]) => ({ holder, expiresAt, faults: this.held(holder).map((f) => f.id) }));
+    return this.leases.entries().map(({ holder, expiresAt }) => ({ holder, expiresAt, faults: this.held(holder).map((f) => f.id) }));
   }
 
   async add(request: FaultRequest): Promise<HeldFault> {
@@ -95,8 +94,8 @@ export class HeldFaults {
     }
     let expiresAt: number;
     if (request.holder !== undefined) {
-      const leaseEnd = this.leases.get(request.holder);
-      if (leaseEnd === undefined || leaseEnd <= this.clock.now()) throw noSuchLease(request.holder);
+      const leaseEnd = this.leases.live(request.holder);
+      if (leaseEnd === undefined) throw noSuchLease(request.holder);
       expiresAt = leaseEnd;
     } else if (request.ttlMs !== undefined) {
       expiresAt = this.clock.now() + request.ttlMs;
@@ -118,7 +117,7 @@ export class HeldFaults {
         target: request.target,
         params: request.params,
         holder: request.holder ?? null,
-        expiresAt: request.holder !== undefined ? (this.leases.get(request.holder) ?? 0) : expiresAt,
+        expiresAt: request.holder !== undefined ? (this.leases.expiry(request.holder) ?? 0) : expiresAt,
         injectedAt: this.clock.now(),
         undo,
       };
@@ -154,8 +153,8 @@ export class HeldFaults {
   }
 
   async sweep(): Promise<void> {
+    for (const holder of this.leases.expired()) await this.releaseLease(holder, 'expired');
     const now = this.clock.now();
-    for (const [holder, expiresAt] of [...this.leases]) if (expiresAt <= now) await this.releaseLease(holder, 'expired');
     for (const f of [...this.faults.values()]) {
       if (f.undoError !== undefined || (f.holder === null && f.expiresAt <= now) || (f.holder !== null && !this.leases.has(f.holder))) await this.end(f, 'expired');
     }
@@ -172,15 +171,12 @@ export class HeldFaults {
     return left.length;
   }
 
-  async run(): Promise<void> {
-    while (!this.stopper.signal.aborted) {
-      await this.sweep().catch(() => undefined);
-      await this.clock.sleep(this.sweepEveryMs, this.stopper.signal).catch(() => undefined);
-    }
+  run(): Promise<void> {
+    return this.leases.loop(() => this.sweep(), this.sweepEveryMs);
   }
 
   stop(): void {
-    this.stopper.abort();
+    this.leases.stop();
   }
 
   private held(holder: string): HeldFault[] {
