@@ -31,6 +31,24 @@ async function ready(service: string): Promise<boolean> {
 
 const exited = (child: ReturnType<typeof spawnCli>) => new Promise<number | null>((resolve) => child.once('exit', resolve));
 
+/** Starts `cascade-lab fault add ...` and waits until the service's container shows the fault. */
+async function inject(args: string[], service: string, status: (c: Awaited<ReturnType<typeof container>>) => boolean, what: string) {
+  const holder = spawnCli(['fault', 'add', ...args]);
+  const done = exited(holder);
+  await waitFor(`${service} to be ${what}`, async () => status(await container(service)), 30_000, 100);
+  return { holder, done };
+}
+
+/** Kills the CLI holding a fault with -9; its lease runs out and the container runs again within 10 s. */
+async function killHolder({ holder, done }: Awaited<ReturnType<typeof inject>>, service: string): Promise<void> {
+  holder.kill('SIGKILL');
+  await done;
+  const killedAt = Date.now();
+  await waitFor(`the controller to undo the fault on ${service}`, async () => (await container(service)).status === 'running', 10_000, 100);
+  assert.ok(Date.now() - killedAt <= 10_000);
+  await waitFor(`${service} to be ready`, () => ready(service), 30_000);
+}
+
 describe('container faults in Docker', { timeout: 900_000 }, () => {
   before(async () => {
     await labUp();
@@ -40,46 +58,27 @@ describe('container faults in Docker', { timeout: 900_000 }, () => {
   });
 
   it('a container paused by `fault add` is running again within 10 s of the CLI being killed with -9', async () => {
-    const add = spawnCli(['fault', 'add', 'pause', 'kv-2']);
-    const done = exited(add);
-    await waitFor('kv-2 to be paused', async () => (await container('kv-2')).status === 'paused', 30_000, 100);
+    const pause = await inject(['pause', 'kv-2'], 'kv-2', (c) => c.status === 'paused', 'paused');
     const list = await cli(['fault', 'list']);
     assert.match(list.stdout, /: pause kv-2 \{\} {2}\(held by fault-/);
-    add.kill('SIGKILL');
-    await done;
-    const killedAt = Date.now();
-    await waitFor('the controller to unpause kv-2', async () => (await container('kv-2')).status === 'running', 10_000, 100);
-    assert.ok(Date.now() - killedAt <= 10_000);
-    await waitFor('kv-2 to be ready', () => ready('kv-2'), 30_000);
+    await killHolder(pause, 'kv-2');
   });
 
   it('kill (CLI killed), stop (--for ran out) and disconnect (Ctrl-C) are each undone, and the node serves again', async () => {
-    const killer = spawnCli(['fault', 'add', 'kill', 'kv-3']);
-    const killerDone = exited(killer);
-    await waitFor('kv-3 to be killed', async () => (await container('kv-3')).status === 'exited', 30_000, 100);
-    killer.kill('SIGKILL');
-    await killerDone;
-    const killedAt = Date.now();
-    await waitFor('kv-3 to be started again', async () => (await container('kv-3')).status === 'running', 10_000, 100);
-    assert.ok(Date.now() - killedAt <= 10_000);
-    await waitFor('kv-3 to be ready', () => ready('kv-3'), 30_000);
+    await killHolder(await inject(['kill', 'kv-3'], 'kv-3', (c) => c.status === 'exited', 'killed'), 'kv-3');
 
-    const stop = spawnCli(['fault', 'add', 'stop', 'kv-3', '--param', 'timeout=1', '--for', '6s']);
-    const stopDone = exited(stop);
-    await waitFor('kv-3 to be stopped', async () => (await container('kv-3')).status === 'exited', 30_000, 100);
-    assert.equal(await stopDone, 0);
+    const stop = await inject(['stop', 'kv-3', '--param', 'timeout=1', '--for', '6s'], 'kv-3', (c) => c.status === 'exited', 'stopped');
+    assert.equal(await stop.done, 0);
     assert.equal((await container('kv-3')).status, 'running', 'started again when --for ran out');
     await waitFor('kv-3 to be ready', () => ready('kv-3'), 30_000);
 
     const before = (await container('kv-3')).networks;
     const network = `${project}_lab`;
     assert.ok(before[network], `kv-3 is on ${network}`);
-    const cut = spawnCli(['fault', 'add', 'disconnect', 'kv-3']);
-    const cutDone = exited(cut);
-    await waitFor('kv-3 to leave the lab network', async () => !(await container('kv-3')).networks[network], 30_000, 100);
+    const cut = await inject(['disconnect', 'kv-3'], 'kv-3', (c) => !c.networks[network], 'off the lab network');
     await waitFor('the controller to see kv-3 unreachable', async () => !(await ready('kv-3')), 30_000);
-    cut.kill('SIGINT');
-    assert.equal(await cutDone, 0);
+    cut.holder.kill('SIGINT');
+    assert.equal(await cut.done, 0);
     const after = (await container('kv-3')).networks;
     assert.equal(after[network]?.IPAddress, before[network]?.IPAddress, 'reconnected with the same address');
     await waitFor('kv-3 to be ready', () => ready('kv-3'), 30_000);
