@@ -189,6 +189,9 @@ export async function serviceState(lab: Pick<LabClient, 'controller'>, service: 
   return body?.state ?? null;
 }
 
+/** serviceState(), with null also when the controller or the service cannot be reached. */
+export const serviceStateOrNull = (lab: Pick<LabClient, 'controller'>, service: string) => serviceState(lab, service).catch(() => null);
+
 /**
  * The lab's controller, with identical GETs made at the same time sharing one request: the phase
  * detectors sample together, and two of them read the launcher's state.

@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Compose, FIX_ENV, FIXES, type Fix } from './compose.js';
 import { systemClock, type Clock } from '../lib/clock.js';
-import { LabClient, serviceState, type LabStatus } from './lab-client.js';
+import { LabClient, serviceStateOrNull, type LabStatus } from './lab-client.js';
 
 const run = promisify(execFile);
 
@@ -98,13 +98,12 @@ export async function waitSettled(
   clock: Pick<Clock, 'now' | 'sleep'> = systemClock,
 ): Promise<void> {
   const start = clock.now();
-  const state = (service: string) => serviceState(lab, service).catch(() => null);
   let last = '';
   let restful = 0;
   let dwfmSince: number | null = null;
   for (;;) {
-    const launcher = await state('launcher');
-    const reason = unsettled(launcher, await state('nlb-az-a'));
+    const launcher = await serviceStateOrNull(lab, 'launcher');
+    const reason = unsettled(launcher, await serviceStateOrNull(lab, 'nlb-az-a'));
     restful = reason === null ? restful + 1 : 0;
     if (restful >= 2) return;
     if (reason && reason !== last) say(`waiting for ${reason}`);
@@ -125,7 +124,7 @@ export async function waitSettled(
 
 /** The fixes the running lab has on, read from the services that implement them. */
 export async function runningFixes(lab: LabClient): Promise<Fix[]> {
-  const state = async (service: string) => (await serviceState(lab, service).catch(() => null)) ?? {};
+  const state = async (service: string) => (await serviceStateOrNull(lab, service)) ?? {};
   const [enactor, launcher, nlb] = await Promise.all([state('dns-enactor-az-a'), state('launcher'), state('nlb-az-a')]);
   const fixes: Fix[] = [];
   if (enactor.fix === true) fixes.push('enactor');

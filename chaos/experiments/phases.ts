@@ -7,7 +7,7 @@
 //                        checks run late, within the last 5 s
 // The thresholds sit well clear of what the lab does at rest (CASCADE-NOTES.md has the numbers).
 import type { Clock } from '../../lib/clock.js';
-import { serviceState, type LabClient } from '../lab-client.js';
+import { serviceStateOrNull as stateOf, type LabClient } from '../lab-client.js';
 
 export interface Phase {
   name: string;
@@ -29,7 +29,6 @@ export const BACKLOG_WORK_S = 4;
 export const FLAPPING_WINDOW_MS = 5000;
 
 type Lab = Pick<LabClient, 'controller'>;
-const stateOf = (lab: Lab, service: string) => serviceState(lab, service).catch(() => null);
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
