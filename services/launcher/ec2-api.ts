@@ -107,8 +107,7 @@ export class Ec2 {
       this.stats.throttled++;
       throw requestLimitExceeded(`launches are throttled to ${this.throttle.launchesPerSecond}/s`);
     }
-    const launching = [...this.instances.values()].filter((i) => i.state === 'pending').length;
-    if (!this.network.admits(count, launching)) {
+    if (!this.network.admits(count, this.list({ state: 'pending' }).length)) {
       this.stats.throttled++;
       throw requestLimitExceeded('network propagation queue is full');
     }
