@@ -16,12 +16,11 @@
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { processGroup, which } from '../support.mjs';
+import { freePort, processGroup, until, which } from '../support.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -68,33 +67,22 @@ net.createServer({ noDelay: true }, (c) => {
   c.on('error', () => u.destroy()); u.on('error', () => c.destroy());
 }).listen(listen, '127.0.0.1');`;
 
-async function startPipeProxy(targetPort) {
+/** Starts a reference proxy (argv, then its listen port and the target's) and waits until it answers. */
+async function startReference(what, cmd, argv, targetPort) {
   const port = await freePort();
-  launch(...onCpu('proxy', process.execPath, ['-e', PIPE_PROXY, String(port), String(targetPort)]));
-  await waitFor('the pipe() reference proxy', async () => (await get(`http://127.0.0.1:${port}/`)) === 200);
+  launch(...onCpu('proxy', cmd, [...argv, String(port), String(targetPort)]));
+  await until(what, async () => (await get(`http://127.0.0.1:${port}/`)) === 200);
   return port;
 }
+
+const startPipeProxy = (targetPort) => startReference('the pipe() reference proxy', process.execPath, ['-e', PIPE_PROXY], targetPort);
 
 /** epoll-proxy.c, compiled into the scratch folder; null (the row is left out) without gcc. */
 async function startNativeProxy(targetPort) {
   if (!which('gcc')) return null;
   const binary = path.join(tmp, 'epoll-proxy');
   execFileSync('gcc', ['-O2', '-o', binary, path.join(here, 'epoll-proxy.c')]);
-  const port = await freePort();
-  launch(...onCpu('proxy', binary, [String(port), String(targetPort)]));
-  await waitFor('the C epoll reference proxy', async () => (await get(`http://127.0.0.1:${port}/`)) === 200);
-  return port;
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
+  return startReference('the C epoll reference proxy', binary, [], targetPort);
 }
 
 function launch(cmd, argv, opts = {}) {
@@ -105,15 +93,6 @@ function launch(cmd, argv, opts = {}) {
   child.stderr.on('data', (d) => (output += d));
   child.output = () => output;
   return child;
-}
-
-async function waitFor(what, check, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** One GET on a keep-alive agent; resolves with the status once the body is read. */
@@ -149,7 +128,7 @@ http {
 }
 `);
     const child = launch(...onCpu('load', nginx, ['-c', conf, '-p', tmp, '-e', `${tmp}/nginx-error.log`]));
-    await waitFor('nginx', async () => (await get(`http://127.0.0.1:${port}/`)) === 200).catch((err) => {
+    await until('nginx', async () => (await get(`http://127.0.0.1:${port}/`)) === 200).catch((err) => {
       throw new Error(`${err.message}\n${child.output()}`);
     });
     // nginx -v writes its version to stderr.
@@ -183,7 +162,7 @@ async function startProxy(targetPort) {
     },
   });
   const api = `http://127.0.0.1:${apiPort}`;
-  await waitFor('the fault-proxy API', async () => (await fetch(`${api}/proxies`)).ok).catch((err) => {
+  await until('the fault-proxy API', async () => (await fetch(`${api}/proxies`)).ok).catch((err) => {
     throw new Error(`${err.message}\n${child.output()}`);
   });
   return { api, port: listenPort };
