@@ -18,6 +18,8 @@ export interface ForwarderStats {
   forwarded: number;
   noTargets: number;
   upstreamErrors: number;
+  /** Upstream errors by cause: the error's code (ECONNREFUSED, UND_ERR_SOCKET, UND_ERR_HEADERS_TIMEOUT...). */
+  upstreamErrorsByCause: Record<string, number>;
 }
 
 // Hop-by-hop headers stay on their hop (undici refuses some of them outright).
@@ -26,7 +28,7 @@ const HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade',
 export class Forwarder {
   private next = 0;
   private readonly agent: Agent;
-  readonly stats: ForwarderStats = { requests: 0, forwarded: 0, noTargets: 0, upstreamErrors: 0 };
+  readonly stats: ForwarderStats = { requests: 0, forwarded: 0, noTargets: 0, upstreamErrors: 0, upstreamErrorsByCause: {} };
 
   constructor(
     private readonly view: TargetView,
@@ -70,6 +72,8 @@ export class Forwarder {
       this.stats.forwarded++;
     } catch (err) {
       this.stats.upstreamErrors++;
+      const cause = causeOf(err);
+      this.stats.upstreamErrorsByCause[cause] = (this.stats.upstreamErrorsByCause[cause] ?? 0) + 1;
       if (!res.headersSent) reply(res, 502, 'NLB_ERR_TARGET', `target ${target.id} (${target.host}:${target.port}): ${(err as Error).message}`);
       else res.destroy();
     }
@@ -78,6 +82,13 @@ export class Forwarder {
   close(): Promise<void> {
     return this.agent.close();
   }
+}
+
+/** A connect error carries its errno code (ECONNREFUSED), undici's own errors an UND_ERR_* code. */
+function causeOf(err: unknown): string {
+  const e = err as { code?: unknown; cause?: { code?: unknown } } | null;
+  const code = e?.code ?? e?.cause?.code;
+  return typeof code === 'string' && code ? code : 'other';
 }
 
 function reply(res: ServerResponse, status: number, code: string, message: string): void {

@@ -17,6 +17,15 @@ export function registerNlbMetrics(registry: Registry, forwarder: Forwarder, che
       this.set({ outcome: 'upstream_error' }, s.upstreamErrors);
     },
   });
+  new Gauge({
+    name: 'nlb_traffic_upstream_errors',
+    help: 'requests answered 502 because the target failed, by cause (monotonic)',
+    labelNames: ['cause'],
+    registers: [registry],
+    collect() {
+      for (const [cause, n] of Object.entries(forwarder.stats.upstreamErrorsByCause)) this.set({ cause }, n);
+    },
+  });
   if (!checker) return;
   const { health, endpoint } = checker;
   new Gauge({

@@ -109,6 +109,7 @@ describe('NLB node traffic over loopback', () => {
     const res = await call(nlbPort);
     assert.equal(res.status, 502);
     assert.match(String((res.body.error as { message: string }).message), /i-gone/);
+    assert.deepEqual(forwarder.stats.upstreamErrorsByCause, { ECONNREFUSED: 1 }, 'counted by its cause');
   });
 
   it('health-checks a target by connecting to it: open listener passes, closed port fails', async () => {
