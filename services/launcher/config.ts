@@ -31,6 +31,8 @@ export const launcherConfig = {
   RECOVERY_BATCH: int(32, 1, 100000),
   GOODPUT_WINDOW_MS: int(5000, 100, 600000),
   NETWORK_RATE: int(20, 1, 100000),
+  /** Items the network manager serves at once after an idle spell (its token bucket's size). */
+  NETWORK_BURST: int(2, 1, 100000),
   /** Amazon's fourth remediation: admit launches by the size of the network manager's waiting queue. */
   FIX_PROPAGATION_THROTTLE: bool(false),
   /** Waiting network work at which, with the fix, launches are refused (default: 5 s of work). */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ManualClock } from '../../lib/clock.js';
+import { flushMicrotasks, ManualClock } from '../../lib/clock.js';
 import { EventLog } from '../../lib/events.js';
 import { silentLogger } from '../../lib/log.js';
 import { createRegistry } from '../../lib/metrics.js';
@@ -38,7 +38,7 @@ function createLab(o: LabOptions = {}) {
     kv, hosts, clock, events,
   );
   const network = new NetworkManager(
-    { ratePerSecond: o.networkRate ?? 20, fix: o.fix ?? false, admissionLimit: o.admissionLimit ?? 40, samples: 200, maxAttempts: 3 },
+    { ratePerSecond: o.networkRate ?? 20, burst: 2, fix: o.fix ?? false, admissionLimit: o.admissionLimit ?? 40, samples: 200, maxAttempts: 3 },
     (item) => (item.kind === 'configure' ? hosts.configureNetwork(item.az, item.instanceId) : hosts.terminate(item.az, item.instanceId)),
     clock, events,
   );
@@ -189,6 +189,31 @@ describe('launch API', () => {
 });
 
 describe('network manager', () => {
+  it('delivers items that find it idle at once, up to its burst, and a backlog no faster than its rate', async () => {
+    const clock = new ManualClock(0);
+    const delivered: [string, number][] = [];
+    const network = new NetworkManager(
+      { ratePerSecond: 2, burst: 2, fix: false, admissionLimit: 4, samples: 10, maxAttempts: 1 },
+      async (item) => void delivered.push([item.instanceId, clock.now()]),
+      clock,
+      new EventLog(),
+    );
+    void network.run();
+    await clock.advance(5_000);
+    network.enqueue('configure', 'i-1', 'az-a');
+    await flushMicrotasks();
+    assert.deepEqual(delivered, [['i-1', 5_000]], 'no wait for the next tick of the rate');
+    await clock.advance(2_000);
+    for (const id of ['i-2', 'i-3', 'i-4', 'i-5', 'i-6']) network.enqueue('configure', id, 'az-a');
+    for (let t = 0; t < 3_000; t += 100) await clock.advance(100);
+    assert.deepEqual(
+      delivered.slice(1),
+      [['i-2', 7_000], ['i-3', 7_000], ['i-4', 7_500], ['i-5', 8_000], ['i-6', 8_500]],
+      'two at once from a full bucket, then one every 500 ms at 2/s',
+    );
+    network.stop();
+  });
+
   async function burst(fix: boolean) {
     const lab = createLab({ dropletsPerAz: 50, networkRate: 20, fix, admissionLimit: 40 });
     await pass(lab.clock, 20_000);

@@ -54,6 +54,7 @@ const dwfm = new Dwfm(
 const network = new NetworkManager(
   {
     ratePerSecond: config.NETWORK_RATE,
+    burst: config.NETWORK_BURST,
     fix: config.FIX_PROPAGATION_THROTTLE,
     admissionLimit: config.NETWORK_ADMISSION_LIMIT,
     samples: config.NETWORK_LATENCY_SAMPLES,

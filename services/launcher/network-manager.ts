@@ -1,8 +1,10 @@
 // Network Manager: gives each new instance its network configuration (and takes it away from terminated
 // ones) at a limited rate. Until an instance's configuration is delivered it runs but cannot be reached.
-// Work is served in arrival order at `ratePerSecond`, so propagation latency (queued -> delivered) is the
-// backlog divided by the rate: after DWFM recovers, waiting launches and terminations arrive together and
-// latency climbs, as from 06:21 on 20 October.
+// Work is served in arrival order at no more than `ratePerSecond`, so propagation latency (queued ->
+// delivered) is the backlog divided by the rate: after DWFM recovers, waiting launches and terminations
+// arrive together and latency climbs, as from 06:21 on 20 October. The rate is a token bucket holding up to
+// `burst` items: a few items that find the manager idle (a replacement's launch and the old instance's
+// release) are served at once, so in normal operation propagation takes no longer than the delivery.
 //
 // With `fix` (Amazon's fourth remediation, "rate limit incoming work based on the size of the waiting
 // queue"), admits() refuses new launches while the waiting queue is at admissionLimit, so latency stays
@@ -23,6 +25,8 @@ export interface NetworkItem {
 
 export interface NetworkManagerOptions {
   ratePerSecond: number;
+  /** Items served at once after an idle spell (the bucket's size); at least 1. */
+  burst: number;
   fix: boolean;
   admissionLimit: number;
   /** Propagation latency is summarised over this many recent deliveries. */
@@ -35,6 +39,8 @@ export class NetworkManager {
   private latencies: number[] = [];
   private inFlight = 0;
   private stopper: AbortController | null = null;
+  /** Aborted to wake the serving loop while it waits idle for work. */
+  private waker: AbortController | null = null;
   readonly stats = { queued: 0, delivered: 0, failed: 0, refused: 0 };
 
   constructor(
@@ -60,21 +66,40 @@ export class NetworkManager {
   }
 
   enqueue(kind: NetworkWork, instanceId: string, az: string, onDelivered?: () => void): void {
-    this.queue.push({ kind, instanceId, az, queuedAt: this.clock.now(), attempts: 0, onDelivered });
+    this.push({ kind, instanceId, az, queuedAt: this.clock.now(), attempts: 0, onDelivered });
     this.stats.queued++;
+  }
+
+  private push(item: NetworkItem): void {
+    this.queue.push(item);
+    this.waker?.abort();
   }
 
   get backlog(): number {
     return this.queue.length + this.inFlight;
   }
 
-  /** Serves one item every 1000/rate ms until stop(). */
+  /** Serves the waiting items at the rate (with up to `burst` at once) until stop(); idle, it waits for the next. */
   async run(): Promise<void> {
     const stopper = (this.stopper = new AbortController());
-    const interval = 1000 / this.opts.ratePerSecond;
+    const burst = Math.max(1, this.opts.burst);
+    const perMs = this.opts.ratePerSecond / 1000;
+    let tokens = burst;
+    let filledAt = this.clock.now();
     while (!stopper.signal.aborted) {
-      this.serveOne();
-      await this.clock.sleep(interval, stopper.signal).catch(() => undefined);
+      const now = this.clock.now();
+      tokens = Math.min(burst, tokens + (now - filledAt) * perMs);
+      filledAt = now;
+      if (this.queue.length === 0) {
+        const waker = (this.waker = new AbortController());
+        await this.clock.sleep(60_000, AbortSignal.any([stopper.signal, waker.signal])).catch(() => undefined);
+        this.waker = null;
+      } else if (tokens >= 1) {
+        tokens--;
+        this.serveOne();
+      } else {
+        await this.clock.sleep(Math.ceil((1 - tokens) / perMs), stopper.signal).catch(() => undefined);
+      }
     }
   }
 
@@ -101,7 +126,7 @@ export class NetworkManager {
       (err: Error) => {
         this.inFlight--;
         if (item.attempts < this.opts.maxAttempts) {
-          this.queue.push(item);
+          this.push(item);
         } else {
           this.stats.failed++;
           this.events.emit('network-delivery-failed', { instance: item.instanceId, kind: item.kind, error: err.message });
