@@ -107,7 +107,7 @@ export class Ec2 {
       this.stats.throttled++;
       throw requestLimitExceeded(`launches are throttled to ${this.throttle.launchesPerSecond}/s`);
     }
-    if (!this.network.admits(count, this.list({ state: 'pending' }).length)) {
+    if (!this.network.admits(this.list({ state: 'pending' }).length)) {
       this.stats.throttled++;
       throw requestLimitExceeded('network propagation queue is full');
     }

@@ -51,15 +51,14 @@ export class NetworkManager {
   ) {}
 
   /**
-   * Whether `count` new launches may be queued (always true without the fix). `launching` are launches
-   * already accepted whose instances are still being created, so not in the queue yet: counting them is
-   * what keeps a burst of launches in one tick from all passing the check before any of them is queued.
+   * Whether a launch may be queued now (always true without the fix). `launching` are launches already
+   * accepted whose instances are still being created, so not in the queue yet: counting them is what
+   * keeps a burst of launches in one tick from all passing the check before any of them is queued.
+   * A launch is refused only while the waiting queue is at the limit, whatever its instance count: one
+   * for more than the limit at once must not be refused for ever.
    */
-  admits(count: number, launching = 0): boolean {
+  admits(launching = 0): boolean {
     if (!this.opts.fix) return true;
-    // Refused while the waiting queue is at the limit (a request for more than the limit at once must not
-    // be refused for ever: the autoscaler asks for a whole AZ's missing capacity in one launch).
-    void count;
     const ok = this.queue.length + launching < this.opts.admissionLimit;
     if (!ok) this.stats.refused++;
     return ok;
