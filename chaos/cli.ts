@@ -51,7 +51,7 @@ program
   .description('stop the lab and remove its containers and data')
   .option('--keep-data', 'keep the Redis volume')
   .action(async (opts: { keepData?: boolean }) => {
-    await new Compose().exec(['down', '--remove-orphans', ...(opts.keepData ? [] : ['--volumes'])], { quiet: !process.stdout.isTTY });
+    await new Compose().down({ keepData: opts.keepData });
     say('the lab is down');
   });
 

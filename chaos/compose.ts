@@ -4,6 +4,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
@@ -45,6 +46,8 @@ export interface ComposeOptions {
   project?: string;
   env?: NodeJS.ProcessEnv;
   files?: string[];
+  /** The compose command (default: `docker compose` or `docker-compose`, whichever the machine has). */
+  command?: string[];
 }
 
 let composeCommand: string[] | null = null;
@@ -73,7 +76,7 @@ export class Compose {
   }
 
   private async argv(args: string[]): Promise<string[]> {
-    const [cmd, ...pre] = await detect();
+    const [cmd, ...pre] = this.opts.command ?? (await detect());
     const files = (this.opts.files ?? ['docker-compose.yml']).flatMap((f) => ['-f', join(this.root, f)]);
     return [cmd as string, ...pre, '-p', this.project, ...files, ...args];
   }
@@ -93,6 +96,24 @@ export class Compose {
       child.on('error', reject);
       child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${[cmd, ...rest].join(' ')} exited ${code}\n${out.slice(-3000)}`))));
     });
+  }
+
+  /**
+   * Removes the containers, the network and (unless keepData) the volumes. Right after its containers are
+   * removed, Docker can still hold one of their endpoints on the network for a moment ("network ... has
+   * active endpoints"): `down` is run again until that passes, within `withinMs`.
+   */
+  async down(opts: { keepData?: boolean; withinMs?: number } = {}): Promise<string> {
+    const args = ['down', '--remove-orphans', ...(opts.keepData ? [] : ['--volumes'])];
+    const deadline = Date.now() + (opts.withinMs ?? 30_000);
+    for (;;) {
+      try {
+        return await this.exec(args, { quiet: true });
+      } catch (err) {
+        if (!/has active endpoints/.test((err as Error).message) || Date.now() > deadline) throw err;
+        await sleep(500);
+      }
+    }
   }
 
   /** Container ids of one service, found by compose labels (works for v1 and v2 names alike). */

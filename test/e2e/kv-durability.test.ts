@@ -75,7 +75,7 @@ describe('kv durability and self-recovery in Docker', { timeout: 600_000 }, () =
   });
   after(async () => {
     for (const cleanup of cleanups) await cleanup().catch(() => undefined);
-    await compose.exec(['down', '--remove-orphans', '--volumes'], { quiet: true });
+    await compose.down();
   });
 
   it('loses no acknowledged write while a kv-store node crashes and Redis is killed and started again', async () => {
