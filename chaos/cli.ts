@@ -51,8 +51,11 @@ program
   .description('stop the lab and remove its containers and data')
   .option('--keep-data', 'keep the Redis volume')
   .action(async (opts: { keepData?: boolean }) => {
-    await new Compose().down({ keepData: opts.keepData });
+    const down = await new Compose().down({ keepData: opts.keepData });
     say('the lab is down');
+    if (down.leftNetwork) {
+      say(`Docker kept the network ${down.leftNetwork}: it still counts an endpoint of a removed container (a Docker bug, moby/moby#43286). Restarting the Docker daemon frees it; until then \`up\` reuses it.`);
+    }
   });
 
 program

@@ -5,40 +5,69 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Compose } from './compose.js';
 
-/** A stand-in for docker-compose that logs its arguments and fails its first `failures` calls with `message`. */
-function fakeCompose(failures: number, message: string) {
-  const dir = mkdtempSync(join(tmpdir(), 'fake-compose-'));
-  const script = join(dir, 'compose');
-  const log = join(dir, 'calls');
-  writeFileSync(log, '');
-  writeFileSync(
-    script,
-    `#!/bin/sh\necho "$*" >> ${log}\nif [ "$(wc -l < ${log})" -le ${failures} ]; then echo "${message}" >&2; exit 1; fi\necho done\n`,
-  );
-  chmodSync(script, 0o755);
-  return { command: [script], calls: () => readFileSync(log, 'utf8').split('\n').filter(Boolean) };
+interface Fake {
+  /** compose fails this many times, with this message. */
+  failures: number;
+  message: string;
+  /** What `docker ps -q` lists, and `docker volume ls -q`. */
+  containers?: string[];
+  volumes?: string[];
 }
 
-const ENDPOINTS = 'error while removing network: network lab_lab id 3f2 has active endpoints';
+/** Stand-ins for docker-compose and docker that log their arguments, one call a line. */
+function fakeDocker(fake: Fake) {
+  const dir = mkdtempSync(join(tmpdir(), 'fake-docker-'));
+  const log = join(dir, 'calls');
+  writeFileSync(log, '');
+  const script = (name: string, body: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, `#!/bin/sh\necho "${name} $*" >> ${log}\n${body}\n`);
+    chmodSync(path, 0o755);
+    return path;
+  };
+  const compose = script('compose', `if [ "$(grep -c '^compose' ${log})" -le ${fake.failures} ]; then echo "${fake.message}" >&2; exit 1; fi`);
+  const docker = script(
+    'docker',
+    `case "$1" in ps) printf '${(fake.containers ?? []).join('\\n')}' ;; volume) if [ "$2" = ls ]; then printf '${(fake.volumes ?? []).join('\\n')}'; fi ;; esac`,
+  );
+  const lab = new Compose({ project: 'lab', command: [compose], docker });
+  return { lab, calls: () => readFileSync(log, 'utf8').split('\n').filter(Boolean) };
+}
+
+const STALE = 'error while removing network: network lab_lab id 3f2 has active endpoints';
+const DOWN = /^compose -p lab -f \S+docker-compose\.yml down --remove-orphans --volumes$/;
 
 describe('compose down', () => {
-  it('runs down again while Docker still holds an endpoint of a removed container', async () => {
-    const fake = fakeCompose(2, ENDPOINTS);
-    await new Compose({ project: 'lab', command: fake.command }).down();
-    const calls = fake.calls();
-    assert.equal(calls.length, 3);
-    for (const call of calls) assert.match(call, /^-p lab -f \S+docker-compose\.yml down --remove-orphans --volumes$/);
+  it('runs down again while Docker counts an endpoint of a removed container, and stops once it is gone', async () => {
+    const { lab, calls } = fakeDocker({ failures: 2, message: STALE });
+    assert.deepEqual(await lab.down(), {});
+    assert.equal(calls().length, 3);
+    for (const call of calls()) assert.match(call, DOWN);
   });
 
-  it('keeps the volumes with keepData, and gives up on any other error at once', async () => {
-    const fake = fakeCompose(1, 'Cannot connect to the Docker daemon');
-    await assert.rejects(new Compose({ project: 'lab', command: fake.command }).down({ keepData: true }), /Cannot connect to the Docker daemon/);
-    assert.deepEqual(fake.calls().map((c) => c.split(' down ')[1]), ['--remove-orphans']);
+  it('when the endpoint stays and no container is left: removes the volumes itself and reports the network', async () => {
+    const { lab, calls } = fakeDocker({ failures: 100, message: STALE, volumes: ['lab_redis-data'] });
+    assert.deepEqual(await lab.down({ withinMs: 0 }), { leftNetwork: 'lab_lab' });
+    const [down, ps, ls, rm, ...rest] = calls();
+    assert.match(down!, DOWN);
+    assert.match(ps!, /^docker ps -q -a --filter label=com\.docker\.compose\.project=lab$/);
+    assert.match(ls!, /^docker volume ls -q --filter label=com\.docker\.compose\.project=lab$/);
+    assert.equal(rm, 'docker volume rm lab_redis-data');
+    assert.deepEqual(rest, []);
   });
 
-  it('gives up when the endpoint outlasts the deadline', async () => {
-    const fake = fakeCompose(100, ENDPOINTS);
-    await assert.rejects(new Compose({ project: 'lab', command: fake.command }).down({ withinMs: 0 }), /has active endpoints/);
-    assert.equal(fake.calls().length, 1);
+  it('keeps the volumes with keepData', async () => {
+    const { lab, calls } = fakeDocker({ failures: 100, message: STALE, volumes: ['lab_redis-data'] });
+    assert.deepEqual(await lab.down({ keepData: true, withinMs: 0 }), { leftNetwork: 'lab_lab' });
+    assert.match(calls()[0]!, /down --remove-orphans$/);
+    assert.ok(!calls().some((c) => c.includes('volume')), calls().join('\n'));
+  });
+
+  it('fails while a container of the lab is left, and at once on any other error', async () => {
+    const left = fakeDocker({ failures: 100, message: STALE, containers: ['c0ffee'] });
+    await assert.rejects(left.lab.down({ withinMs: 0 }), /has active endpoints/);
+    const daemon = fakeDocker({ failures: 1, message: 'Cannot connect to the Docker daemon' });
+    await assert.rejects(daemon.lab.down(), /Cannot connect to the Docker daemon/);
+    assert.equal(daemon.calls().length, 1);
   });
 });

@@ -48,7 +48,16 @@ export interface ComposeOptions {
   files?: string[];
   /** The compose command (default: `docker compose` or `docker-compose`, whichever the machine has). */
   command?: string[];
+  /** The docker command (default: docker). */
+  docker?: string;
 }
+
+export interface DownResult {
+  /** The network Docker would not remove although no container of the lab is left (see Compose.down). */
+  leftNetwork?: string;
+}
+
+const STALE_ENDPOINT = /network (\S+) id \S+ has active endpoints/;
 
 let composeCommand: string[] | null = null;
 
@@ -99,35 +108,52 @@ export class Compose {
   }
 
   /**
-   * Removes the containers, the network and (unless keepData) the volumes. Right after its containers are
-   * removed, Docker can still hold one of their endpoints on the network for a moment ("network ... has
-   * active endpoints"): `down` is run again until that passes, within `withinMs`.
+   * Removes the containers, the network and (unless keepData) the volumes. Docker (20.10 and later) can
+   * go on counting an endpoint of a removed container on the network, so that it refuses to remove the
+   * network until the daemon restarts ("has active endpoints", moby/moby#43286). `down` is tried again
+   * for `withinMs`; if the count stays while no container of the lab is left, the lab is down all the
+   * same: its volumes are removed here (compose stops before them) and the network is reported as left
+   * behind. The next `up` reuses it.
    */
-  async down(opts: { keepData?: boolean; withinMs?: number } = {}): Promise<string> {
+  async down(opts: { keepData?: boolean; withinMs?: number } = {}): Promise<DownResult> {
     const args = ['down', '--remove-orphans', ...(opts.keepData ? [] : ['--volumes'])];
-    const deadline = Date.now() + (opts.withinMs ?? 30_000);
+    const deadline = Date.now() + (opts.withinMs ?? 5_000);
     for (;;) {
       try {
-        return await this.exec(args, { quiet: true });
+        await this.exec(args, { quiet: true });
+        return {};
       } catch (err) {
-        if (!/has active endpoints/.test((err as Error).message) || Date.now() > deadline) throw err;
-        await sleep(500);
+        const stale = STALE_ENDPOINT.exec((err as Error).message);
+        if (!stale) throw err;
+        if (Date.now() < deadline) {
+          await sleep(500);
+          continue;
+        }
+        if ((await this.containers(undefined, { all: true })).length > 0) throw err;
+        if (!opts.keepData) await this.removeVolumes();
+        return { leftNetwork: stale[1] };
       }
     }
   }
 
-  /** Container ids of one service, found by compose labels (works for v1 and v2 names alike). */
-  async containers(service?: string): Promise<string[]> {
+  private async removeVolumes(): Promise<void> {
+    const { stdout } = await run(this.opts.docker ?? 'docker', ['volume', 'ls', '-q', '--filter', `label=com.docker.compose.project=${this.project}`]);
+    const volumes = stdout.split('\n').filter(Boolean);
+    if (volumes.length > 0) await run(this.opts.docker ?? 'docker', ['volume', 'rm', ...volumes]);
+  }
+
+  /** Container ids of one service (or of all), found by compose labels (works for v1 and v2 names alike); running ones unless `all`. */
+  async containers(service?: string, opts: { all?: boolean } = {}): Promise<string[]> {
     const filters = ['--filter', `label=com.docker.compose.project=${this.project}`];
     if (service) filters.push('--filter', `label=com.docker.compose.service=${service}`);
-    const { stdout } = await run('docker', ['ps', '-q', ...filters]);
+    const { stdout } = await run(this.opts.docker ?? 'docker', ['ps', '-q', ...(opts.all ? ['-a'] : []), ...filters]);
     return stdout.split('\n').filter(Boolean);
   }
 
   async execIn(service: string, command: string[]): Promise<string> {
     const [id] = await this.containers(service);
     if (!id) throw new Error(`no running container for service ${service} in project ${this.project}`);
-    const { stdout } = await run('docker', ['exec', id, ...command], { maxBuffer: 16 * 1024 * 1024 });
+    const { stdout } = await run(this.opts.docker ?? 'docker', ['exec', id, ...command], { maxBuffer: 16 * 1024 * 1024 });
     return stdout;
   }
 }
