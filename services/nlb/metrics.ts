@@ -19,7 +19,7 @@ export function registerNlbMetrics(registry: Registry, forwarder: Forwarder, che
   });
   new Gauge({
     name: 'nlb_traffic_upstream_errors',
-    help: 'requests answered 502 because the target failed, by cause (monotonic)',
+    help: 'requests whose target failed (answered 502, or cut off mid-response), by cause (monotonic)',
     labelNames: ['cause'],
     registers: [registry],
     collect() {
