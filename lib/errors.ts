@@ -21,3 +21,10 @@ export const notFound = (message: string) => new LabError('LAB_ERR_NOT_FOUND', 4
 export const conflict = (message: string, details?: unknown) =>
   new LabError('LAB_ERR_CONFLICT', 409, message, details);
 export const unavailable = (message: string) => new LabError('LAB_ERR_UNAVAILABLE', 503, message);
+
+/** The string codes along an error's `cause` chain (node's ECONNREFUSED, undici's UND_ERR_*), outermost first. */
+export function* errorCodes(err: unknown, maxDepth = 4): Generator<string> {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < maxDepth; e = e.cause as typeof e, depth++) {
+    if (typeof e.code === 'string') yield e.code;
+  }
+}

@@ -2,6 +2,8 @@
 // target answered badly (status), never answered in time (timeout), refused or dropped the connection,
 // could not be found by name (dns: how a DNS outage reaches customers), or the loadgen itself was past
 // its queue (overload: requests it could not even send).
+import { errorCodes } from '../lib/errors.js';
+
 export const ERROR_KINDS = [
   'status-5xx',
   'status-4xx',
@@ -50,8 +52,8 @@ export function statusKind(status: number): ErrorKind {
 
 /** Classifies a transport error from undici or the OS, looking through `cause` chains. */
 export function errorKind(err: unknown): ErrorKind {
-  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
-    const kind = typeof e.code === 'string' ? BY_CODE[e.code] : undefined;
+  for (const code of errorCodes(err)) {
+    const kind = BY_CODE[code];
     if (kind) return kind;
   }
   return 'other';

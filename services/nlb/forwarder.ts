@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { Agent } from 'undici';
+import { errorCodes } from '../../lib/errors.js';
 import type { TargetView } from './targets.js';
 
 export interface ForwarderOptions {
@@ -72,7 +73,7 @@ export class Forwarder {
       this.stats.forwarded++;
     } catch (err) {
       this.stats.upstreamErrors++;
-      const cause = causeOf(err);
+      const cause = errorCodes(err).next().value || 'other';
       this.stats.upstreamErrorsByCause[cause] = (this.stats.upstreamErrorsByCause[cause] ?? 0) + 1;
       if (!res.headersSent) reply(res, 502, 'NLB_ERR_TARGET', `target ${target.id} (${target.host}:${target.port}): ${(err as Error).message}`);
       else res.destroy();
@@ -82,13 +83,6 @@ export class Forwarder {
   close(): Promise<void> {
     return this.agent.close();
   }
-}
-
-/** A connect error carries its errno code (ECONNREFUSED), undici's own errors an UND_ERR_* code. */
-function causeOf(err: unknown): string {
-  const e = err as { code?: unknown; cause?: { code?: unknown } } | null;
-  const code = e?.code ?? e?.cause?.code;
-  return typeof code === 'string' && code ? code : 'other';
 }
 
 function reply(res: ServerResponse, status: number, code: string, message: string): void {
