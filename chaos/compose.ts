@@ -80,8 +80,10 @@ async function detect(): Promise<string[]> {
 export class Compose {
   readonly project: string;
   readonly root = projectRoot();
+  private readonly docker: string;
   constructor(private readonly opts: ComposeOptions = {}) {
     this.project = opts.project ?? process.env.COMPOSE_PROJECT_NAME ?? 'cascade-lab';
+    this.docker = opts.docker ?? 'docker';
   }
 
   private async argv(args: string[]): Promise<string[]> {
@@ -137,23 +139,23 @@ export class Compose {
   }
 
   private async removeVolumes(): Promise<void> {
-    const { stdout } = await run(this.opts.docker ?? 'docker', ['volume', 'ls', '-q', '--filter', `label=com.docker.compose.project=${this.project}`]);
+    const { stdout } = await run(this.docker, ['volume', 'ls', '-q', '--filter', `label=com.docker.compose.project=${this.project}`]);
     const volumes = stdout.split('\n').filter(Boolean);
-    if (volumes.length > 0) await run(this.opts.docker ?? 'docker', ['volume', 'rm', ...volumes]);
+    if (volumes.length > 0) await run(this.docker, ['volume', 'rm', ...volumes]);
   }
 
   /** Container ids of one service (or of all), found by compose labels (works for v1 and v2 names alike); running ones unless `all`. */
   async containers(service?: string, opts: { all?: boolean } = {}): Promise<string[]> {
     const filters = ['--filter', `label=com.docker.compose.project=${this.project}`];
     if (service) filters.push('--filter', `label=com.docker.compose.service=${service}`);
-    const { stdout } = await run(this.opts.docker ?? 'docker', ['ps', '-q', ...(opts.all ? ['-a'] : []), ...filters]);
+    const { stdout } = await run(this.docker, ['ps', '-q', ...(opts.all ? ['-a'] : []), ...filters]);
     return stdout.split('\n').filter(Boolean);
   }
 
   async execIn(service: string, command: string[]): Promise<string> {
     const [id] = await this.containers(service);
     if (!id) throw new Error(`no running container for service ${service} in project ${this.project}`);
-    const { stdout } = await run(this.opts.docker ?? 'docker', ['exec', id, ...command], { maxBuffer: 16 * 1024 * 1024 });
+    const { stdout } = await run(this.docker, ['exec', id, ...command], { maxBuffer: 16 * 1024 * 1024 });
     return stdout;
   }
 }
