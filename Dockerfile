@@ -15,7 +15,7 @@ COPY lib ./lib
 COPY services ./services
 COPY chaos ./chaos
 COPY loadgen ./loadgen
-COPY tsconfig.build.json ./
+COPY tsconfig.build.json docker-compose.yml ./
 RUN npx tsc -p tsconfig.build.json && node scripts/copy-assets.mjs \
  && npm prune --omit=dev --no-audit --no-fund \
  && rm -rf /root/.npm
@@ -26,6 +26,8 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# The lab's topology (its compose labels), for a controller that cannot ask Docker (chaos/topology.ts).
+COPY --from=build /app/docker-compose.yml ./
 COPY scripts/healthcheck.sh ./healthcheck.sh
 USER node
 CMD ["node", "dist/services/dns-server/main.js"]

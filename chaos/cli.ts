@@ -3,11 +3,10 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { systemClock } from '../lib/clock.js';
 import { Compose, parseFixes, type Fix } from './compose.js';
-import { ExperimentError } from './experiments/format.js';
 import { writeRun } from './experiments/journal.js';
 import { exitCode, runExperiment } from './experiments/runner.js';
 import { labUp, runningFixes, waitReady } from './lab.js';
-import { LabClient, labEndpoints, LabUnreachable } from './lab-client.js';
+import { LabClient, labEndpoints } from './lab-client.js';
 import { findScenario, listScenarios } from './scenarios.js';
 import { registerLoadgen } from '../loadgen/cli.js';
 import { registerFault } from './fault-command.js';
@@ -148,7 +147,7 @@ program
   .addHelpText('after', `\nActions:\n${Object.entries(RUNBOOK_HELP).map(([k, v]) => `  ${k.padEnd(13)} ${v}`).join('\n')}\n`)
   .action(async (action: string) => {
     const lab = new LabClient();
-    const result = await lab.controller('/api/repair', { method: 'POST', body: { action }, auth: true });
+    const result = await lab.repair(action);
     process.stdout.write(`${JSON.stringify(result)}\n`);
     if (action === 'dns') {
       await waitReady(lab, 30000, say);
@@ -182,8 +181,7 @@ program.addOption(new Option('--verbose', 'show stack traces on errors').hideHel
 try {
   await program.parseAsync();
 } catch (err) {
-  if (err instanceof ExperimentError || err instanceof LabUnreachable) say(`cascade-lab: ${err.message}`);
-  else say(`cascade-lab: ${(err as Error).message}`);
+  say(`cascade-lab: ${(err as Error).message}`);
   if (process.argv.includes('--verbose')) say((err as Error).stack ?? '');
   process.exitCode = 2;
 }

@@ -91,7 +91,7 @@ describe('cascade-lab fault with container faults, against a controller over a f
     200,
   );
   const app = buildApp({
-    canary: { counts: {} }, directory: new ServiceDirectory([], 'tok'), repairs: {}, pingRedis: async () => 'PONG', log: silentLogger(),
+    canary: { counts: { requests: 0, successes: 0, errors: {}, lastError: null } }, directory: new ServiceDirectory([], 'tok'), repairs: {}, pingRedis: async () => 'PONG', log: silentLogger(),
     adminToken: 'tok', registry: createRegistry('controller', false), events: new EventLog(), faults,
   });
   let env: NodeJS.ProcessEnv;

@@ -6,7 +6,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { catalogueJson, faultKind, validParams, type CatalogueEntry } from './faults/catalogue.js';
 import { durationMs } from './experiments/format.js';
 import { systemClock } from '../lib/clock.js';
-import { holdLease, LabClient, LabUnreachable, type HeldFaultInfo } from './lab-client.js';
+import { holdLease, LabClient, LabUnreachable } from './lab-client.js';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -120,17 +120,11 @@ export function registerFault(program: Command): void {
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
       const lab = new LabClient();
-      type Proxies = Record<string, { listen: string; upstream: string; enabled: boolean; protocol?: string; toxics: { name: string; type: string; stream: string; toxicity: number; attributes: unknown }[] }>;
-      type Leases = { holder: string; expiresAt: number; toxics: { proxy: string; toxic: string }[] }[];
-      const [proxies, leases, faults] = await Promise.all([
-        ifUp(() => lab.proxy('/proxies') as Promise<Proxies>),
-        ifUp(() => lab.proxy('/lab/leases') as Promise<Leases>),
-        ifUp(() => lab.faults()),
-      ]);
+      const [proxies, leases, faults] = await Promise.all([ifUp(() => lab.proxies()), ifUp(() => lab.proxyLeases()), ifUp(() => lab.faults())]);
       if (!proxies && !faults) throw new LabUnreachable('fault-proxy and controller', new Error('no answer'));
       if (opts.json) return void process.stdout.write(`${JSON.stringify({ proxies, leases, faults }, null, 2)}\n`);
       for (const [name, p] of Object.entries(proxies ?? {})) {
-        process.stdout.write(`${name}  ${p.protocol ?? 'tcp'} ${p.listen} -> ${p.upstream}${p.enabled ? '' : '  (disabled)'}\n`);
+        process.stdout.write(`${name}  ${p.protocol} ${p.listen} -> ${p.upstream}${p.enabled ? '' : '  (disabled)'}\n`);
         for (const t of p.toxics) {
           const holder = leases?.find((l) => l.toxics.some((x) => x.proxy === name && x.toxic === t.name))?.holder;
           process.stdout.write(`    ${t.name}: ${t.type} ${t.stream} toxicity ${t.toxicity} ${JSON.stringify(t.attributes)}${holder ? `  (held by ${holder})` : ''}\n`);
@@ -139,7 +133,7 @@ export function registerFault(program: Command): void {
       if (!proxies) process.stdout.write('fault-proxy: not reachable\n');
       if (!faults) return void process.stdout.write('controller: not reachable (container and service faults unknown)\n');
       process.stdout.write(`container and service faults: ${faults.length || 'none'}\n`);
-      for (const f of faults as HeldFaultInfo[]) {
+      for (const f of faults) {
         const left = ((f.expiresAt - Date.now()) / 1000).toFixed(1);
         const by = f.holder ? `held by ${f.holder}, ` : '';
         process.stdout.write(`    ${f.id}: ${f.kind} ${f.target} ${JSON.stringify(f.params)}  (${by}expires in ${left} s)${f.undoError ? `  UNDO FAILING: ${f.undoError}` : ''}\n`);
@@ -152,13 +146,13 @@ export function registerFault(program: Command): void {
     .action(async () => {
       const lab = new LabClient();
       const proxy = await ifUp(async () => {
-        const leases = (await lab.proxy('/lab/leases')) as { holder: string }[];
+        const leases = await lab.proxyLeases();
         for (const l of leases) await lab.releaseLease(l.holder);
-        await lab.proxy('/reset', { method: 'POST' });
+        await lab.resetProxies();
         return leases.length;
       });
-      const controller = await ifUp(() => lab.controller('/api/faults', { method: 'DELETE', auth: true }) as Promise<{ removed: number }>);
+      const controller = await ifUp(() => lab.clearFaults());
       if (proxy === null && controller === null) throw new LabUnreachable('fault-proxy and controller', new Error('no answer'));
-      say(`cleared: ${proxy === null ? 'fault-proxy not reachable' : `toxics reset, ${proxy} leases released`}; ${controller === null ? 'controller not reachable' : `${controller.removed} container and service faults undone`}`);
+      say(`cleared: ${proxy === null ? 'fault-proxy not reachable' : `toxics reset, ${proxy} leases released`}; ${controller === null ? 'controller not reachable' : `${controller} container and service faults undone`}`);
     });
 }

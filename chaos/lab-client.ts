@@ -1,13 +1,33 @@
 // How tools on the host reach a running lab: only through the ports it publishes on 127.0.0.1 (the
-// controller on 8080, the fault proxy's Toxiproxy API on 8474, DNS on 1053).
-import type { Clock } from '../lib/clock.js';
-import type { HeldFault } from './faults/held-faults.js';
+// controller on 8080, the fault proxy's Toxiproxy API on 8474, DNS on 1053). Every answer is parsed with
+// the schema of its contract (chaos/controller/contract.ts, chaos/contracts.ts), so `state('ec2')`
+// is the launcher's type, and a field that changed shape fails here with its path, not three readers
+// later. Errors carry the HTTP status and the lab's error code (lib/errors.ts).
 import { request } from 'undici';
+import { z } from 'zod';
+import type { Clock } from '../lib/clock.js';
+import { stateEnvelope } from '../lib/contract.js';
 import { lookupA, type LookupResult } from '../lib/dns-client.js';
+import { LabError } from '../lib/errors.js';
+import { STATE_SCHEMAS, type ServiceKind, type StateOf } from './contracts.js';
+import {
+  heldFaultSchema,
+  labStatusSchema,
+  repairResultSchema,
+  topologySchema,
+  type HeldFaultInfo,
+  type LabStatus,
+} from './controller/contract.js';
+import { timelineResponseSchema, type TimelineSample } from './controller/timeline.js';
+import { proxiesResponseSchema, proxyLeaseSchema, type ProxyJson, type ProxyLease } from './proxy/state.js';
+import { Topology, type Role } from './topology.js';
+
+export type { HeldFaultInfo, LabStatus };
 
 export interface LabEndpoints {
   controller: string;
   faultProxy: string;
+  dnsHost: string;
   dnsPort: number;
   token: string;
 }
@@ -16,17 +36,43 @@ export function labEndpoints(env: NodeJS.ProcessEnv = process.env): LabEndpoints
   return {
     controller: env.CASCADE_LAB_CONTROLLER ?? `http://127.0.0.1:${env.LAB_CONTROLLER_PORT ?? 8080}`,
     faultProxy: env.CASCADE_LAB_FAULT_PROXY ?? `http://127.0.0.1:${env.LAB_FAULT_API_PORT ?? 8474}`,
+    dnsHost: env.CASCADE_LAB_DNS_HOST ?? '127.0.0.1',
     dnsPort: Number(env.LAB_DNS_PORT ?? 1053),
     token: env.LAB_ADMIN_TOKEN ?? 'cascade-lab-admin',
   };
 }
 
-export class LabUnreachable extends Error {
+/** The lab could not be reached at all (connection refused, timeout): not started, or down. */
+export class LabUnreachable extends LabError {
   constructor(what: string, cause: unknown) {
-    super(`the lab is not up (${what}: ${(cause as Error).message}); start it with: cascade-lab up`);
+    super('LAB_ERR_UNREACHABLE', 0, `the lab is not up (${what}: ${(cause as Error).message}); start it with: cascade-lab up`);
     this.name = 'LabUnreachable';
   }
 }
+
+/** A lab API answered with an error: `statusCode` and `code` are the service's (LAB_ERR_NOT_FOUND, PROXY_ERR_...). */
+export class LabApiError extends LabError {
+  constructor(
+    readonly what: string,
+    statusCode: number,
+    code: string,
+    message: string,
+  ) {
+    super(code, statusCode, `${what}: ${statusCode} ${message}`);
+    this.name = 'LabApiError';
+  }
+}
+
+/** A lab API answered 2xx with a body its contract does not describe: the two sides have drifted. */
+export class ContractMismatch extends LabError {
+  constructor(what: string, issues: z.core.$ZodIssue[]) {
+    const first = issues[0];
+    super('LAB_ERR_CONTRACT', 502, `${what} answered outside its contract: ${first ? `${first.path.join('.') || '(body)'}: ${first.message}` : 'invalid'}`);
+    this.name = 'ContractMismatch';
+  }
+}
+
+export const isNotFound = (err: unknown) => err instanceof LabApiError && err.statusCode === 404;
 
 export interface ToxicSpec {
   name?: string;
@@ -34,6 +80,19 @@ export interface ToxicSpec {
   stream: 'upstream' | 'downstream';
   toxicity: number;
   attributes: Record<string, unknown>;
+}
+
+interface CallInit {
+  method?: string;
+  body?: unknown;
+  auth?: boolean;
+  headers?: Record<string, string>;
+}
+
+function parsed<S extends z.ZodType>(schema: S, body: unknown, what: string): z.output<S> {
+  const result = schema.safeParse(body);
+  if (!result.success) throw new ContractMismatch(what, result.error.issues);
+  return result.data;
 }
 
 export class LabClient {
@@ -44,12 +103,30 @@ export class LabClient {
   private leaseTtlMs = 0;
   /** Whether the holder also has a lease at the controller (taken with the first container or service fault). */
   private controllerLease = false;
+  /** GETs in flight: identical ones made at the same time share one request (the detectors sample together). */
+  private readonly inFlight = new Map<string, Promise<unknown>>();
+  private topologyCache: { at: number; topology: Promise<Topology> } | null = null;
 
-  private async call(base: string, what: string, path: string, init: { method?: string; body?: unknown; auth?: boolean; headers?: Record<string, string> } = {}) {
+  private async call(base: string, what: string, path: string, init: CallInit = {}): Promise<unknown> {
+    const method = init.method ?? 'GET';
+    if (method === 'GET' && !init.headers) {
+      const key = `${base}${path}`;
+      let pending = this.inFlight.get(key);
+      if (!pending) {
+        pending = this.send(base, what, path, init).finally(() => this.inFlight.delete(key));
+        this.inFlight.set(key, pending);
+      }
+      return pending;
+    }
+    return this.send(base, what, path, init);
+  }
+
+  private async send(base: string, what: string, path: string, init: CallInit): Promise<unknown> {
+    const method = init.method ?? 'GET';
     let res;
     try {
       res = await request(`${base}${path}`, {
-        method: (init.method ?? 'GET') as 'GET',
+        method: method as 'GET',
         headers: {
           ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
           ...(init.auth ? { authorization: `Bearer ${this.endpoints.token}` } : {}),
@@ -62,25 +139,113 @@ export class LabClient {
       throw new LabUnreachable(what, err);
     }
     const text = await res.body.text();
-    const body = text ? (JSON.parse(text) as unknown) : null;
+    let body: unknown = null;
+    try {
+      body = text ? (JSON.parse(text) as unknown) : null;
+    } catch {
+      body = text;
+    }
     if (res.statusCode >= 400) {
-      const e = body as { error?: { message?: string } | string } | null;
-      const message = typeof e?.error === 'string' ? e.error : (e?.error?.message ?? text);
-      throw new Error(`${what} ${init.method ?? 'GET'} ${path}: ${res.statusCode} ${message}`);
+      // The lab's format is {error: {code, message}}; Toxiproxy's (the fault proxy's routes) is {error: "message", status}.
+      const e = (body as { error?: { code?: string; message?: string } | string } | null)?.error;
+      const code = typeof e === 'object' && e?.code ? e.code : `HTTP_${res.statusCode}`;
+      const message = typeof e === 'string' ? e : (e?.message ?? text);
+      throw new LabApiError(`${what} ${method} ${path}`, res.statusCode, code, message);
     }
     return body;
   }
 
-  controller(path: string, init?: { method?: string; body?: unknown; auth?: boolean }) {
+  controller(path: string, init?: CallInit) {
     return this.call(this.endpoints.controller, 'controller', path, init);
   }
 
-  proxy(path: string, init?: { method?: string; body?: unknown; headers?: Record<string, string> }) {
+  proxy(path: string, init?: CallInit) {
     return this.call(this.endpoints.faultProxy, 'fault-proxy', path, init);
   }
 
   lookup(name: string): Promise<LookupResult> {
-    return lookupA(name, this.endpoints.dnsPort, '127.0.0.1', 2000);
+    return lookupA(name, this.endpoints.dnsPort, this.endpoints.dnsHost, 2000);
+  }
+
+  /** The lab's services and roles, as the controller knows them (asked again after 5 s). */
+  topology(): Promise<Topology> {
+    const now = Date.now();
+    if (!this.topologyCache || now - this.topologyCache.at > 5000) {
+      const topology = this.controller('/api/topology').then((body) => Topology.from(parsed(topologySchema, body, 'controller GET /api/topology') as never));
+      topology.catch(() => (this.topologyCache = null));
+      this.topologyCache = { at: now, topology };
+    }
+    return this.topologyCache.topology;
+  }
+
+  /**
+   * A service's /lab/state, typed by its kind. Without a name: the one service of that kind (the launcher,
+   * the loadgen). Rejects when the service cannot be asked.
+   */
+  async state<K extends ServiceKind>(kind: K, name?: string): Promise<StateOf<K>> {
+    const service = name ?? (await this.topology()).one(kind).name;
+    const path = `/api/services/${encodeURIComponent(service)}/state`;
+    const body = await this.controller(path);
+    return parsed(stateEnvelope(STATE_SCHEMAS[kind]), body, `${service} /lab/state`).state as StateOf<K>;
+  }
+
+  /** state(), or null when the service (or the controller) cannot be asked right now. */
+  stateOrNull<K extends ServiceKind>(kind: K, name?: string): Promise<StateOf<K> | null> {
+    return this.state(kind, name).catch(() => null);
+  }
+
+  /** The state of the NLB node that runs the health checks, or null when it cannot be asked. */
+  async checkerState(): Promise<StateOf<'nlb'> | null> {
+    const checker = await this.roleService('nlb-checker');
+    return checker ? this.stateOrNull('nlb', checker) : null;
+  }
+
+  private async roleService(role: Role): Promise<string | null> {
+    return (await this.topology().catch(() => null))?.byRole(role)?.name ?? null;
+  }
+
+  /** A service's /lab/state as plain JSON, for a scenario's `state` probe (its path was checked when loaded). */
+  async rawState(service: string): Promise<unknown> {
+    const body = (await this.controller(`/api/services/${encodeURIComponent(service)}/state`)) as { state?: unknown } | null;
+    return body?.state ?? null;
+  }
+
+  status(): Promise<LabStatus> {
+    return this.controller('/api/status').then((body) => parsed(labStatusSchema, body, 'controller GET /api/status'));
+  }
+
+  /** The controller's timeline from `since` (ms epoch). */
+  async timeline(since: number): Promise<{ intervalMs: number; samples: TimelineSample[] }> {
+    const body = await this.controller(`/api/timeline?since=${Math.max(0, Math.floor(since))}`);
+    return parsed(timelineResponseSchema, body, 'controller GET /api/timeline');
+  }
+
+  async repair(action: string): Promise<Record<string, unknown>> {
+    return parsed(repairResultSchema, await this.controller('/api/repair', { method: 'POST', body: { action }, auth: true }), 'controller POST /api/repair');
+  }
+
+  async hook(service: string, hook: 'pause' | 'resume'): Promise<unknown> {
+    return this.controller(`/api/services/${encodeURIComponent(service)}/hooks/${hook}`, { method: 'POST', auth: true });
+  }
+
+  /** Every fault-proxy link by name, with its toxics (Toxiproxy's GET /proxies). */
+  async proxies(): Promise<Record<string, ProxyJson>> {
+    return parsed(proxiesResponseSchema, await this.proxy('/proxies'), 'fault-proxy GET /proxies');
+  }
+
+  async proxyLeases(): Promise<ProxyLease[]> {
+    return parsed(proxyLeaseSchema.array(), await this.proxy('/lab/leases'), 'fault-proxy GET /lab/leases');
+  }
+
+  /** Removes every toxic of every link (Toxiproxy's POST /reset). */
+  async resetProxies(): Promise<void> {
+    await this.proxy('/reset', { method: 'POST' });
+  }
+
+  /** Undoes every container and service fault the controller holds; how many there were. */
+  async clearFaults(): Promise<number> {
+    const body = await this.controller('/api/faults', { method: 'DELETE', auth: true });
+    return parsed(z.object({ removed: z.number().int() }), body, 'controller DELETE /api/faults').removed;
   }
 
   async addToxic(proxy: string, toxic: ToxicSpec): Promise<{ proxy: string; name: string }> {
@@ -94,8 +259,8 @@ export class LabClient {
   }
 
   async removeToxic(proxy: string, name: string): Promise<void> {
-    await this.proxy(`/proxies/${encodeURIComponent(proxy)}/toxics/${encodeURIComponent(name)}`, { method: 'DELETE' }).catch((err: Error) => {
-      if (!/404/.test(err.message)) throw err;
+    await this.proxy(`/proxies/${encodeURIComponent(proxy)}/toxics/${encodeURIComponent(name)}`, { method: 'DELETE' }).catch((err: unknown) => {
+      if (!isNotFound(err)) throw err;
     });
   }
 
@@ -135,21 +300,18 @@ export class LabClient {
       await this.controller(`/api/leases/${encodeURIComponent(holder)}`, { method: 'PUT', body: { ttlMs: this.leaseTtlMs }, auth: true });
       this.controllerLease = true;
     }
-    return (await this.controller('/api/faults', { method: 'POST', body: { kind, target, params, holder }, auth: true })) as HeldFaultInfo;
+    const body = await this.controller('/api/faults', { method: 'POST', body: { kind, target, params, holder }, auth: true });
+    return parsed(heldFaultSchema, body, 'controller POST /api/faults');
   }
 
   async removeFault(id: string): Promise<void> {
-    await this.controller(`/api/faults/${encodeURIComponent(id)}`, { method: 'DELETE', auth: true }).catch((err: Error) => {
-      if (!/ 404 /.test(err.message)) throw err;
+    await this.controller(`/api/faults/${encodeURIComponent(id)}`, { method: 'DELETE', auth: true }).catch((err: unknown) => {
+      if (!isNotFound(err)) throw err;
     });
   }
 
-  faults() {
-    return this.controller('/api/faults') as Promise<HeldFaultInfo[]>;
-  }
-
-  status() {
-    return this.controller('/api/status') as Promise<LabStatus>;
+  async faults(): Promise<HeldFaultInfo[]> {
+    return parsed(heldFaultSchema.array(), await this.controller('/api/faults'), 'controller GET /api/faults');
   }
 }
 
@@ -181,42 +343,4 @@ export async function holdLease(
       await lab.releaseLease(holder);
     },
   };
-}
-
-/** A service's `/lab/state` snapshot through the controller, null when it has none; rejects when unreachable. */
-export async function serviceState(lab: Pick<LabClient, 'controller'>, service: string): Promise<Record<string, unknown> | null> {
-  const body = (await lab.controller(`/api/services/${encodeURIComponent(service)}/state`)) as { state?: Record<string, unknown> } | null;
-  return body?.state ?? null;
-}
-
-/** serviceState(), with null also when the controller or the service cannot be reached. */
-export const serviceStateOrNull = (lab: Pick<LabClient, 'controller'>, service: string) => serviceState(lab, service).catch(() => null);
-
-/**
- * The lab's controller, with identical GETs made at the same time sharing one request: the phase
- * detectors sample together, and two of them read the launcher's state.
- */
-export function coalescing(lab: Pick<LabClient, 'controller'>): Pick<LabClient, 'controller'> {
-  const inFlight = new Map<string, Promise<unknown>>();
-  return {
-    controller: (path, init) => {
-      if (init?.method && init.method !== 'GET') return lab.controller(path, init);
-      let pending = inFlight.get(path);
-      if (!pending) {
-        pending = lab.controller(path, init).finally(() => inFlight.delete(path));
-        inFlight.set(path, pending);
-      }
-      return pending;
-    },
-  };
-}
-
-/** A fault the controller holds, as its API shows it (without the undo record it keeps for itself). */
-export type HeldFaultInfo = Omit<HeldFault, 'undo'>;
-
-export interface LabStatus {
-  ready: boolean;
-  services: { name: string; alive: boolean; ready: boolean; error?: string }[];
-  dns: { aliases?: { name: string; target: string; addresses: number }[] } | null;
-  customer: { requests: number; successes: number; errors: Record<string, number> };
 }

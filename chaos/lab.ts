@@ -3,7 +3,9 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Compose, FIX_ENV, FIXES, type Fix } from './compose.js';
 import { systemClock, type Clock } from '../lib/clock.js';
-import { LabClient, serviceStateOrNull, type LabStatus } from './lab-client.js';
+import { LabClient, type LabStatus } from './lab-client.js';
+import type { LauncherState } from '../services/launcher/state.js';
+import type { NlbState } from '../services/nlb/state.js';
 
 const run = promisify(execFile);
 
@@ -63,23 +65,19 @@ export async function labUp(opts: { fixes: Fix[]; airgap: boolean; wait: boolean
   await waitSettled(lab, deadline - Date.now(), opts.say);
 }
 
-type ServiceState = Record<string, unknown> | null;
-
 /**
  * Why the fleet is still settling, or null when it is at rest: every droplet leased, every instance the
  * autoscaler wants running with its network configuration, nothing waiting at the network manager, and
  * every target in service at the NLB. A lab without a launcher (an older one) is at rest at once.
  */
-export function unsettled(launcher: ServiceState, nlb: ServiceState): string | null {
+export function unsettled(launcher: LauncherState | null, checker: NlbState | null): string | null {
   if (!launcher) return null;
-  const dwfm = launcher.dwfm as { leasedFraction?: number } | undefined;
-  const instances = launcher.instances as { running?: number; pending?: number; 'network-pending'?: number } | undefined;
-  const missing = Object.values((launcher.autoscaling as { missing?: Record<string, number> } | null)?.missing ?? {}).reduce((a, b) => a + b, 0);
-  const backlog = (launcher.network as { backlog?: number } | undefined)?.backlog ?? 0;
-  if ((dwfm?.leasedFraction ?? 0) < 1) return 'DWFM leasing its droplets';
-  if (missing > 0 || (instances?.pending ?? 0) + (instances?.['network-pending'] ?? 0) > 0 || backlog > 0) return 'instances launching';
-  const inService = (nlb?.healthyCapacity as number | undefined) ?? 0;
-  if (nlb && inService < (instances?.running ?? 0)) return `the NLB bringing targets into service (${inService} of ${instances?.running ?? 0})`;
+  const { dwfm, instances, network } = launcher;
+  const missing = Object.values(launcher.autoscaling?.missing ?? {}).reduce((a, b) => a + b, 0);
+  if (dwfm.leasedFraction < 1) return 'DWFM leasing its droplets';
+  if (missing > 0 || instances.pending + instances['network-pending'] > 0 || network.backlog > 0) return 'instances launching';
+  const inService = checker?.isChecker ? checker.healthyCapacity : 0;
+  if (checker && inService < instances.running) return `the NLB bringing targets into service (${inService} of ${instances.running})`;
   return null;
 }
 
@@ -92,7 +90,7 @@ export const DWFM_SETTLE_MS = 60_000;
  * ends, so after DWFM_SETTLE_MS of it the lab is declared up with a warning saying what to do.
  */
 export async function waitSettled(
-  lab: Pick<LabClient, 'controller'>,
+  lab: Pick<LabClient, 'stateOrNull' | 'checkerState'>,
   timeoutMs: number,
   say: (l: string) => void,
   clock: Pick<Clock, 'now' | 'sleep'> = systemClock,
@@ -102,15 +100,15 @@ export async function waitSettled(
   let restful = 0;
   let dwfmSince: number | null = null;
   for (;;) {
-    const launcher = await serviceStateOrNull(lab, 'launcher');
-    const reason = unsettled(launcher, await serviceStateOrNull(lab, 'nlb-az-a'));
+    const launcher = await lab.stateOrNull('ec2');
+    const reason = unsettled(launcher, await lab.checkerState());
     restful = reason === null ? restful + 1 : 0;
     if (restful >= 2) return;
     if (reason && reason !== last) say(`waiting for ${reason}`);
     last = reason ?? last;
     dwfmSince = reason?.startsWith('DWFM') ? (dwfmSince ?? clock.now()) : null;
     if (dwfmSince !== null && clock.now() - dwfmSince >= DWFM_SETTLE_MS) {
-      const dwfm = launcher?.dwfm as { leased?: number; droplets?: number } | undefined;
+      const dwfm = launcher?.dwfm;
       say(
         `DWFM holds leases on ${dwfm?.leased ?? '?'} of ${dwfm?.droplets ?? '?'} droplets after ${DWFM_SETTLE_MS / 1000} s: after a kv ` +
           'outage it can be in congestive collapse, which only an operator ends (cascade-lab repair throttle, then repair restart-dwfm, then repair unthrottle)',
@@ -123,12 +121,16 @@ export async function waitSettled(
 }
 
 /** The fixes the running lab has on, read from the services that implement them. */
-export async function runningFixes(lab: LabClient): Promise<Fix[]> {
-  const state = async (service: string) => (await serviceStateOrNull(lab, service)) ?? {};
-  const [enactor, launcher, nlb] = await Promise.all([state('dns-enactor-az-a'), state('launcher'), state('nlb-az-a')]);
+export async function runningFixes(lab: Pick<LabClient, 'topology' | 'stateOrNull'>): Promise<Fix[]> {
+  const topology = await lab.topology().catch(() => null);
+  const [enactor, launcher, nlb] = await Promise.all([
+    lab.stateOrNull('dns-enactor', topology?.ofKind('dns-enactor')[0]?.name),
+    lab.stateOrNull('ec2'),
+    lab.stateOrNull('nlb', topology?.ofKind('nlb')[0]?.name),
+  ]);
   const fixes: Fix[] = [];
-  if (enactor.fix === true) fixes.push('enactor');
-  if (nlb.fix === true) fixes.push('nlb-velocity');
-  if ((launcher.fixes as { propagationThrottle?: boolean } | undefined)?.propagationThrottle === true) fixes.push('propagation-throttle');
+  if (enactor?.fix === true) fixes.push('enactor');
+  if (nlb?.fix === true) fixes.push('nlb-velocity');
+  if (launcher?.fixes.propagationThrottle === true) fixes.push('propagation-throttle');
   return fixes;
 }

@@ -2,20 +2,23 @@
 // auth for anything that changes state, and one error format. Services add their own routes to the
 // returned fastify instance; buildApp() never listens, so tests drive it with inject().
 import { timingSafeEqual } from 'node:crypto';
-import { Ajv } from 'ajv';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import Fastify, {
-  LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+  LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type RawServerDefault } from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import type { z } from 'zod';
+import { eventsPageSchema, eventsQuerySchema, healthzSchema, readyzSchema, stateEnvelope, type Readiness } from './contract.js';
 import { LabError, unauthorized } from './errors.js';
 import type { EventLog } from './events.js';
 
-export interface Readiness {
-  ok: boolean;
-  checks: Record<string, { ok: boolean; detail?: string }>;
-}
+export type { Readiness };
 
-export interface LabAppOptions {
+/** A lab service's fastify instance: every route's request and response types come from its zod schemas. */
+export type LabApp = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse<IncomingMessage>, FastifyBaseLogger, ZodTypeProvider>;
+
+export interface LabAppOptions<S extends z.ZodType> {
   service: string;
   log: Logger;
   adminToken: string;
@@ -23,7 +26,9 @@ export interface LabAppOptions {
   events: EventLog;
   /** Really exercises the service's dependencies (a Redis PING, a DNS query...). */
   ready: () => Promise<Readiness>;
-  state: () => unknown | Promise<unknown>;
+  /** The service's /lab/state contract (services/<name>/state.ts); the snapshot is checked against it. */
+  stateSchema: S;
+  state: () => z.output<S> | Promise<z.output<S>>;
   bodyLimit?: number;
 }
 
@@ -50,17 +55,15 @@ declare module 'fastify' {
   }
 }
 
-export function createLabApp(opts: LabAppOptions): FastifyInstance {
+export function createLabApp<S extends z.ZodType>(opts: LabAppOptions<S>): LabApp {
   const app = Fastify({
     loggerInstance: opts.log as unknown as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
-  });
-  // Bodies are checked strictly (a number is not a string); query strings and params arrive as text and
-  // are coerced to the schema's types.
-  const strict = new Ajv({ coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false });
-  const coercing = new Ajv({ coerceTypes: 'array', removeAdditional: false, useDefaults: true, allErrors: false });
-  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema));
+  }).withTypeProvider<ZodTypeProvider>();
+  // Requests are checked, and responses serialised, through each route's zod schemas.
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
 
   const expected = Buffer.from(opts.adminToken);
   const requireAdmin: AdminGuard = async (req) => {
@@ -88,8 +91,8 @@ export function createLabApp(opts: LabAppOptions): FastifyInstance {
     reply.status(404).send({ error: { code: 'LAB_ERR_NOT_FOUND', message: `no route ${req.method} ${req.url}` } }),
   );
 
-  app.get('/healthz', async () => ({ ok: true, service: opts.service }));
-  app.get('/readyz', async (_req, reply) => {
+  app.get('/healthz', { schema: { response: { 200: healthzSchema } } }, async () => ({ ok: true as const, service: opts.service }));
+  app.get('/readyz', { schema: { response: { 200: readyzSchema, 503: readyzSchema } } }, async (_req, reply) => {
     const result = await opts.ready().catch((err: Error) => ({ ok: false, checks: { ready: { ok: false, detail: err.message } } }));
     return reply.status(result.ok ? 200 : 503).send({ service: opts.service, ...result });
   });
@@ -97,19 +100,16 @@ export function createLabApp(opts: LabAppOptions): FastifyInstance {
     const body = await opts.registry.metrics();
     return reply.type(opts.registry.contentType).send(body);
   });
-  app.get('/lab/state', async () => ({ service: opts.service, time: Date.now(), state: await opts.state() }));
-  app.get<{ Querystring: { since?: number; limit?: number } }>(
-    '/lab/events',
-    {
-      schema: {
-        querystring: {
-          type: 'object',
-          properties: { since: { type: 'integer', minimum: 0 }, limit: { type: 'integer', minimum: 1, maximum: 5000 } },
-          additionalProperties: false,
-        },
-      },
-    },
-    async (req) => ({ service: opts.service, ...opts.events.since(req.query.since ?? 0, req.query.limit) }),
-  );
+  // The snapshot's type is checked against the schema by LabAppOptions.state; at run time the serializer checks it again.
+  const stateResponse: z.ZodType = stateEnvelope(opts.stateSchema);
+  app.get('/lab/state', { schema: { response: { 200: stateResponse } } }, async () => ({
+    service: opts.service,
+    time: Date.now(),
+    state: await opts.state(),
+  }));
+  app.get('/lab/events', { schema: { querystring: eventsQuerySchema, response: { 200: eventsPageSchema } } }, async (req) => ({
+    service: opts.service,
+    ...opts.events.since(req.query.since ?? 0, req.query.limit),
+  }));
   return app;
 }

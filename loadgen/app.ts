@@ -1,12 +1,12 @@
 // The loadgen's HTTP face: the standard lab endpoints (lib/http.ts) plus the admin controls a scenario
 // uses: change the arrival rate, pause and resume customer traffic. buildApp() never listens.
-import type { FastifyInstance } from 'fastify';
-import { badRequest } from '../lib/errors.js';
+import { z } from 'zod';
 import type { EventLog } from '../lib/events.js';
-import { createLabApp } from '../lib/http.js';
+import { createLabApp, type LabApp } from '../lib/http.js';
+import { emptyBody } from '../lib/contract.js';
+import { loadgenStateSchema } from './state.js';
 import type { Logger } from '../lib/log.js';
 import type { Registry } from '../lib/metrics.js';
-import type { Rate } from './options.js';
 import type { LoadgenService } from './service.js';
 
 export interface LoadgenAppDeps {
@@ -18,8 +18,11 @@ export interface LoadgenAppDeps {
 }
 
 const MAX_RATE = 1_000_000;
+const rateBody = z.union([z.number().positive().max(MAX_RATE), z.literal('max')], {
+  error: `expected requests per second above 0 and at most ${MAX_RATE}, or "max"`,
+});
 
-export function buildApp(deps: LoadgenAppDeps): FastifyInstance {
+export function buildApp(deps: LoadgenAppDeps): LabApp {
   const app = createLabApp({
     service: 'loadgen',
     log: deps.log,
@@ -27,6 +30,7 @@ export function buildApp(deps: LoadgenAppDeps): FastifyInstance {
     registry: deps.registry,
     events: deps.events,
     ready: () => deps.service.ready(),
+    stateSchema: loadgenStateSchema,
     state: () => deps.service.state(),
   });
 
@@ -35,36 +39,21 @@ export function buildApp(deps: LoadgenAppDeps): FastifyInstance {
     return { rate, paused };
   };
 
-  app.post<{ Body: { rate: number | string } }>(
+  app.post(
     '/v1/rate',
-    {
-      preHandler: app.requireAdmin,
-      schema: {
-        body: {
-          type: 'object',
-          required: ['rate'],
-          additionalProperties: false,
-          properties: { rate: {} }, // checked below, with a message that says what a rate is
-        },
-      },
-    },
+    { onRequest: app.requireAdmin, schema: { body: z.object({ rate: rateBody }).strict() } },
     async (req) => {
-      const { rate } = req.body;
-      let next: Rate;
-      if (rate === 'max') next = 'max';
-      else if (typeof rate === 'number' && Number.isFinite(rate) && rate > 0 && rate <= MAX_RATE) next = rate;
-      else throw badRequest(`rate: expected requests per second above 0 and at most ${MAX_RATE}, or "max" (got ${JSON.stringify(rate)})`);
-      deps.service.setRate(next);
+      deps.service.setRate(req.body.rate);
       return control();
     },
   );
 
-  app.post('/v1/pause', { preHandler: app.requireAdmin }, async () => {
+  app.post('/v1/pause', { onRequest: app.requireAdmin, schema: { body: emptyBody } }, async () => {
     deps.service.pause();
     return control();
   });
 
-  app.post('/v1/resume', { preHandler: app.requireAdmin }, async () => {
+  app.post('/v1/resume', { onRequest: app.requireAdmin, schema: { body: emptyBody } }, async () => {
     deps.service.resume();
     return control();
   });

@@ -24,6 +24,7 @@ import { Client, type Dispatcher } from 'undici';
 import { parseSuccessStatuses, type Rate } from './options.js';
 import { errorKind, statusKind, type ErrorKind } from './outcome.js';
 import { RunStats, type LatencySummary, type SecondStats, type Totals } from './series.js';
+import type { LoadgenState } from './state.js';
 
 export interface GeneratorOptions {
   url: string | URL;
@@ -63,20 +64,8 @@ export interface RunResult {
   series: SecondStats[];
 }
 
-export interface GeneratorSnapshot {
-  url: string;
-  rate: Rate;
-  paused: boolean;
-  running: boolean;
-  connections: number;
-  pipelining: number;
-  inFlight: number;
-  queued: number;
-  uptimeMs: number;
-  totals: Totals;
-  latency: LatencySummary | null;
-  series: SecondStats[];
-}
+/** What snapshot() answers: the loadgen's /lab/state (loadgen/state.ts). */
+export type GeneratorSnapshot = LoadgenState;
 
 const DEFAULT_SUCCESS = parseSuccessStatuses('200-399');
 const HEARTBEAT_MS = 200;

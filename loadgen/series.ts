@@ -4,42 +4,9 @@
 // histogram is written per request; it is folded into the run's histogram when the second closes.
 import { build, type Histogram } from 'hdr-histogram-js';
 import { ERROR_KINDS, type ErrorCounts, type ErrorKind } from './outcome.js';
+import type { LatencySummary, SecondStats, Totals } from './state.js';
 
-export interface SecondStats {
-  /** Second index from the start of the run. */
-  t: number;
-  requests: number;
-  successes: number;
-  errors: number;
-  errorsByKind: ErrorCounts;
-  /** Latency in ms of the responses that completed in this second; null when none did. */
-  p50: number | null;
-  p90: number | null;
-  p99: number | null;
-  max: number | null;
-}
-
-export interface Totals {
-  requests: number;
-  successes: number;
-  errors: number;
-  errorsByKind: ErrorCounts;
-  /** successes / requests, 0..1 (1 when there were no requests yet). */
-  successRate: number;
-}
-
-export interface LatencySummary {
-  count: number;
-  min: number;
-  mean: number;
-  stdev: number;
-  p50: number;
-  p75: number;
-  p90: number;
-  p99: number;
-  p999: number;
-  max: number;
-}
+export type { LatencySummary, SecondStats, Totals };
 
 export function newHistogram(): Histogram {
   // Pure JS (the default): 1 µs resolution, 3 significant digits, grows past 60 s when it has to.

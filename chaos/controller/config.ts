@@ -1,6 +1,6 @@
 // chaos controller configuration.
 import { z } from 'zod';
-import { int, list, port, str } from '../../lib/config.js';
+import { int, port, str } from '../../lib/config.js';
 
 const hostPort = (def: string) =>
   z.preprocess((v) => (v === undefined || v === '' ? def : v), z.string().regex(/^[A-Za-z0-9_.-]+:\d{1,5}$/, 'expected host:port'));
@@ -11,8 +11,6 @@ export const controllerConfig = {
   LAB_ADMIN_TOKEN: str(),
   REDIS_URL: str('redis://redis:6379'),
   DNS_API_URL: str('http://dns-server:8053'),
-  /** Every lab service as name=url, for status, state and events. */
-  SERVICES: list([]),
   /** What the customer canary reads, by name, through the lab's DNS. */
   CANARY_URL: str('http://kv.us-east-1.lab.internal:8000/v1/items/canary'),
   CANARY_INTERVAL_MS: int(200, 10, 600000),

@@ -27,7 +27,7 @@ function controller() {
     (kind) => CONTROLLER_KINDS.find((k) => k.kind === kind) as ControllerFaultKind,
   );
   const app = buildApp({
-    canary: { counts: {} },
+    canary: { counts: { requests: 0, successes: 0, errors: {}, lastError: null } },
     directory: new ServiceDirectory([], TOKEN),
     repairs: {},
     pingRedis: async () => 'PONG',

@@ -13,9 +13,10 @@ import { systemClock } from '../../lib/clock.js';
 import { Canary } from './canary.js';
 import { repairDns } from './repair.js';
 import { runbook } from './runbook.js';
-import { parseServices, ServiceDirectory } from './services.js';
+import { ServiceDirectory } from './services.js';
+import { composeServices, servicesOfContainers } from '../topology.js';
 import { CONTROLLER_KINDS } from '../faults/catalogue.js';
-import { EngineApi, LabContainers, ownProject } from '../faults/docker.js';
+import { EngineApi, LabContainers, ownProject, PROJECT_LABEL } from '../faults/docker.js';
 import type { ControllerFaultKind } from '../faults/fault.js';
 import { HeldFaults } from '../faults/held-faults.js';
 import { RedisFaultStore } from './fault-store.js';
@@ -26,32 +27,31 @@ import { lookupA } from '../../lib/dns-client.js';
 
 const config = loadConfig(controllerConfig);
 const log = createLogger('controller');
-let services;
-try {
-  services = parseServices(config.SERVICES);
-} catch (err) {
-  process.stderr.write(`invalid configuration:\n  ${(err as Error).message}\n`);
-  process.exit(78);
-}
 const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1 });
 redis.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
 const dns = new DnsControl(config.DNS_API_URL, config.LAB_ADMIN_TOKEN);
 const plans = new PlanStore(redis);
 
 const canary = new Canary(config.CANARY_URL, config.CANARY_INTERVAL_MS, systemClock);
-const directory = new ServiceDirectory(services, config.LAB_ADMIN_TOKEN);
 // Container faults go through the Docker socket (mounted by docker-compose.yml), limited to this
 // controller's own compose project; without the socket they answer 503 and everything else works.
 const docker = new EngineApi();
 const own = await ownProject(docker);
 if (own) log.info({ project: own.project, self: own.self }, 'container faults: Docker API available');
 else log.warn('container faults unavailable: no Docker socket (mount /var/run/docker.sock) and no LAB_PROJECT');
+// The lab's services are its compose labels: on the project's containers when Docker can be asked, else
+// in the compose file the image carries (chaos/topology.ts).
+const discover = own
+  ? async () => servicesOfContainers(await docker.list([`${PROJECT_LABEL}=${own.project}`]))
+  : async () => composeServices();
+const directory = new ServiceDirectory(discover, config.LAB_ADMIN_TOKEN);
 const events = new EventLog();
 const faults = new HeldFaults(
   systemClock,
   events,
-  { containers: own ? new LabContainers(docker, own.project, own.self) : null, callService: (service, path, body) => {
-      if (!directory.find(service)) throw badRequest(`no lab service ${JSON.stringify(service)}; known: ${directory.services.map((s) => s.name).join(', ')}`);
+  { containers: own ? new LabContainers(docker, own.project, own.self) : null, callService: async (service, path, body) => {
+      const known = (await directory.topology()).services;
+      if (!known.some((s) => s.name === service)) throw badRequest(`no lab service ${JSON.stringify(service)}; known: ${known.map((s) => s.name).join(', ')}`);
       return callService(directory, service, path, body);
     },
   },
@@ -74,9 +74,10 @@ const [dnsHost, dnsPort] = config.TIMELINE_DNS.split(':') as [string, string];
 const timelineBudgetMs = Math.max(100, Math.floor(config.TIMELINE_INTERVAL_MS * 0.8));
 const timeline = new Timeline(
   directorySources(
-    new ServiceDirectory(services, config.LAB_ADMIN_TOKEN, timelineBudgetMs),
+    directory,
     async () => (await lookupA(config.TIMELINE_KV_NAME, Number(dnsPort), dnsHost, timelineBudgetMs)).addresses.length,
     () => canary.counts,
+    timelineBudgetMs,
   ),
   systemClock,
   { intervalMs: config.TIMELINE_INTERVAL_MS, capacity: config.TIMELINE_CAPACITY, timeoutMs: timelineBudgetMs },

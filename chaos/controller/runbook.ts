@@ -14,35 +14,43 @@ export type Action = () => Promise<unknown>;
  */
 export const THROTTLED_LAUNCHES_PER_SECOND = 0.1;
 
-type Directory = Pick<ServiceDirectory, 'find' | 'post'>;
+type Directory = Pick<ServiceDirectory, 'topology' | 'post'>;
 
 /** POSTs to a lab service's admin API with the lab token; throws with the service's message on >= 400. */
 export async function callService(directory: Directory, service: string, path: string, body: unknown): Promise<unknown> {
-  const ref = directory.find(service);
-  if (!ref) throw new Error(`the lab has no ${service} service (controller SERVICES)`);
+  const ref = (await directory.topology()).find(service);
+  if (!ref) throw new Error(`the lab has no ${service} service`);
   const res = await directory.post(ref, path, body);
   if (res.status >= 400) {
-    const message = (res.body as { message?: string } | null)?.message ?? JSON.stringify(res.body);
+    const b = res.body as { message?: string; error?: { message?: string } } | null;
+    const message = b?.error?.message ?? b?.message ?? JSON.stringify(res.body);
     throw new Error(`${service} answered ${res.status}: ${message}`);
   }
   return { service, ...(res.body as object) };
 }
 
 export interface RunbookOptions {
+  /** Who gets the launcher's actions; by default the lab's one launcher. */
   launcher?: string;
-  /** The NLB node that runs the health checks. */
+  /** The NLB node that runs the health checks; by default the one that says it does. */
   nlbChecker?: string;
 }
 
 export function runbook(directory: Directory, opts: RunbookOptions = {}): Record<string, Action> {
-  const launcher = opts.launcher ?? 'launcher';
-  const checker = opts.nlbChecker ?? 'nlb-az-a';
+  const launcher = async () => opts.launcher ?? (await directory.topology()).one('ec2').name;
+  const checker = async () => {
+    if (opts.nlbChecker) return opts.nlbChecker;
+    const found = (await directory.topology()).byRole('nlb-checker');
+    if (!found) throw new Error('no NLB node of the lab says it runs the health checks (is the NLB up?)');
+    return found.name;
+  };
+  const at = (service: () => Promise<string>, path: string, body: unknown) => async () => callService(directory, await service(), path, body);
   return {
-    throttle: () => callService(directory, launcher, '/v1/operator/throttle', { enabled: true, launchesPerSecond: THROTTLED_LAUNCHES_PER_SECOND }),
-    unthrottle: () => callService(directory, launcher, '/v1/operator/throttle', { enabled: false }),
-    'restart-dwfm': () => callService(directory, launcher, '/v1/operator/restart-dwfm', {}),
-    'failover-off': () => callService(directory, checker, '/v1/operator/failover', { enabled: false }),
-    'failover-on': () => callService(directory, checker, '/v1/operator/failover', { enabled: true }),
+    throttle: at(launcher, '/v1/operator/throttle', { enabled: true, launchesPerSecond: THROTTLED_LAUNCHES_PER_SECOND }),
+    unthrottle: at(launcher, '/v1/operator/throttle', { enabled: false }),
+    'restart-dwfm': at(launcher, '/v1/operator/restart-dwfm', {}),
+    'failover-off': at(checker, '/v1/operator/failover', { enabled: false }),
+    'failover-on': at(checker, '/v1/operator/failover', { enabled: true }),
   };
 }
 
@@ -55,3 +63,4 @@ export const RUNBOOK_HELP: Record<string, string> = {
   'failover-off': "disable the NLB's automatic health-check failover",
   'failover-on': "re-enable the NLB's automatic health-check failover",
 };
+

@@ -1,27 +1,12 @@
-// The lab's services as the controller sees them: asks each for /healthz, /readyz and /lab/state, and
-// forwards operator hooks (pause an enactor...) with the lab token.
+// The lab's services as the controller sees them: the topology (from the compose labels, see
+// chaos/topology.ts) kept fresh, each service's /healthz, /readyz and /lab/state, and the operator hooks
+// it forwards with the lab token.
 import { request } from 'undici';
+import { z } from 'zod';
+import { Topology, resolveRoles, type LabService } from '../topology.js';
+import type { ServiceStatus } from './contract.js';
 
-export interface ServiceRef {
-  name: string;
-  url: string;
-}
-
-export interface ServiceStatus {
-  name: string;
-  alive: boolean;
-  ready: boolean;
-  checks?: unknown;
-  error?: string;
-}
-
-export function parseServices(entries: string[]): ServiceRef[] {
-  return entries.map((entry) => {
-    const m = /^([A-Za-z0-9_.-]+)=(https?:\/\/\S+)$/.exec(entry);
-    if (!m) throw new Error(`SERVICES: expected name=url pairs, got ${JSON.stringify(entry)}`);
-    return { name: m[1] as string, url: (m[2] as string).replace(/\/$/, '') };
-  });
-}
+export type { ServiceStatus };
 
 async function getJson(url: string, timeoutMs: number): Promise<{ status: number; body: unknown }> {
   const res = await request(url, { signal: AbortSignal.timeout(timeoutMs) });
@@ -29,18 +14,67 @@ async function getJson(url: string, timeoutMs: number): Promise<{ status: number
   return { status: res.statusCode, body };
 }
 
+const nodeAnswer = z.object({ checker: z.boolean() });
+
+/** How often the list of services and the roles are read again (sooner while a role is unknown). */
+const REFRESH_MS = 10_000;
+const REFRESH_UNRESOLVED_MS = 1_000;
+
 export class ServiceDirectory {
+  private current: Topology;
+  private refreshedAt = -Infinity;
+  private refreshing: Promise<Topology> | null = null;
+
+  /**
+   * @param discover the lab's services (its compose labels, through the Docker API or the compose file);
+   *   a fixed list for tests
+   */
   constructor(
-    readonly services: ServiceRef[],
+    private readonly discover: LabService[] | (() => Promise<LabService[]>),
     private readonly token: string,
     private readonly timeoutMs = 3000,
-  ) {}
-
-  find(name: string): ServiceRef | undefined {
-    return this.services.find((s) => s.name === name);
+    private readonly now: () => number = Date.now,
+  ) {
+    this.current = new Topology(Array.isArray(discover) ? discover : []);
   }
 
-  async status(service: ServiceRef): Promise<ServiceStatus> {
+  /** The services as last read (without waiting for a refresh). */
+  get services(): LabService[] {
+    return this.current.services;
+  }
+
+  find(name: string): LabService | undefined {
+    return this.current.find(name);
+  }
+
+  /** The topology, read again when it is old; a failed read keeps the last one. */
+  async topology(): Promise<Topology> {
+    const age = this.now() - this.refreshedAt;
+    const stale = age >= REFRESH_MS || (age >= REFRESH_UNRESOLVED_MS && this.current.ofKind('nlb').length > 0 && !this.current.roles['nlb-checker']);
+    if (stale) this.refreshing ??= this.refresh().finally(() => (this.refreshing = null));
+    return this.refreshing ?? this.current;
+  }
+
+  private async refresh(): Promise<Topology> {
+    try {
+      const services = Array.isArray(this.discover) ? this.discover : await this.discover();
+      const roles = await resolveRoles(
+        services,
+        async (s) => {
+          const res = await getJson(`${s.url}/v1/node`, this.timeoutMs);
+          return res.status === 200 ? nodeAnswer.parse(res.body).checker : null;
+        },
+        this.current.roles,
+      );
+      this.current = new Topology(services, roles);
+      this.refreshedAt = this.now();
+    } catch {
+      // Docker busy or gone: the services known so far stay.
+    }
+    return this.current;
+  }
+
+  async status(service: LabService): Promise<ServiceStatus> {
     try {
       const ready = await getJson(`${service.url}/readyz`, this.timeoutMs);
       const body = ready.body as { checks?: unknown } | null;
@@ -51,14 +85,15 @@ export class ServiceDirectory {
   }
 
   async statusAll(): Promise<ServiceStatus[]> {
-    return Promise.all(this.services.map((s) => this.status(s)));
+    const { services } = await this.topology();
+    return Promise.all(services.map((s) => this.status(s)));
   }
 
-  async get(service: ServiceRef, path: string): Promise<{ status: number; body: unknown }> {
-    return getJson(`${service.url}${path}`, this.timeoutMs);
+  async get(service: LabService, path: string, timeoutMs = this.timeoutMs): Promise<{ status: number; body: unknown }> {
+    return getJson(`${service.url}${path}`, timeoutMs);
   }
 
-  async post(service: ServiceRef, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+  async post(service: LabService, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
     const res = await request(`${service.url}${path}`, {
       method: 'POST',
       headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },

@@ -5,21 +5,33 @@ import { after, describe, it } from 'node:test';
 import Fastify from 'fastify';
 import { ManualClock, systemClock } from '../../lib/clock.js';
 import { EventLog } from '../../lib/events.js';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { labState } from '../../test/support/lab-states.js';
+import type { ServiceKind } from '../contracts.js';
+import { Topology, type LabService } from '../topology.js';
 import { ServiceDirectory } from './services.js';
 import { directorySources, registerTimelineRoutes, Timeline, type TimelineSources } from './timeline.js';
 
-/** A fake lab service on an ephemeral port: /lab/state answers `state()`, /lab/events reads `events`. */
-async function fakeService(state: () => unknown, events = new EventLog()): Promise<{ url: string; events: EventLog; server: Server }> {
+/** A fake lab service on an ephemeral port: /lab/state answers `state()`, /lab/events reads `events`; an NLB node says it runs the checks. */
+async function fakeService(state: () => unknown, events = new EventLog()): Promise<{ url: string; port: number; events: EventLog; server: Server }> {
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const send = (body: unknown) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     if (url.pathname === '/lab/state') return send({ service: 'x', time: Date.now(), state: state() });
     if (url.pathname === '/lab/events') return send({ service: 'x', ...events.since(Number(url.searchParams.get('since') ?? 0)) });
+    if (url.pathname === '/v1/node') return send({ id: 'az-a', address: '127.0.0.1', trafficPort: 80, checker: true });
     res.writeHead(404).end();
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, events, server };
+  const port = (server.address() as AddressInfo).port;
+  return { url: `http://127.0.0.1:${port}`, port, events, server };
 }
+
+const service = (name: string, kind: ServiceKind, url: string): LabService => ({ name, kind, port: Number(new URL(url).port), url });
+const loadgenSecond = (t: number, requests: number, successes: number, p99: number | null) => ({
+  t, requests, successes, errors: requests - successes, errorsByKind: {}, p50: p99, p90: p99, p99, max: p99,
+});
+const noTopology = () => new Topology([]);
 
 const servers: Server[] = [];
 after(() => {
@@ -32,23 +44,16 @@ after(() => {
 describe('timeline sampler', () => {
   it('samples the named series from each service, new events only, and the loadgen seconds since the last sample', async () => {
     let leased = 12;
-    const launcher = await fakeService(() => ({ dwfm: { leased, droplets: 12, queue: { depth: 3, timeouts: 7 } }, network: { backlog: 40, latencyMs: { p99: 900 } } }));
-    const nlb = await fakeService(() => ({ healthyCapacity: 6, totals: { flaps: 2, lateChecks: 1 }, failoverEnabled: true }));
-    let series: { t: number; requests: number; successes: number; p99: number | null }[] = [
-      { t: 0, requests: 100, successes: 100, p99: 3 },
-      { t: 1, requests: 100, successes: 90, p99: 5 },
-    ];
+    const launcher = await fakeService(() => labState('ec2', { dwfm: { leased, droplets: 12, queue: { depth: 3, timeouts: 7 } }, network: { backlog: 40, latencyMs: { p99: 900 } } }));
+    const nlb = await fakeService(() => labState('nlb', { healthyCapacity: 6, totals: { flaps: 2, lateChecks: 1 }, failoverEnabled: true }));
+    let series = [loadgenSecond(0, 100, 100, 3), loadgenSecond(1, 100, 90, 5)];
     let uptimeMs = 2000;
-    const loadgen = await fakeService(() => ({ uptimeMs, series }));
+    const loadgen = await fakeService(() => labState('loadgen', { uptimeMs, series }));
     servers.push(launcher.server, nlb.server, loadgen.server);
     launcher.events.emit('old-event'); // before the sampler existed: not part of the timeline
     const clock = new ManualClock(Date.now() + 10);
     const directory = new ServiceDirectory(
-      [
-        { name: 'launcher', url: launcher.url },
-        { name: 'nlb-az-a', url: nlb.url },
-        { name: 'loadgen', url: loadgen.url },
-      ],
+      [service('control-plane', 'ec2', launcher.url), service('nlb-1', 'nlb', nlb.url), service('loadgen', 'loadgen', loadgen.url)],
       'token',
     );
     const timeline = new Timeline(directorySources(directory, async () => 3), clock, { intervalMs: 1000, capacity: 10 });
@@ -68,7 +73,7 @@ describe('timeline sampler', () => {
 
     leased = 4;
     launcher.events.emit('lease-expired', { droplet: 'd-1' });
-    series = [...series, { t: 2, requests: 50, successes: 25, p99: 40 }, { t: 3, requests: 50, successes: 0, p99: null }];
+    series = [...series, loadgenSecond(2, 50, 25, 40), loadgenSecond(3, 50, 0, null)];
     uptimeMs = 4000;
     await clock.advance(1000);
     const second = await timeline.sampleOnce();
@@ -78,13 +83,13 @@ describe('timeline sampler', () => {
     assert.equal(second.customerP99Ms, 40);
     assert.deepEqual(
       second.events.map((e) => [e.service, e.type]),
-      [['launcher', 'lease-expired']],
+      [['control-plane', 'lease-expired']],
     );
     const third = await timeline.sampleOnce();
     assert.deepEqual(third.events, [], 'an event is in one sample only');
     assert.equal(third.customerRequests, null, 'no new loadgen second');
 
-    series = [{ t: 0, requests: 10, successes: 10, p99: 1 }]; // the loadgen restarted
+    series = [loadgenSecond(0, 10, 10, 1)]; // the loadgen restarted
     uptimeMs = 1000;
     const fourth = await timeline.sampleOnce();
     assert.equal(fourth.customerRequests, 10);
@@ -100,10 +105,7 @@ describe('timeline sampler', () => {
     const closedPort = (closed.address() as AddressInfo).port;
     closed.close();
     const directory = new ServiceDirectory(
-      [
-        { name: 'launcher', url: `http://127.0.0.1:${(hanging.address() as AddressInfo).port}` },
-        { name: 'nlb-az-a', url: `http://127.0.0.1:${closedPort}` },
-      ],
+      [service('control-plane', 'ec2', `http://127.0.0.1:${(hanging.address() as AddressInfo).port}`), service('nlb-1', 'nlb', `http://127.0.0.1:${closedPort}`)],
       'token',
       30_000,
     );
@@ -125,7 +127,7 @@ describe('timeline sampler', () => {
     const clock = new ManualClock(1_000_000);
     let requests = 0;
     const sources: TimelineSources = {
-      services: () => [],
+      topology: noTopology,
       state: async () => ({}),
       events: async () => ({ events: [], next: 0 }),
       kvAddresses: async () => 3,
@@ -153,8 +155,8 @@ describe('timeline sampler', () => {
     const events = new EventLog(5000, () => 2_000_000);
     for (let i = 0; i < 30; i++) events.emit('flap', { i });
     const sources: TimelineSources = {
-      services: () => ['nlb-az-a'],
-      state: async () => ({ healthyCapacity: 1 }),
+      topology: () => new Topology([service('nlb-1', 'nlb', 'http://nlb-az-a:8005')], { 'nlb-checker': 'nlb-1' }),
+      state: async () => labState('nlb', { healthyCapacity: 1 }),
       events: async (_n, since) => events.since(since),
       kvAddresses: async () => 0,
     };
@@ -167,12 +169,14 @@ describe('timeline sampler', () => {
 
   it('serves GET /api/timeline?since= and refuses a bad window with 400', async () => {
     const clock = new ManualClock(5000);
-    const sources: TimelineSources = { services: () => [], state: async () => ({}), events: async () => ({ events: [], next: 0 }), kvAddresses: async () => 3 };
+    const sources: TimelineSources = { topology: noTopology, state: async () => ({}), events: async () => ({ events: [], next: 0 }), kvAddresses: async () => 3 };
     const timeline = new Timeline(sources, clock, { intervalMs: 1000, capacity: 10 });
     await timeline.sampleOnce();
     await clock.advance(1000);
     await timeline.sampleOnce();
-    const app = Fastify();
+    const app = Fastify().withTypeProvider<ZodTypeProvider>();
+    app.setValidatorCompiler(validatorCompiler);
+    app.setSerializerCompiler(serializerCompiler);
     registerTimelineRoutes(app, timeline);
     const all = await app.inject({ url: '/api/timeline' });
     assert.equal(all.statusCode, 200);

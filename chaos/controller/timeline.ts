@@ -2,45 +2,69 @@
 // /lab/events, the loadgen's per-second series and what the kv endpoint's name resolves to, into one
 // bounded list of compact samples. A run fetches its window of it for the journal and the report's
 // charts. A service that is down or slow costs one null in its series, never a stalled sampler.
-import { valueAt } from '../../lib/value-at.js';
-import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import type { Clock } from '../../lib/clock.js';
-import type { LabEvent } from '../../lib/events.js';
+import { stateEnvelope, type LabEvent } from '../../lib/contract.js';
+import type { LauncherState } from '../../services/launcher/state.js';
+import type { NlbState } from '../../services/nlb/state.js';
+import type { LoadgenState } from '../../loadgen/state.js';
+import { STATE_SCHEMAS } from '../contracts.js';
+import type { LabService, Topology } from '../topology.js';
+import type { LabApp } from '../../lib/http.js';
+
+type Source =
+  | { source: 'customer'; label: string }
+  | { source: 'dns'; label: string }
+  | { source: 'ec2'; label: string; read: (s: LauncherState) => number | null }
+  | { source: 'nlb-checker'; label: string; read: (s: NlbState) => number | null };
+
+const checker = (read: (s: Extract<NlbState, { isChecker: true }>) => number) => (s: NlbState) => (s.isChecker ? read(s) : null);
 
 /** The numeric series every sample carries, where each comes from and what the report calls it. */
 export const SERIES = {
-  customerRequests: { service: 'loadgen', label: 'customer requests' },
-  customerSuccessRate: { service: 'loadgen', label: 'customer success rate' },
-  customerP99Ms: { service: 'loadgen', label: 'customer p99 latency (ms)' },
-  kvAddresses: { service: 'dns', label: 'addresses in the kv endpoint' },
-  dwfmLeased: { service: 'launcher', path: 'dwfm.leased', label: 'leased droplets' },
-  dwfmDroplets: { service: 'launcher', path: 'dwfm.droplets', label: 'droplets' },
-  dwfmQueueDepth: { service: 'launcher', path: 'dwfm.queue.depth', label: 'DWFM queue depth' },
-  dwfmTimeouts: { service: 'launcher', path: 'dwfm.queue.timeouts', label: 'DWFM work timeouts (cumulative)' },
-  networkBacklog: { service: 'launcher', path: 'network.backlog', label: 'network-manager backlog' },
-  networkP99Ms: { service: 'launcher', path: 'network.latencyMs.p99', label: 'network propagation p99 (ms)' },
-  nlbHealthyCapacity: { service: 'nlb-az-a', path: 'healthyCapacity', label: 'NLB healthy capacity' },
-  nlbFlaps: { service: 'nlb-az-a', path: 'totals.flaps', label: 'NLB flaps (cumulative)' },
-  nlbLateChecks: { service: 'nlb-az-a', path: 'totals.lateChecks', label: 'NLB late checks (cumulative)' },
-} as const satisfies Record<string, { service: string; path?: string; label: string }>;
+  customerRequests: { source: 'customer', label: 'customer requests' },
+  customerSuccessRate: { source: 'customer', label: 'customer success rate' },
+  customerP99Ms: { source: 'customer', label: 'customer p99 latency (ms)' },
+  kvAddresses: { source: 'dns', label: 'addresses in the kv endpoint' },
+  dwfmLeased: { source: 'ec2', label: 'leased droplets', read: (s) => s.dwfm.leased },
+  dwfmDroplets: { source: 'ec2', label: 'droplets', read: (s) => s.dwfm.droplets },
+  dwfmQueueDepth: { source: 'ec2', label: 'DWFM queue depth', read: (s) => s.dwfm.queue.depth },
+  dwfmTimeouts: { source: 'ec2', label: 'DWFM work timeouts (cumulative)', read: (s) => s.dwfm.queue.timeouts },
+  networkBacklog: { source: 'ec2', label: 'network-manager backlog', read: (s) => s.network.backlog },
+  networkP99Ms: { source: 'ec2', label: 'network propagation p99 (ms)', read: (s) => s.network.latencyMs.p99 },
+  nlbHealthyCapacity: { source: 'nlb-checker', label: 'NLB healthy capacity', read: checker((s) => s.healthyCapacity) },
+  nlbFlaps: { source: 'nlb-checker', label: 'NLB flaps (cumulative)', read: checker((s) => s.totals.flaps) },
+  nlbLateChecks: { source: 'nlb-checker', label: 'NLB late checks (cumulative)', read: checker((s) => s.totals.lateChecks) },
+} as const satisfies Record<string, Source>;
 
 export type SeriesName = keyof typeof SERIES;
+export const SERIES_NAMES = Object.keys(SERIES) as SeriesName[];
 
-export interface TimelineEvent {
-  service: string;
-  time: number;
-  type: string;
-  data: Record<string, unknown>;
-}
+export const timelineEventSchema = z.object({ service: z.string(), time: z.number(), type: z.string(), data: z.record(z.string(), z.unknown()) });
+export type TimelineEvent = z.infer<typeof timelineEventSchema>;
 
-export type TimelineSample = { t: number; events: TimelineEvent[]; eventsDropped?: number } & Record<SeriesName, number | null>;
+export const timelineSampleSchema = z.object({
+  t: z.number(),
+  events: z.array(timelineEventSchema),
+  eventsDropped: z.number().int().optional(),
+  ...(Object.fromEntries(SERIES_NAMES.map((name) => [name, z.number().nullable()])) as Record<SeriesName, z.ZodNullable<z.ZodNumber>>),
+});
+export type TimelineSample = z.infer<typeof timelineSampleSchema>;
+
+/** GET /api/timeline: the samples of a window, and what each series is. */
+export const timelineResponseSchema = z.object({
+  intervalMs: z.number(),
+  series: z.record(z.string(), z.object({ source: z.string(), label: z.string() })),
+  samples: z.array(timelineSampleSchema),
+});
 
 /** Where the sampler reads from: the controller's own service directory, or the controller's API from the CLI. */
 export interface TimelineSources {
-  services(): string[] | Promise<string[]>;
-  /** A service's `/lab/state` `.state`; rejects when the service is down. */
-  state(service: string): Promise<unknown>;
-  events(service: string, since: number): Promise<{ events: LabEvent[]; next: number }>;
+  /** The lab's services and roles (the checker NLB node). */
+  topology(): Topology | Promise<Topology>;
+  /** A service's `/lab/state` `.state`, as it answered; rejects when the service is down. */
+  state(service: LabService): Promise<unknown>;
+  events(service: LabService, since: number): Promise<{ events: LabEvent[]; next: number }>;
   /** How many addresses the kv endpoint's name resolves to right now. */
   kvAddresses(): Promise<number>;
   /** The controller canary's cumulative counts: the customer series when there is no loadgen. */
@@ -57,22 +81,9 @@ export interface TimelineOptions {
   timeoutMs?: number;
 }
 
-interface LoadgenSecond {
-  t: number;
-  requests: number;
-  successes: number;
-  p99: number | null;
-}
-
-const at = (value: unknown, path: string): number | null => {
-  const v = valueAt(value, path);
-  if (typeof v === 'boolean') return v ? 1 : 0;
-  return typeof v === 'number' && Number.isFinite(v) ? v : null;
-};
-
 function emptySample(t: number): TimelineSample {
   const sample = { t, events: [] } as unknown as TimelineSample;
-  for (const name of Object.keys(SERIES) as SeriesName[]) sample[name] = null;
+  for (const name of SERIES_NAMES) sample[name] = null;
   return sample;
 }
 
@@ -118,22 +129,28 @@ export class Timeline {
   /** One sample of everything; never throws. */
   async sampleOnce(): Promise<TimelineSample> {
     const sample = emptySample(this.clock.now());
-    const names = await this.bounded(Promise.resolve(this.sources.services())).catch(() => [] as string[]);
-    const wanted = new Set<string>(Object.values(SERIES).map((s) => s.service));
-    const states = new Map<string, unknown>();
-    await Promise.all([
-      ...names
-        .filter((n) => wanted.has(n))
-        .map(async (name) => {
-          const state = await this.bounded(this.sources.state(name)).catch(() => undefined);
-          if (state !== undefined) states.set(name, state);
-        }),
+    const topology = await this.bounded(Promise.resolve(this.sources.topology())).catch(() => null);
+    const services = topology?.services ?? [];
+    const launcher = topology?.ofKind('ec2')[0];
+    const loadgen = topology?.ofKind('loadgen')[0];
+    const nlbChecker = topology?.byRole('nlb-checker');
+    const stateOf = async <S extends z.ZodType>(service: LabService | undefined, schema: S): Promise<z.output<S> | null> => {
+      if (!service) return null;
+      const raw = await this.bounded(this.sources.state(service)).catch(() => undefined);
+      const parsed = schema.safeParse(raw);
+      return parsed.success ? parsed.data : null;
+    };
+    const [launcherState, checkerState, loadgenState] = await Promise.all([
+      stateOf(launcher, STATE_SCHEMAS.ec2),
+      stateOf(nlbChecker, STATE_SCHEMAS.nlb),
+      stateOf(loadgen, STATE_SCHEMAS.loadgen),
       this.bounded(this.sources.kvAddresses()).then(
         (n) => (sample.kvAddresses = n),
         () => undefined,
       ),
-      ...names.map(async (name) => {
-        const got = await this.bounded(this.sources.events(name, this.cursors.get(name) ?? 0)).catch(() => null);
+      ...services.map(async (service) => {
+        const name = service.name;
+        const got = await this.bounded(this.sources.events(service, this.cursors.get(name) ?? 0)).catch(() => null);
         if (!got) return;
         const first = !this.cursors.has(name);
         this.cursors.set(name, got.next);
@@ -144,10 +161,12 @@ export class Timeline {
         }
       }),
     ]);
-    for (const [name, series] of Object.entries(SERIES) as [SeriesName, (typeof SERIES)[SeriesName]][]) {
-      if ('path' in series && states.has(series.service)) sample[name] = at(states.get(series.service), series.path);
+    for (const name of SERIES_NAMES) {
+      const series: Source = SERIES[name];
+      if (series.source === 'ec2' && launcherState) sample[name] = series.read(launcherState);
+      if (series.source === 'nlb-checker' && checkerState) sample[name] = series.read(checkerState);
     }
-    if (states.has('loadgen')) this.customerFromLoadgen(sample, states.get('loadgen'));
+    if (loadgenState) this.customerFromLoadgen(sample, loadgenState);
     else if (this.sources.canary) this.customerFromCanary(sample, this.sources.canary());
     const limit = this.opts.eventsPerSample ?? 100;
     if (sample.events.length > limit) {
@@ -160,10 +179,9 @@ export class Timeline {
   }
 
   /** The loadgen's seconds closed since the previous sample, folded into one point. */
-  private customerFromLoadgen(sample: TimelineSample, state: unknown): void {
-    const s = state as { uptimeMs?: number; series?: LoadgenSecond[] } | null;
-    const series = Array.isArray(s?.series) ? s.series : [];
-    const uptime = typeof s?.uptimeMs === 'number' ? s.uptimeMs : 0;
+  private customerFromLoadgen(sample: TimelineSample, state: LoadgenState): void {
+    const series = state.series;
+    const uptime = state.uptimeMs;
     if (uptime < this.loadgenUptime) this.loadgenSecond = -1; // it restarted: its seconds count from 0 again
     this.loadgenUptime = uptime;
     // On first contact only the newest second counts, not the minute of history before the sampler.
@@ -199,44 +217,35 @@ export class Timeline {
   }
 }
 
+const timelineQuery = z.object({ since: z.coerce.number().int().min(0).optional(), until: z.coerce.number().int().min(0).optional() }).strict();
+
 /** GET /api/timeline?since=<ms epoch>&until=<ms epoch>: the samples in that window. */
-export function registerTimelineRoutes(app: FastifyInstance, timeline: Timeline): void {
-  app.get<{ Querystring: { since?: number; until?: number } }>(
-    '/api/timeline',
-    {
-      schema: {
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: { since: { type: 'integer', minimum: 0 }, until: { type: 'integer', minimum: 0 } },
-        },
-      },
-    },
-    async (req) => ({
-      intervalMs: timeline.opts.intervalMs,
-      series: SERIES,
-      samples: timeline.since(req.query.since ?? 0, req.query.until ?? Number.POSITIVE_INFINITY),
-    }),
-  );
+export function registerTimelineRoutes(app: LabApp, timeline: Timeline): void {
+  app.get('/api/timeline', { schema: { querystring: timelineQuery, response: { 200: timelineResponseSchema } } }, async (req) => ({
+    intervalMs: timeline.opts.intervalMs,
+    series: Object.fromEntries(SERIES_NAMES.map((name) => [name, { source: SERIES[name].source, label: SERIES[name].label }])),
+    samples: timeline.since(req.query.since ?? 0, req.query.until ?? Number.POSITIVE_INFINITY),
+  }));
 }
 
 /** The controller's own view: each service directly, and the kv endpoint through the lab's DNS server. */
 export function directorySources(
-  directory: { services: { name: string }[]; find(name: string): { name: string; url: string } | undefined; get(ref: { name: string; url: string }, path: string): Promise<{ status: number; body: unknown }> },
+  directory: { topology(): Topology | Promise<Topology>; get(ref: LabService, path: string, timeoutMs?: number): Promise<{ status: number; body: unknown }> },
   kvAddresses: () => Promise<number>,
   canary?: () => { requests: number; successes: number },
+  /** Each request's budget, below the sampling interval so one dead service never delays a sample. */
+  timeoutMs?: number,
 ): TimelineSources {
-  const get = async (name: string, path: string) => {
-    const ref = directory.find(name);
-    if (!ref) throw new Error(`no lab service ${name}`);
-    const res = await directory.get(ref, path);
-    if (res.status !== 200) throw new Error(`${name} ${path}: HTTP ${res.status}`);
-    return res.body as Record<string, unknown>;
+  const get = async (ref: LabService, path: string) => {
+    const res = await directory.get(ref, path, timeoutMs);
+    if (res.status !== 200) throw new Error(`${ref.name} ${path}: HTTP ${res.status}`);
+    return res.body;
   };
+  const envelope = stateEnvelope(z.unknown());
   return {
-    services: () => directory.services.map((s) => s.name),
-    state: async (name) => (await get(name, '/lab/state')).state,
-    events: async (name, since) => (await get(name, `/lab/events?since=${since}&limit=500`)) as unknown as { events: LabEvent[]; next: number },
+    topology: () => directory.topology(),
+    state: async (ref) => envelope.parse(await get(ref, '/lab/state')).state,
+    events: async (ref, since) => (await get(ref, `/lab/events?since=${since}&limit=500`)) as { events: LabEvent[]; next: number },
     kvAddresses,
     canary,
   };

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ManualClock, settle } from '../../lib/clock.js';
-import type { LabClient } from '../lab-client.js';
+import { fakeLabClient } from '../../test/support/fake-lab.js';
+import { labState } from '../../test/support/lab-states.js';
+import { SERIES_NAMES } from '../controller/timeline.js';
 import { parseExperiment } from './format.js';
 import { exitCode, runExperiment } from './runner.js';
 
@@ -9,7 +11,7 @@ import { exitCode, runExperiment } from './runner.js';
  * A lab that answers like the real one: the kv endpoint always resolves, and the loadgen's customers
  * succeed or fail per second as `successAt(second)` says.
  */
-function fakeLab(clock: ManualClock, successAt: (second: number) => number, opts: { timeline?: boolean } = {}) {
+function fakeLab(clock: ManualClock, successAt: (second: number) => number) {
   const calls: string[] = [];
   const removed: string[] = [];
   const t0 = clock.now();
@@ -17,7 +19,7 @@ function fakeLab(clock: ManualClock, successAt: (second: number) => number, opts
     renewLease: async () => {},
     releaseLease: async () => {},
     lookup: async () => ({ rcode: 0, rcodeName: 'NOERROR', addresses: ['10.0.0.1', '10.0.0.2'], nodata: false }),
-    status: async () => ({ ready: true, services: [{ name: 'loadgen', alive: true, ready: true }], dns: null, customer: { requests: 0, successes: 0, errors: {} } }),
+    status: async () => ({ time: 0, ready: true, services: [{ name: 'loadgen', alive: true, ready: true }], dns: null, customer: { requests: 0, successes: 0, errors: {}, lastError: null } }),
     addToxic: async (proxy: string, toxic: { name?: string }) => ({ proxy, name: toxic.name ?? 'x' }),
     updateToxic: async () => {},
     removeToxic: async (proxy: string, name: string) => {
@@ -26,23 +28,23 @@ function fakeLab(clock: ManualClock, successAt: (second: number) => number, opts
     controller: async (path: string) => {
       calls.push(path);
       if (path.startsWith('/api/timeline')) {
-        if (opts.timeline === false) throw new Error('controller GET /api/timeline: 404 Route GET:/api/timeline not found');
-        return { intervalMs: 1000, samples: [{ t: t0 + 1000, events: [], customerSuccessRate: 1 }] };
+        const sample = { t: t0 + 1000, events: [], ...Object.fromEntries(SERIES_NAMES.map((n) => [n, null])), customerSuccessRate: 1 };
+        return { intervalMs: 1000, series: {}, samples: [sample] };
       }
       if (path === '/api/services/loadgen/state') {
         const seconds = Math.floor((clock.now() - t0) / 1000);
         const series = Array.from({ length: Math.min(60, seconds) }, (_, i) => {
           const t = seconds - Math.min(60, seconds) + i;
           const ok = Math.round(100 * successAt(t));
-          return { t, requests: 100, successes: ok, errors: 100 - ok, p99: 5 };
+          return { t, requests: 100, successes: ok, errors: 100 - ok, errorsByKind: {}, p50: 5, p90: 5, p99: 5, max: 5 };
         });
-        return { service: 'loadgen', state: { uptimeMs: seconds * 1000, series } };
+        return { service: 'loadgen', time: clock.now(), state: labState('loadgen', { uptimeMs: seconds * 1000, series }) };
       }
       if (path.startsWith('/api/services/')) return { state: {}, events: [], next: 0 };
       throw new Error(`unexpected ${path}`);
     },
   };
-  return { lab: lab as unknown as LabClient, calls, removed };
+  return { lab: fakeLabClient(lab), calls, removed };
 }
 
 const experiment = (abortFor: string) =>
@@ -104,16 +106,6 @@ describe('abort conditions', () => {
     assert.equal(journal.abortedBy, undefined);
     assert.equal(journal.status, 'completed', 'the run went to its end and the steady state held');
     assert.ok(journal.durationMs >= 60_000);
-  });
-
-  it('samples the lab itself when the controller has no /api/timeline', async () => {
-    const clock = new ManualClock(1_700_000_000_000);
-    const { lab, calls } = fakeLab(clock, () => 1, { timeline: false });
-    const journal = await settle(clock, runExperiment(experiment('5s'), { scenario: 'abort.yaml', seed: 1, fixes: [], lab, clock }), 100);
-    assert.ok(journal.timeline.length >= 55, `${journal.timeline.length} samples`);
-    assert.equal(journal.timeline.at(-1)?.kvAddresses, 2);
-    assert.equal(journal.timeline.at(-1)?.customerRequests, 100);
-    assert.ok(calls.includes('/api/services/loadgen/events?since=0'));
   });
 
   it('refuses a malformed condition with its line', () => {

@@ -5,6 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import { z } from 'zod';
+import { composeServices, type LabService } from '../topology.js';
+import { statePathProblem } from './state-paths.js';
 
 const duration = z.union([z.number().nonnegative(), z.string().regex(/^\d+(\.\d+)?(ms|s|m)$/, 'a duration like 500ms, 30s or 2m')]);
 
@@ -119,28 +121,70 @@ function nodeAt(root: Node | null | undefined, path: readonly PropertyKey[]): No
   return found;
 }
 
-export function parseExperiment(text: string, file: string): Experiment {
+export interface ParseOptions {
+  /** The lab's services, to check `state` probes against (default: the compose file's, chaos/topology.ts). */
+  services?: LabService[];
+}
+
+let composeCache: LabService[] | null = null;
+const labServices = () => (composeCache ??= composeServices());
+
+/** Every `state` probe in the document: its service and path, and where it is (for the line). */
+function stateProbes(value: unknown, at: (string | number)[] = []): { service: string; path: string; at: (string | number)[] }[] {
+  if (Array.isArray(value)) return value.flatMap((v, i) => stateProbes(v, [...at, i]));
+  if (!value || typeof value !== 'object') return [];
+  const o = value as Record<string, unknown>;
+  if (o.type === 'state' && typeof o.service === 'string' && typeof o.path === 'string') return [{ service: o.service, path: o.path, at }];
+  return Object.entries(o).flatMap(([k, v]) => stateProbes(v, [...at, k]));
+}
+
+/** A string with ${key} references, once for every value the configuration may give those keys. */
+function expansions(text: string, configuration: Experiment['configuration']): string[] {
+  let out = [text];
+  for (const key of new Set([...text.matchAll(/\$\{([A-Za-z0-9_-]+)\}/g)].map((m) => m[1]!))) {
+    const value = configuration[key];
+    if (value === undefined) continue; // the run reports an unknown key with its own message
+    const values = typeof value === 'object' ? value.choose : [value];
+    out = out.flatMap((t) => values.map((v) => t.replaceAll(`\${${key}}`, String(v))));
+  }
+  return out;
+}
+
+export function parseExperiment(text: string, file: string, opts: ParseOptions = {}): Experiment {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
   const yamlError = doc.errors[0];
   if (yamlError) throw new ExperimentError(file, lines.linePos(yamlError.pos[0]).line, yamlError.message.split('\n')[0] ?? 'invalid YAML');
+  const lineOf = (path: readonly PropertyKey[]) => {
+    const node = nodeAt(doc.contents as Node, path);
+    return node?.range ? lines.linePos(node.range[0]).line : null;
+  };
   const result = experimentSchema.safeParse(doc.toJS());
-  if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  const node = nodeAt(doc.contents as Node, issue.path);
-  const line = node?.range ? lines.linePos(node.range[0]).line : null;
-  const where = issue.path.length ? issue.path.join('.') : 'the document';
-  throw new ExperimentError(file, line, `${where}: ${issue.message}`);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const where = issue.path.length ? issue.path.join('.') : 'the document';
+    throw new ExperimentError(file, lineOf(issue.path), `${where}: ${issue.message}`);
+  }
+  const experiment = result.data;
+  for (const probe of stateProbes(experiment)) {
+    for (const service of expansions(probe.service, experiment.configuration)) {
+      for (const path of expansions(probe.path, experiment.configuration)) {
+        const problem = statePathProblem(opts.services ?? labServices(), service, path);
+        if (problem) throw new ExperimentError(file, lineOf([...probe.at, 'path']), `${[...probe.at, 'path'].join('.')}: ${problem}`);
+      }
+    }
+  }
+  return experiment;
 }
 
-export function loadExperiment(file: string): Experiment {
+export function loadExperiment(file: string, opts: ParseOptions = {}): Experiment {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     throw new ExperimentError(file, null, `cannot read: ${(err as Error).message}`);
   }
-  return parseExperiment(text, file);
+  return parseExperiment(text, file, opts);
 }
 
 export function durationMs(d: number | string): number {

@@ -2,61 +2,60 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ManualClock } from '../../lib/clock.js';
 import type { LabClient } from '../lab-client.js';
+import type { StateOf } from '../contracts.js';
+import type { CheckerNodeState } from '../../services/nlb/state.js';
+import { labState } from '../../test/support/lab-states.js';
 import { leaseCollapseDetector, nlbFlappingDetector, PhaseTracker, propagationBacklogDetector, type PhaseDetector } from './phases.js';
 
-/** A lab whose services' /lab/state is whatever the test sets; a missing service answers 502. */
-function fakeLab(states: Record<string, unknown>): LabClient {
+/** A lab whose services' /lab/state is whatever the test sets (valid snapshots); a missing one cannot be asked. */
+function fakeLab(states: { ec2?: StateOf<'ec2'>; checker?: StateOf<'nlb'> }): Pick<LabClient, 'stateOrNull' | 'checkerState'> {
   return {
-    controller: async (path: string) => {
-      const m = /^\/api\/services\/([^/]+)\/state$/.exec(path);
-      const state = m ? states[m[1] as string] : undefined;
-      if (state === undefined) throw new Error(`controller GET ${path}: 502`);
-      return { state };
-    },
-  } as unknown as LabClient;
+    stateOrNull: (async (kind: string) => (kind === 'ec2' ? (states.ec2 ?? null) : null)) as LabClient['stateOrNull'],
+    checkerState: async () => states.checker ?? null,
+  };
 }
 
 describe('phase detectors', () => {
   it('lease-collapse: under 90 % of the droplets leased; unknown when the launcher does not answer', async () => {
-    const states: Record<string, unknown> = { launcher: { dwfm: { leased: 300, droplets: 300 } } };
+    const states: { ec2?: StateOf<'ec2'> } = { ec2: labState('ec2', { dwfm: { leased: 300, droplets: 300 } }) };
     const d = leaseCollapseDetector(fakeLab(states));
     assert.equal(await d.sample(), false);
-    states.launcher = { dwfm: { leased: 271, droplets: 300 } };
+    states.ec2 = labState('ec2', { dwfm: { leased: 271, droplets: 300 } });
     assert.equal(await d.sample(), false);
-    states.launcher = { dwfm: { leased: 269, droplets: 300 } };
+    states.ec2 = labState('ec2', { dwfm: { leased: 269, droplets: 300 } });
     assert.equal(await d.sample(), true);
-    delete states.launcher;
+    delete states.ec2;
     assert.equal(await d.sample(), null);
   });
 
   it('propagation-backlog: the oldest waiting instance has waited 3 s or more', async () => {
-    const states: Record<string, unknown> = { launcher: { network: { latencyMs: { oldestWaitingMs: 2900 } } } };
+    const states = { ec2: labState('ec2', { network: { latencyMs: { oldestWaitingMs: 2900 } } }) };
     const d = propagationBacklogDetector(fakeLab(states));
     assert.equal(await d.sample(), false);
-    states.launcher = { network: { latencyMs: { oldestWaitingMs: 3000 } } };
+    states.ec2 = labState('ec2', { network: { latencyMs: { oldestWaitingMs: 3000 } } });
     assert.equal(await d.sample(), true);
-    states.launcher = { network: { latencyMs: { oldestWaitingMs: 0 }, backlog: 7, ratePerSecond: 2 } };
+    states.ec2 = labState('ec2', { network: { latencyMs: { oldestWaitingMs: 0 }, backlog: 7, ratePerSecond: 2 } });
     assert.equal(await d.sample(), false, '3.5 s of work');
-    states.launcher = { network: { latencyMs: { oldestWaitingMs: 0 }, backlog: 8, ratePerSecond: 2 } };
+    states.ec2 = labState('ec2', { network: { latencyMs: { oldestWaitingMs: 0 }, backlog: 8, ratePerSecond: 2 } });
     assert.equal(await d.sample(), true, '4 s of work waiting, before anyone has waited long');
   });
 
   it('nlb-flapping: a rise in flaps or late checks keeps it on for 5 s; a node merely out of DNS is not flapping', async () => {
     const clock = new ManualClock(0);
-    const base = { totals: { flaps: 3, lateChecks: 4 }, dnsWeights: { 'az-a': 5, 'az-b': 5 }, targetsByAz: { 'az-a': { total: 5 }, 'az-b': { total: 5 } } };
-    const states: Record<string, unknown> = { 'nlb-az-a': base };
+    const base = { totals: { flaps: 3, lateChecks: 4 }, dnsWeights: { 'az-a': 5, 'az-b': 5 }, targetsByAz: { 'az-a': { total: 5, inService: 5 }, 'az-b': { total: 5, inService: 5 } } };
+    const states: { checker?: StateOf<'nlb'> } = { checker: labState('nlb', base) };
     const d = nlbFlappingDetector(fakeLab(states), () => clock.now());
     assert.equal(await d.sample(), false, 'counters that rose before the run do not count');
     await clock.advance(1000);
-    states['nlb-az-a'] = { ...base, totals: { flaps: 4, lateChecks: 4 } };
+    states.checker = labState('nlb', { ...base, totals: { flaps: 4, lateChecks: 4 } });
     assert.equal(await d.sample(), true);
     await clock.advance(4000);
     assert.equal(await d.sample(), true, 'still within the window');
     await clock.advance(1000);
     assert.equal(await d.sample(), false, 'quiet for 5 s');
-    states['nlb-az-a'] = { ...base, totals: { flaps: 4, lateChecks: 4 }, dnsWeights: { 'az-a': 5 } };
+    states.checker = { ...(labState('nlb', { ...base, totals: { flaps: 4, lateChecks: 4 } }) as CheckerNodeState), dnsWeights: { 'az-a': 5 } };
     assert.equal(await d.sample(), false, 'az-b out of DNS, counters still');
-    states['nlb-az-a'] = { ...base, totals: { flaps: 4, lateChecks: 5 } };
+    states.checker = labState('nlb', { ...base, totals: { flaps: 4, lateChecks: 5 } });
     assert.equal(await d.sample(), true, 'a late check');
   });
 });

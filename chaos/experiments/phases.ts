@@ -7,7 +7,7 @@
 //                        checks run late, within the last 5 s
 // The thresholds sit well clear of what the lab does at rest (CASCADE-NOTES.md has the numbers).
 import type { Clock } from '../../lib/clock.js';
-import { serviceStateOrNull as stateOf, type LabClient } from '../lab-client.js';
+import type { LabClient } from '../lab-client.js';
 
 export interface Phase {
   name: string;
@@ -28,34 +28,27 @@ export const BACKLOG_WAIT_MS = 3000;
 export const BACKLOG_WORK_S = 4;
 export const FLAPPING_WINDOW_MS = 5000;
 
-type Lab = Pick<LabClient, 'controller'>;
+type Lab = Pick<LabClient, 'stateOrNull' | 'checkerState'>;
 
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-
-export function leaseCollapseDetector(lab: Lab, launcher = 'launcher'): PhaseDetector {
+export function leaseCollapseDetector(lab: Lab): PhaseDetector {
   return {
     name: 'lease-collapse',
     sample: async () => {
-      const dwfm = (await stateOf(lab, launcher))?.dwfm as { leased?: unknown; droplets?: unknown } | undefined;
-      const leased = num(dwfm?.leased);
-      const droplets = num(dwfm?.droplets);
-      if (leased === null || droplets === null || droplets === 0) return null;
-      return leased < LEASED_FRACTION_FLOOR * droplets;
+      const dwfm = (await lab.stateOrNull('ec2'))?.dwfm;
+      if (!dwfm || dwfm.droplets === 0) return null;
+      return dwfm.leased < LEASED_FRACTION_FLOOR * dwfm.droplets;
     },
   };
 }
 
-export function propagationBacklogDetector(lab: Lab, launcher = 'launcher'): PhaseDetector {
+export function propagationBacklogDetector(lab: Lab): PhaseDetector {
   return {
     name: 'propagation-backlog',
     sample: async () => {
-      const network = (await stateOf(lab, launcher))?.network as
-        | { latencyMs?: { oldestWaitingMs?: unknown }; backlog?: unknown; ratePerSecond?: unknown }
-        | undefined;
+      const network = (await lab.stateOrNull('ec2'))?.network;
       if (!network) return null;
-      const rate = num(network.ratePerSecond);
-      const workSeconds = rate ? (num(network.backlog) ?? 0) / rate : 0;
-      return (num(network.latencyMs?.oldestWaitingMs) ?? 0) >= BACKLOG_WAIT_MS || workSeconds >= BACKLOG_WORK_S;
+      const workSeconds = network.backlog / network.ratePerSecond;
+      return network.latencyMs.oldestWaitingMs >= BACKLOG_WAIT_MS || workSeconds >= BACKLOG_WORK_S;
     },
   };
 }
@@ -64,17 +57,15 @@ export function propagationBacklogDetector(lab: Lab, launcher = 'launcher'): Pha
  * Counters only go up; the phase is "one of them went up within the window". (A node out of DNS is not
  * evidence on its own: an AZ drained of instances is out of DNS until the round after new ones register.)
  */
-export function nlbFlappingDetector(lab: Lab, now: () => number, checker = 'nlb-az-a'): PhaseDetector {
+export function nlbFlappingDetector(lab: Lab, now: () => number): PhaseDetector {
   let last: { flaps: number; lateChecks: number } | null = null;
   let lastRise = -Infinity;
   return {
     name: 'nlb-flapping',
     sample: async () => {
-      const state = await stateOf(lab, checker);
-      const totals = state?.totals as { flaps?: unknown; lateChecks?: unknown } | undefined;
-      const flaps = num(totals?.flaps);
-      const lateChecks = num(totals?.lateChecks);
-      if (!state || flaps === null || lateChecks === null) return null;
+      const state = await lab.checkerState();
+      if (!state?.isChecker) return null;
+      const { flaps, lateChecks } = state.totals;
       const t = now();
       if (last && (flaps > last.flaps || lateChecks > last.lateChecks)) lastRise = t;
       last = { flaps, lateChecks };
@@ -83,7 +74,7 @@ export function nlbFlappingDetector(lab: Lab, now: () => number, checker = 'nlb-
   };
 }
 
-export function dnsEmptyDetector(lab: LabClient, endpoint: string): PhaseDetector {
+export function dnsEmptyDetector(lab: Pick<LabClient, 'lookup'>, endpoint: string): PhaseDetector {
   return {
     name: 'dns-empty',
     sample: async () => {

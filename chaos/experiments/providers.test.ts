@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ManualClock } from '../../lib/clock.js';
 import type { LabClient } from '../lab-client.js';
+import { fakeLabClient } from '../../test/support/fake-lab.js';
 import { parseExperiment } from './format.js';
 import { runProvider, succeeded, type RunContext } from './providers.js';
 
 function context(lab: Partial<LabClient>, clock = new ManualClock(0)): RunContext {
-  return { lab: lab as LabClient, clock, elapsed: () => clock.now(), faults: [], signal: new AbortController().signal };
+  return { lab: fakeLabClient(lab), clock, elapsed: () => clock.now(), faults: [], signal: new AbortController().signal };
 }
 
 const experimentWith = (method: string) =>
@@ -25,8 +26,8 @@ ${method}`,
 describe('state probe', () => {
   it('reads a dotted path of a service state through the controller', async () => {
     const ctx = context({ controller: async (path: string) => ({ state: { path, dwfm: { leased: 12 } } }) });
-    assert.deepEqual(await runProvider({ type: 'state', service: 'launcher', path: 'dwfm.leased' }, ctx), { service: 'launcher', path: 'dwfm.leased', value: 12 });
-    assert.equal(((await runProvider({ type: 'state', service: 'launcher', path: 'dwfm.nope' }, ctx)) as { value: unknown }).value, null);
+    assert.deepEqual(await runProvider({ type: 'state', service: 'control-plane', path: 'dwfm.leased' }, ctx), { service: 'control-plane', path: 'dwfm.leased', value: 12 });
+    assert.equal(((await runProvider({ type: 'state', service: 'control-plane', path: 'dwfm.nope' }, ctx)) as { value: unknown }).value, null);
   });
 
   it('rejects a path that is not dotted names, with the line', () => {
@@ -51,7 +52,7 @@ describe('wait with any', () => {
       type: wait
       any:
         - { probe: { type: dns, name: kv.lab.internal }, until: { type: range, target: addresses, range: [0, 0] } }
-        - { probe: { type: state, service: e, path: stats.stale }, until: { type: range, target: value, range: [1, 100] } }
+        - { probe: { type: state, service: dns-enactor-az-a, path: stats.stale }, until: { type: range, target: value, range: [1, 100] } }
       timeout: 10s
 `);
     const provider = e.method[0]!.provider;

@@ -2,7 +2,7 @@
 // on; actions change the lab, and every fault they inject is recorded so it can be removed again.
 import type { Clock } from '../../lib/clock.js';
 import { faultKind, validParams } from '../faults/catalogue.js';
-import { serviceState, type LabClient } from '../lab-client.js';
+import type { LabClient } from '../lab-client.js';
 import { valueAt } from '../../lib/value-at.js';
 import { durationMs, type Provider, type Tolerance } from './format.js';
 
@@ -41,21 +41,23 @@ async function dnsProbe(ctx: RunContext, name: string) {
   }
 }
 
-/** The value at a dotted path of a service's /lab/state; {value: null} when absent or unreachable. */
+/**
+ * The value at a dotted path of a service's /lab/state; {value: null} when absent or unreachable. The
+ * path was checked against the service's state schema when the experiment was loaded (format.ts).
+ */
 async function stateProbe(ctx: RunContext, service: string, path: string) {
   try {
-    return { service, path, value: valueAt(await serviceState(ctx.lab, service), path) ?? null };
+    return { service, path, value: valueAt(await ctx.lab.rawState(service), path) ?? null };
   } catch (err) {
     return { service, path, value: null, error: (err as Error).message };
   }
 }
 
 /** What customers saw over the last `windowMs`: the loadgen's closed seconds, read through the controller. */
-export async function customerProbe(lab: Pick<LabClient, 'controller'>, windowMs: number) {
+export async function customerProbe(lab: Pick<LabClient, 'state'>, windowMs: number) {
   const seconds = Math.max(1, Math.ceil(windowMs / 1000));
   try {
-    const body = (await lab.controller('/api/services/loadgen/state')) as { state?: { series?: { requests: number; successes: number; errors: number; p99: number | null }[] } } | null;
-    const series = (body?.state?.series ?? []).slice(-seconds);
+    const series = (await lab.state('loadgen')).series.slice(-seconds);
     const requests = series.reduce((n, s) => n + s.requests, 0);
     const successes = series.reduce((n, s) => n + s.successes, 0);
     const p99s = series.map((s) => s.p99).filter((p): p is number => typeof p === 'number');
@@ -143,9 +145,9 @@ export async function runProvider(provider: Provider, ctx: RunContext): Promise<
       }
     }
     case 'repair':
-      return ctx.lab.controller('/api/repair', { method: 'POST', body: { action: provider.action }, auth: true });
+      return ctx.lab.repair(provider.action);
     case 'hook':
-      return ctx.lab.controller(`/api/services/${encodeURIComponent(provider.service)}/hooks/${provider.hook}`, { method: 'POST', auth: true });
+      return ctx.lab.hook(provider.service, provider.hook);
   }
 }
 

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ManualClock, settle } from '../../lib/clock.js';
-import type { LabClient } from '../lab-client.js';
+import { fakeLabClient } from '../../test/support/fake-lab.js';
+import { labState } from '../../test/support/lab-states.js';
 import { parseExperiment } from './format.js';
 import { runExperiment } from './runner.js';
 
@@ -9,7 +10,7 @@ describe('runbook steps with when', () => {
   it('runs an action whose condition holds and skips, without running, one whose condition does not', async () => {
     const clock = new ManualClock(0);
     const repairs: string[] = [];
-    const lab = {
+    const lab = fakeLabClient({
       renewLease: async () => {},
       releaseLease: async () => {},
       lookup: async () => ({ rcode: 0, rcodeName: 'NOERROR', addresses: ['10.0.0.1'], nodata: false }),
@@ -19,11 +20,12 @@ describe('runbook steps with when', () => {
           repairs.push(init?.body?.action ?? '?');
           return { ok: true };
         }
-        if (path === '/api/services/launcher/state') return { state: { throttle: { enabled: true }, dwfm: { leasedFraction: 1 } } };
-        if (path.startsWith('/api/timeline')) return { intervalMs: 1000, samples: [] };
-        return { state: {} };
+        // The one state the runbook's conditions read: the EC2 control plane's.
+        if (path.endsWith('/state')) return { service: 'ec2', time: 0, state: labState('ec2', { throttle: { enabled: true }, dwfm: { leasedFraction: 1 } }) };
+        if (path.startsWith('/api/timeline')) return { intervalMs: 1000, series: {}, samples: [] };
+        throw new Error(`controller GET ${path}: 502`);
       },
-    } as unknown as LabClient;
+    } as never);
     const experiment = parseExperiment(
       `title: t
 description: d

@@ -3,7 +3,7 @@
 // on SIGINT/SIGTERM). Phases are detected alongside from the lab's own behaviour.
 import type { Clock } from '../../lib/clock.js';
 import { Random } from '../../lib/random.js';
-import { coalescing, holdLease, type LabClient } from '../lab-client.js';
+import { holdLease, type LabClient } from '../lab-client.js';
 import { durationMs, type Activity, type Experiment } from './format.js';
 import { dnsEmptyDetector, leaseCollapseDetector, nlbFlappingDetector, PhaseTracker, propagationBacklogDetector, type Phase, type PhaseDetector } from './phases.js';
 import { clearFaults, runProvider, succeeded, withinTolerance, type FaultRecord, type RunContext } from './providers.js';
@@ -99,18 +99,18 @@ export function resolveConfiguration(experiment: Experiment, seed: number): Reco
   );
 }
 
+/** The detectors an experiment names; they sample together, so reads of one service's state share a request. */
 function detectorsFor(experiment: Experiment, config: Record<string, unknown>, lab: LabClient, clock: Clock): PhaseDetector[] {
-  const states = coalescing(lab);
   return experiment.phases.map((name) => {
     switch (name) {
       case 'dns-empty':
         return dnsEmptyDetector(lab, String(config.endpoint ?? 'kv.us-east-1.lab.internal'));
       case 'lease-collapse':
-        return leaseCollapseDetector(states);
+        return leaseCollapseDetector(lab);
       case 'propagation-backlog':
-        return propagationBacklogDetector(states);
+        return propagationBacklogDetector(lab);
       case 'nlb-flapping':
-        return nlbFlappingDetector(states, () => clock.now());
+        return nlbFlappingDetector(lab, () => clock.now());
     }
   });
 }
@@ -185,18 +185,15 @@ export async function runExperiment(experiment: Experiment, opts: RunOptions): P
   // The customers' view is the in-lab loadgen's (open-loop traffic through the app endpoint); a lab
   // without one falls back on the controller's canary.
   const customerAt = async (): Promise<Omit<Journal['customer'], 'successRate'>> => {
-    const loadgen = (await lab.controller('/api/services/loadgen/state').catch(() => null)) as {
-      state?: { totals?: { requests: number; successes: number; errorsByKind?: Record<string, number> } };
-    } | null;
-    const totals = loadgen?.state?.totals;
-    if (totals) return { requests: totals.requests, successes: totals.successes, errors: totals.errorsByKind ?? {} };
+    const totals = (await lab.stateOrNull('loadgen'))?.totals;
+    if (totals) return { requests: totals.requests, successes: totals.successes, errors: totals.errorsByKind as Record<string, number> };
     return (await lab.status()).customer;
   };
   let before: Journal['customer'] = { requests: 0, successes: 0, successRate: null, errors: {} };
   const tracker = new PhaseTracker(detectorsFor(experiment, config, lab, clock), clock, elapsed, 250, (phase, started) =>
     say(`  phase ${phase.name} ${started ? 'started' : 'ended'} at ${((started ? phase.start : phase.end) / 1000).toFixed(1)} s`),
   );
-  const timeline = await startRunTimeline(lab, clock, t0, say);
+  const timeline = startRunTimeline(lab, t0, say);
   opts.observe?.({ elapsed, phases: () => tracker.active(), activeFaults: () => ctx.faults.filter((f) => f.end === null).length, activity: () => current });
   try {
     before = { ...(await customerAt()), successRate: null };

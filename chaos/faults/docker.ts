@@ -12,6 +12,7 @@ export interface ContainerSummary {
   id: string;
   service: string;
   state: ContainerState;
+  labels: Record<string, string>;
 }
 
 /** A container's place on one network, enough to put it back exactly as it was. */
@@ -62,7 +63,7 @@ export class EngineApi implements DockerApi {
 
   async list(labels: string[]): Promise<ContainerSummary[]> {
     const found = await this.docker.listContainers({ all: true, filters: { label: labels } });
-    return found.map((c) => ({ id: c.Id, service: c.Labels[SERVICE_LABEL] ?? '', state: c.State as ContainerState }));
+    return found.map((c) => ({ id: c.Id, service: c.Labels[SERVICE_LABEL] ?? '', state: c.State as ContainerState, labels: c.Labels }));
   }
 
   async inspect(id: string): Promise<ContainerDetails> {

@@ -53,7 +53,7 @@ export class FakeDocker implements DockerApi {
   async list(labels: string[]): Promise<ContainerSummary[]> {
     return [...this.containers.values()]
       .filter((c) => labels.every((l) => { const [k, v] = l.split('='); return c.labels[k as string] === v; }))
-      .map((c) => ({ id: c.id, service: c.labels[SERVICE_LABEL] ?? '', state: c.state }));
+      .map((c) => ({ id: c.id, service: c.labels[SERVICE_LABEL] ?? '', state: c.state, labels: c.labels }));
   }
   async inspect(id: string): Promise<ContainerDetails> {
     const c = this.get(id);

@@ -5,11 +5,14 @@
 // Toxiproxy clients send no bearer token, so the Toxiproxy routes are unauthenticated (the lab publishes
 // :8474 on 127.0.0.1 only). As Toxiproxy does, they refuse browsers (User-Agent "Mozilla/...") so a web
 // page cannot drive them cross-site. Every body is still validated: 400 with a message, never a crash.
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyReply } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { LabError } from '../../lib/errors.js';
 import type { EventLog } from '../../lib/events.js';
-import { createLabApp } from '../../lib/http.js';
+import { createLabApp, type LabApp } from '../../lib/http.js';
+import { holderSchema, leaseTtlSchema } from '../../lib/contract.js';
+import { faultProxyStateSchema } from './state.js';
 import type { Logger } from '../../lib/log.js';
 import type { Registry } from '../../lib/metrics.js';
 import { parseHostPort } from './address.js';
@@ -82,7 +85,7 @@ function sendError(reply: FastifyReply, err: LabError, extra: Record<string, unk
   return reply.status(err.statusCode).type('application/json').send({ error: err.message, status: err.statusCode, ...extra });
 }
 
-export function buildApp(deps: ApiDeps): FastifyInstance {
+export function buildApp(deps: ApiDeps): LabApp {
   const { collection } = deps;
   const app = createLabApp({
     service: 'fault-proxy',
@@ -101,10 +104,12 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
       }
       return { ok: Object.values(checks).every((c) => c.ok), checks };
     },
+    stateSchema: faultProxyStateSchema,
     state: () => collection.state(),
   });
 
-  void app.register(async (api) => {
+  void app.register(async (plugin) => {
+    const api = plugin.withTypeProvider<ZodTypeProvider>();
     // Toxiproxy reads bodies as JSON whatever the Content-Type (curl -d sends form-urlencoded).
     api.removeAllContentTypeParsers();
     api.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
@@ -132,8 +137,10 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
       }
     });
 
-    type P = { Params: { proxy: string } };
-    type T = { Params: { proxy: string; toxic: string } };
+    // Bodies are parsed in the handlers with the schemas above (parse()), so that their errors read as
+    // Toxiproxy's do ("missing required field: upstream at proxy 2"); paths through these schemas.
+    const P = { params: z.object({ proxy: z.string() }) };
+    const T = { params: z.object({ proxy: z.string(), toxic: z.string() }) };
 
     api.get('/version', async (_req, reply) =>
       reply.type('application/json;charset=utf-8').send({ version: deps.version ?? FAULT_PROXY_VERSION }),
@@ -163,7 +170,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
       return reply.status(201).send({ proxies });
     });
 
-    api.get<P>('/proxies/:proxy', async (req) => collection.get(req.params.proxy));
+    api.get('/proxies/:proxy', { schema: P }, async (req) => collection.get(req.params.proxy));
 
     const updateProxy = async (req: { params: { proxy: string }; body: unknown }) => {
       const proxy = collection.get(req.params.proxy); // 404 before 400, as Toxiproxy answers
@@ -172,18 +179,18 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
       if (wanted && wanted !== proxy.protocol) throw badRequestBody(`protocol: cannot change ${proxy.protocol} to ${wanted}; delete and create the proxy`);
       return collection.update(req.params.proxy, change);
     };
-    api.post<P>('/proxies/:proxy', updateProxy);
-    api.patch<P>('/proxies/:proxy', updateProxy);
+    api.post('/proxies/:proxy', { schema: P }, updateProxy);
+    api.patch('/proxies/:proxy', { schema: P }, updateProxy);
 
-    api.delete<P>('/proxies/:proxy', async (req, reply) => {
+    api.delete('/proxies/:proxy', { schema: P }, async (req, reply) => {
       await collection.remove(req.params.proxy);
       return reply.status(204).send();
     });
 
-    api.get<P>('/proxies/:proxy/toxics', async (req) => collection.get(req.params.proxy).toxics.list());
+    api.get('/proxies/:proxy/toxics', { schema: P }, async (req) => collection.get(req.params.proxy).toxics.list());
 
     // Toxiproxy answers a created toxic with 200, not 201.
-    api.post<P>('/proxies/:proxy/toxics', async (req) => {
+    api.post('/proxies/:proxy/toxics', { schema: P }, async (req) => {
       const proxy = collection.get(req.params.proxy);
       const input = parse(toxicCreate, req.body);
       const holder = req.headers['x-lab-lease'];
@@ -200,17 +207,17 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
       return toxic;
     });
 
-    api.get<T>('/proxies/:proxy/toxics/:toxic', async (req) => collection.get(req.params.proxy).toxics.get(req.params.toxic));
+    api.get('/proxies/:proxy/toxics/:toxic', { schema: T }, async (req) => collection.get(req.params.proxy).toxics.get(req.params.toxic));
 
     const updateToxic = async (req: { params: { proxy: string; toxic: string }; body: unknown }) => {
       const toxics = collection.get(req.params.proxy).toxics;
       toxics.get(req.params.toxic);
       return toxics.update(req.params.toxic, parse(toxicUpdate, req.body));
     };
-    api.post<T>('/proxies/:proxy/toxics/:toxic', updateToxic);
-    api.patch<T>('/proxies/:proxy/toxics/:toxic', updateToxic);
+    api.post('/proxies/:proxy/toxics/:toxic', { schema: T }, updateToxic);
+    api.patch('/proxies/:proxy/toxics/:toxic', { schema: T }, updateToxic);
 
-    api.delete<T>('/proxies/:proxy/toxics/:toxic', async (req, reply) => {
+    api.delete('/proxies/:proxy/toxics/:toxic', { schema: T }, async (req, reply) => {
       collection.get(req.params.proxy).toxics.remove(req.params.toxic);
       return reply.status(204).send();
     });
@@ -219,19 +226,10 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   // Fault leases (not Toxiproxy's): renew with PUT, end with DELETE; toxics bound by x-lab-lease.
   const leases = deps.leases;
   if (leases) {
-    const holderParam = { type: 'object', properties: { holder: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,100}$' } } } as const;
+    const holderParam = z.object({ holder: holderSchema });
     app.get('/lab/leases', async () => leases.list());
-    app.put<{ Params: { holder: string }; Body: { ttlMs: number } }>(
-      '/lab/leases/:holder',
-      {
-        schema: {
-          params: holderParam,
-          body: { type: 'object', required: ['ttlMs'], additionalProperties: false, properties: { ttlMs: { type: 'integer', minimum: 100, maximum: 600000 } } },
-        },
-      },
-      async (req) => leases.renew(req.params.holder, req.body.ttlMs),
-    );
-    app.delete<{ Params: { holder: string } }>('/lab/leases/:holder', { schema: { params: holderParam } }, async (req) => {
+    app.put('/lab/leases/:holder', { schema: { params: holderParam, body: leaseTtlSchema } }, async (req) => leases.renew(req.params.holder, req.body.ttlMs));
+    app.delete('/lab/leases/:holder', { schema: { params: holderParam } }, async (req) => {
       const lease = leases.release(req.params.holder);
       return { holder: req.params.holder, toxicsRemoved: lease?.toxics.length ?? 0 };
     });

@@ -1,6 +1,7 @@
 // One proxy: a TCP listener whose every client connection gets its own connection to the upstream and
 // two links between them, one per direction, through the proxy's toxics. Disabling or closing the
 // proxy closes its listener and every connection. BaseProxy holds what UDP proxies (udp-proxy.ts) share.
+import type { ProxyState } from './state.js';
 import net from 'node:net';
 import type { Logger } from 'pino';
 import type { Clock } from '../../lib/clock.js';
@@ -37,7 +38,7 @@ export interface ProxySpec {
  * What TCP and UDP proxies share: name, addresses, enabled, toxics, the API's update rules and JSON.
  * Subclasses bind and unbind the listener and say what a "connection" is.
  */
-export abstract class BaseProxy<T extends { readonly attributes: Record<string, unknown> } = Toxic, C = unknown> {
+export abstract class BaseProxy<T extends { readonly attributes: Record<string, unknown> } = Toxic, C extends ProxyState['connections'][number] = ProxyState['connections'][number]> {
   readonly name: string;
   abstract readonly protocol: Protocol;
   /** As configured until the listener is bound, then the bound address (port 0 becomes the real port). */
@@ -119,9 +120,9 @@ export abstract class BaseProxy<T extends { readonly attributes: Record<string, 
     return { name: this.name, listen: this.listen, upstream: this.upstream, protocol: this.protocol, enabled: this.enabled, toxics: this.toxics.list() };
   }
 
-  /** For /lab/state: which toxics apply to which open connection. */
-  state() {
-    return { ...this.toJSON(), listening: this.listening, connections: this.connectionsState() };
+  /** For /lab/state (chaos/proxy/state.ts): which toxics apply to which open connection. */
+  state(): Omit<ProxyState, 'connections'> & { connections: C[] } {
+    return { ...this.toJSON(), toxics: this.toxics.list().map((t) => t.toJSON()), listening: this.listening, connections: this.connectionsState() };
   }
 }
 

@@ -4,6 +4,7 @@
 import { Random } from '../../lib/random.js';
 import { SERIES, type SeriesName, type TimelineEvent, type TimelineSample } from '../controller/timeline.js';
 import type { Journal } from '../experiments/runner.js';
+import { composeServices } from '../topology.js';
 
 const S = 1000;
 
@@ -23,14 +24,18 @@ export function sampleJournal(seed = 7): Journal {
   let leased = 12;
   let queue = 0;
   let backlog = 0;
+  // Service names as the compose file has them.
+  const services = composeServices();
+  const ec2 = services.find((x) => x.kind === 'ec2')!.name;
+  const nlb = services.find((x) => x.kind === 'nlb')!.name;
   const events: [number, string, string, Record<string, unknown>][] = [
     [5, 'dns-enactor-az-b', 'lock-lost', { endpoint: 'kv.us-east-1.lab.internal', attempt: 3 }],
     [35, 'dns-enactor-az-b', 'plan-applied', { generation: 41, newest: 97 }],
     [36, 'dns-enactor-az-a', 'cleanup', { deleted: [41], active: 41 }],
-    [45, 'launcher', 'lease-expired', { droplet: 'd-az-a-1' }],
+    [45, ec2, 'lease-expired', { droplet: 'd-az-a-1' }],
     [62, 'controller', 'repair', { action: 'dns', generation: 131 }],
-    [85, 'launcher', 'throttle-enabled', { by: 'operator' }],
-    [110, 'nlb-az-a', 'failover', { from: 'az-b', to: 'az-a' }],
+    [85, ec2, 'throttle-enabled', { by: 'operator' }],
+    [110, nlb, 'failover', { from: 'az-b', to: 'az-a' }],
   ];
   for (let s = 0; s <= 160; s++) {
     const t = s * S;

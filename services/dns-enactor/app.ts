@@ -1,7 +1,7 @@
 // dns-enactor HTTP face: the standard lab endpoints plus the service hooks a game day uses on an
 // enactor (pause and resume its loop).
-import type { FastifyInstance } from 'fastify';
-import { createLabApp, readinessOf } from '../../lib/http.js';
+import { createLabApp, readinessOf, type LabApp } from '../../lib/http.js';
+import { enactorStateSchema } from './state.js';
 import type { EventLog } from '../../lib/events.js';
 import type { Logger } from '../../lib/log.js';
 import type { Registry } from '../../lib/metrics.js';
@@ -19,7 +19,7 @@ export interface EnactorDeps {
   events: EventLog;
 }
 
-export function buildApp(deps: EnactorDeps): FastifyInstance {
+export function buildApp(deps: EnactorDeps): LabApp {
   const { enactor } = deps;
   const app = createLabApp({
     service: `dns-enactor/${deps.id}`,
@@ -28,6 +28,7 @@ export function buildApp(deps: EnactorDeps): FastifyInstance {
     registry: deps.registry,
     events: deps.events,
     ready: () => readinessOf({ redis: deps.pingRedis, dnsApi: deps.pingDns }),
+    stateSchema: enactorStateSchema,
     state: () => ({
       id: deps.id,
       fix: deps.fix,

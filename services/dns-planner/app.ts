@@ -1,6 +1,7 @@
 // dns-planner HTTP face: the standard lab endpoints plus `POST /v1/plans` to force a new generation.
-import type { FastifyInstance } from 'fastify';
-import { createLabApp, readinessOf } from '../../lib/http.js';
+import { z } from 'zod';
+import { createLabApp, readinessOf, type LabApp } from '../../lib/http.js';
+import { plannerStateSchema } from './state.js';
 import type { EventLog } from '../../lib/events.js';
 import type { Logger } from '../../lib/log.js';
 import type { Registry } from '../../lib/metrics.js';
@@ -15,7 +16,7 @@ export interface PlannerDeps {
   events: EventLog;
 }
 
-export function buildApp(deps: PlannerDeps): FastifyInstance {
+export function buildApp(deps: PlannerDeps): LabApp {
   const { planner } = deps;
   const app = createLabApp({
     service: 'dns-planner',
@@ -30,6 +31,7 @@ export function buildApp(deps: PlannerDeps): FastifyInstance {
           if (!planner.lastPlan) throw new Error('no plan published yet');
         },
       }),
+    stateSchema: plannerStateSchema,
     state: () => ({
       generation: planner.lastPlan?.generation ?? 0,
       lastPlan: planner.lastPlan,
@@ -39,18 +41,9 @@ export function buildApp(deps: PlannerDeps): FastifyInstance {
     }),
   });
 
-  app.post<{ Body: { reason?: string } | undefined }>(
+  app.post(
     '/v1/plans',
-    {
-      onRequest: app.requireAdmin,
-      schema: {
-        body: {
-          type: ['object', 'null'],
-          additionalProperties: false,
-          properties: { reason: { type: 'string', minLength: 1, maxLength: 100 } },
-        },
-      },
-    },
+    { onRequest: app.requireAdmin, schema: { body: z.object({ reason: z.string().min(1).max(100).optional() }).strict().nullish() } },
     async (req) => {
       const plan = await planner.publish(req.body?.reason ?? 'operator');
       return { generation: plan.generation, plan };

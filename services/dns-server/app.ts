@@ -1,10 +1,11 @@
 // The dns-server's HTTP face: the shared lab endpoints plus a Route 53-like control API
 // (POST /v1/changes, GET /v1/records, GET /v1/resolve). buildApp() never listens; tests use inject().
-import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import type { Logger } from 'pino';
 import { badRequest, LabError } from '../../lib/errors.js';
 import { EventLog } from '../../lib/events.js';
-import { createLabApp, type Readiness } from '../../lib/http.js';
+import { createLabApp, type LabApp, type Readiness } from '../../lib/http.js';
+import { dnsServerStateSchema, type DnsServerState } from './state.js';
 import { silentLogger } from '../../lib/log.js';
 import { createRegistry, type Registry } from '../../lib/metrics.js';
 import type { Random } from '../../lib/random.js';
@@ -30,38 +31,26 @@ export interface AppDeps {
 
 const MAX_CHANGES = 1000;
 
-const changesSchema = {
-  type: 'object',
-  required: ['changes'],
-  additionalProperties: false,
-  properties: {
-    comment: { type: 'string', maxLength: 1024 },
-    changes: {
-      type: 'array',
-      minItems: 1,
-      maxItems: MAX_CHANGES,
-      items: {
-        type: 'object',
-        required: ['action', 'name', 'type'],
-        additionalProperties: false,
-        properties: {
-          action: { type: 'string', enum: ['CREATE', 'DELETE', 'UPSERT'] },
-          name: { type: 'string', minLength: 1, maxLength: 255 },
-          type: { type: 'string', enum: [...RECORD_TYPES] },
-          ttl: { type: 'integer', minimum: 0, maximum: 86400 },
-          values: { type: 'array', minItems: 1, maxItems: 100, items: { type: 'string', maxLength: 255 } },
-          target: { type: 'string', minLength: 1, maxLength: 255 },
-          setId: { type: 'string', minLength: 1, maxLength: 128 },
-          weight: { type: 'integer', minimum: 0, maximum: 255 },
-        },
-      },
-    },
-  },
-} as const;
+const name = z.string().min(1).max(255);
+export const changeSchema = z
+  .object({
+    action: z.enum(['CREATE', 'DELETE', 'UPSERT']),
+    name,
+    type: z.enum(RECORD_TYPES),
+    ttl: z.number().int().min(0).max(86400).optional(),
+    values: z.array(z.string().max(255)).min(1).max(100).optional(),
+    target: name.optional(),
+    setId: z.string().min(1).max(128).optional(),
+    weight: z.number().int().min(0).max(255).optional(),
+  })
+  .strict();
+const changesSchema = z.object({ comment: z.string().max(1024).optional(), changes: z.array(changeSchema).min(1).max(MAX_CHANGES) }).strict();
+const recordsQuery = z.object({ name: z.string().max(255).optional(), suffix: z.string().max(255).optional() }).strict();
 
-const QUERY_TYPES: Record<string, number> = { A: QTYPE.A, AAAA: QTYPE.AAAA, TXT: QTYPE.TXT, SOA: QTYPE.SOA, NS: QTYPE.NS };
+const QUERY_TYPES = { A: QTYPE.A, AAAA: QTYPE.AAAA, TXT: QTYPE.TXT, SOA: QTYPE.SOA, NS: QTYPE.NS } as const;
+const resolveQuery = z.object({ name, type: z.enum(['A', 'AAAA', 'TXT', 'SOA', 'NS']).optional() }).strict();
 
-export function buildApp(deps: AppDeps): FastifyInstance {
+export function buildApp(deps: AppDeps): LabApp {
   const { zone } = deps;
   const registry = deps.registry ?? createRegistry('dns-server', false);
   const events = deps.events ?? new EventLog();
@@ -73,16 +62,17 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     registry,
     events,
     ready: () => probe(zone, deps.dnsEndpoint?.() ?? null),
+    stateSchema: dnsServerStateSchema,
     state: () => labState(zone),
   });
 
-  app.post<{ Body: { comment?: string; changes: Change[] } }>(
+  app.post(
     '/v1/changes',
     // onRequest, not preHandler: the token is checked before the body is parsed or validated.
     { onRequest: app.requireAdmin, schema: { body: changesSchema } },
     async (req) => {
       try {
-        const result = zone.apply(req.body.changes);
+        const result = zone.apply(req.body.changes as Change[]);
         metrics.batches.inc({ result: 'applied' });
         events.emit('changes-applied', { serial: result.serial, count: result.applied, names: result.names, comment: req.body.comment });
         return { applied: result.applied, serial: result.serial };
@@ -96,17 +86,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     },
   );
 
-  app.get<{ Querystring: { name?: string; suffix?: string } }>(
+  app.get(
     '/v1/records',
-    {
-      schema: {
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: { name: { type: 'string', maxLength: 255 }, suffix: { type: 'string', maxLength: 255 } },
-        },
-      },
-    },
+    { schema: { querystring: recordsQuery } },
     async (req) => {
       const { name, suffix } = req.query;
       const records = zone.list({
@@ -117,23 +99,14 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     },
   );
 
-  app.get<{ Querystring: { name: string; type?: string } }>(
+  app.get(
     '/v1/resolve',
-    {
-      schema: {
-        querystring: {
-          type: 'object',
-          required: ['name'],
-          additionalProperties: false,
-          properties: { name: { type: 'string', minLength: 1, maxLength: 255 }, type: { type: 'string', enum: Object.keys(QUERY_TYPES) } },
-        },
-      },
-    },
+    { schema: { querystring: resolveQuery } },
     async (req) => {
       const name = normaliseName(req.query.name);
       if (!isValidName(name)) throw badRequest(`${JSON.stringify(req.query.name)} is not a valid DNS name`);
       const type = req.query.type ?? 'A';
-      const resolution = resolve(zone, name, QUERY_TYPES[type]!);
+      const resolution = resolve(zone, name, QUERY_TYPES[type]);
       const answers = pick(resolution, deps.random).answers;
       const negative = answers.length === 0 && resolution.rcode !== RCODE.REFUSED;
       return {
@@ -172,7 +145,7 @@ async function probe(zone: Zone, endpoint: { host: string; port: number } | null
   }
 }
 
-function labState(zone: Zone): Record<string, unknown> {
+function labState(zone: Zone): DnsServerState {
   const aliases = zone
     .list()
     .filter((r) => r.type === 'ALIAS')
@@ -183,7 +156,7 @@ function labState(zone: Zone): Record<string, unknown> {
           for (const a of variant.answers) if ('address' in a) addresses.add(a.address);
         }
       }
-      return { name: r.name, target: r.target, setId: r.setId, weight: r.weight, addresses: addresses.size };
+      return { name: r.name, target: r.target!, setId: r.setId, weight: r.weight, addresses: addresses.size };
     });
   return { zone: zone.origin, serial: zone.serial, records: zone.size, aliases };
 }

@@ -5,8 +5,10 @@
 //   DELETE /v1/instances/:id                          -> 200             (listener closed, port freed)
 //   GET    /v1/droplets/:dropletId/check              -> 200 {ok, instances}   (DWFM state check)
 //   GET    /v1/instances[?state=&dropletId=]          -> 200 [{id, dropletId, port, state, ...}]
-import type { FastifyInstance } from 'fastify';
-import { createLabApp } from '../../lib/http.js';
+import { z } from 'zod';
+import { emptyBody } from '../../lib/contract.js';
+import { createLabApp, type LabApp } from '../../lib/http.js';
+import { DROPLET_INSTANCE_STATES, dropletStateSchema } from './state.js';
 import type { EventLog } from '../../lib/events.js';
 import type { Logger } from '../../lib/log.js';
 import type { Registry } from '../../lib/metrics.js';
@@ -25,10 +27,10 @@ export interface DropletDeps {
   events: EventLog;
 }
 
-const instanceId = { type: 'string', minLength: 3, maxLength: 64, pattern: '^i-[A-Za-z0-9-]+$' } as const;
+const instanceId = z.string().min(3).max(64).regex(/^i-[A-Za-z0-9-]+$/, 'expected an instance id like i-0abc');
 // The launcher names droplets az-a-d001; the brief's example was d-az-a-007: any plain name is accepted.
-const dropletId = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]*$' } as const;
-const idParams = { type: 'object', required: ['id'], properties: { id: instanceId } } as const;
+const dropletId = z.string().min(1).max(64).regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, 'expected a droplet id like az-a-d001');
+const idParams = z.object({ id: instanceId });
 
 const view = (i: Instance) => ({
   id: i.id,
@@ -40,7 +42,7 @@ const view = (i: Instance) => ({
   terminatedAt: i.terminatedAt,
 });
 
-export function buildApp(deps: DropletDeps): FastifyInstance {
+export function buildApp(deps: DropletDeps): LabApp {
   const { host } = deps;
   const app = createLabApp({
     service: `droplet/${deps.hostId}`,
@@ -52,60 +54,48 @@ export function buildApp(deps: DropletDeps): FastifyInstance {
       const bind = await host.canBind();
       return { ok: bind, checks: { instancePorts: { ok: bind, detail: bind ? 'an instance port can be bound' : 'no instance port can be bound' } } };
     },
+    stateSchema: dropletStateSchema,
     state: () => {
-      const byState: Record<string, string[]> = { created: [], serving: [], terminated: [] };
-      for (const i of host.list()) byState[i.state]!.push(i.id);
+      const byState = { created: [] as string[], serving: [] as string[], terminated: [] as string[] };
+      for (const i of host.list()) byState[i.state].push(i.id);
       return { host: deps.hostId, az: deps.az, counts: host.counts(), instances: byState, app: deps.appStats };
     },
   });
 
-  app.post<{ Body: { id: string; dropletId: string } }>(
+  app.post(
     '/v1/instances',
-    {
-      onRequest: app.requireAdmin,
-      schema: {
-        body: { type: 'object', required: ['id', 'dropletId'], additionalProperties: false, properties: { id: instanceId, dropletId } },
-      },
-    },
+    { onRequest: app.requireAdmin, schema: { body: z.object({ id: instanceId, dropletId }).strict() } },
     async (req, reply) => {
       const instance = await host.create(req.body.id, req.body.dropletId);
       return reply.status(201).send({ id: instance.id, port: instance.port });
     },
   );
 
-  app.post<{ Params: { id: string } }>(
+  app.post(
     '/v1/instances/:id/network',
     // The body is optional ({} or nothing); anything else is refused.
-    { onRequest: app.requireAdmin, schema: { params: idParams, body: { type: ['object', 'null'], additionalProperties: false } } },
+    { onRequest: app.requireAdmin, schema: { params: idParams, body: emptyBody } },
     async (req) => view(await host.configureNetwork(req.params.id)),
   );
 
-  app.delete<{ Params: { id: string } }>(
+  app.delete(
     '/v1/instances/:id',
     { onRequest: app.requireAdmin, schema: { params: idParams } },
     async (req) => view(await host.terminate(req.params.id)),
   );
 
-  app.get<{ Params: { dropletId: string } }>(
+  app.get(
     '/v1/droplets/:dropletId/check',
-    { schema: { params: { type: 'object', required: ['dropletId'], properties: { dropletId } } } },
+    { schema: { params: z.object({ dropletId }) } },
     async (req) => {
       const running = host.list({ dropletId: req.params.dropletId }).filter((i) => i.state !== 'terminated');
       return { ok: true, dropletId: req.params.dropletId, host: deps.hostId, instances: running.length };
     },
   );
 
-  app.get<{ Querystring: { state?: 'created' | 'serving' | 'terminated'; dropletId?: string } }>(
+  app.get(
     '/v1/instances',
-    {
-      schema: {
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: { state: { type: 'string', enum: ['created', 'serving', 'terminated'] }, dropletId },
-        },
-      },
-    },
+    { schema: { querystring: z.object({ state: z.enum(DROPLET_INSTANCE_STATES).optional(), dropletId: dropletId.optional() }).strict() } },
     async (req) => host.list(req.query).map(view),
   );
 

@@ -1,7 +1,8 @@
 // kv-store HTTP API: a DynamoDB-like request router. Reads are open; writes and deletes need the lab's
 // bearer token (as every AWS call needs a signature). Stateless: every item lives in Redis.
-import type { FastifyInstance } from 'fastify';
-import { createLabApp, readinessOf } from '../../lib/http.js';
+import { z } from 'zod';
+import { createLabApp, readinessOf, type LabApp } from '../../lib/http.js';
+import { kvStoreStateSchema } from './state.js';
 import { conflict, LabError } from '../../lib/errors.js';
 import type { EventLog } from '../../lib/events.js';
 import type { Logger } from '../../lib/log.js';
@@ -20,13 +21,10 @@ export interface KvStoreDeps {
   events: EventLog;
 }
 
-const keyParam = {
-  type: 'object',
-  required: ['key'],
-  properties: { key: { type: 'string', minLength: 1, maxLength: 512, pattern: '^[A-Za-z0-9_.:/@-]+$' } },
-} as const;
+const keyParam = z.object({ key: z.string().min(1).max(512).regex(/^[A-Za-z0-9_.:/@-]+$/, 'expected a key of A-Z a-z 0-9 _ . : / @ -') });
+const version = z.coerce.number().int().min(0);
 
-export function buildApp(deps: KvStoreDeps): FastifyInstance {
+export function buildApp(deps: KvStoreDeps): LabApp {
   const requests = new Counter({ name: 'kv_requests_total', help: 'kv requests by operation and outcome', labelNames: ['op', 'outcome'], registers: [deps.registry] });
   const latency = new Histogram({
     name: 'kv_request_seconds',
@@ -43,6 +41,7 @@ export function buildApp(deps: KvStoreDeps): FastifyInstance {
     registry: deps.registry,
     events: deps.events,
     ready: () => readinessOf({ redis: () => deps.store.ping() }),
+    stateSchema: kvStoreStateSchema,
     state: () => ({ node: deps.nodeId, address: deps.address, ...deps.admission.snapshot() }),
   });
 
@@ -69,24 +68,20 @@ export function buildApp(deps: KvStoreDeps): FastifyInstance {
     }
   };
 
-  app.get<{ Params: { key: string } }>('/v1/items/:key', { schema: { params: keyParam } }, async (req) => {
+  app.get('/v1/items/:key', { schema: { params: keyParam } }, async (req) => {
     const item = await serve('get', () => deps.store.get(req.params.key));
     if (!item) throw new LabError('KV_ERR_NOT_FOUND', 404, `no item ${req.params.key}`);
     return item;
   });
 
-  app.put<{ Params: { key: string }; Body: { value: unknown; expectedVersion?: number } }>(
+  app.put(
     '/v1/items/:key',
     {
       onRequest: app.requireAdmin,
       schema: {
         params: keyParam,
-        body: {
-          type: 'object',
-          required: ['value'],
-          additionalProperties: false,
-          properties: { value: {}, expectedVersion: { type: 'integer', minimum: 0 } },
-        },
+        // A value may be any JSON, but it must be there: {"value": null} is a value, {} is not.
+        body: z.object({ value: z.unknown().refine((v) => v !== undefined, 'required'), expectedVersion: z.number().int().min(0).optional() }).strict(),
       },
     },
     async (req) => {
@@ -96,15 +91,9 @@ export function buildApp(deps: KvStoreDeps): FastifyInstance {
     },
   );
 
-  app.delete<{ Params: { key: string }; Querystring: { expectedVersion?: number } }>(
+  app.delete(
     '/v1/items/:key',
-    {
-      onRequest: app.requireAdmin,
-      schema: {
-        params: keyParam,
-        querystring: { type: 'object', properties: { expectedVersion: { type: 'integer', minimum: 0 } }, additionalProperties: false },
-      },
-    },
+    { onRequest: app.requireAdmin, schema: { params: keyParam, querystring: z.object({ expectedVersion: version.optional() }).strict() } },
     async (req) => {
       const deleted = await serve('delete', () => deps.store.delete(req.params.key, req.query.expectedVersion));
       return { key: req.params.key, deleted };
@@ -113,12 +102,9 @@ export function buildApp(deps: KvStoreDeps): FastifyInstance {
 
   // Service hook for the slow-handler fault (chaos/faults/slow-handler.ts): every request holds its slot
   // ms longer; 0 is normal speed.
-  app.post<{ Body: { ms: number } }>(
+  app.post(
     '/v1/slow',
-    {
-      onRequest: app.requireAdmin,
-      schema: { body: { type: 'object', required: ['ms'], additionalProperties: false, properties: { ms: { type: 'integer', minimum: 0, maximum: 60000 } } } },
-    },
+    { onRequest: app.requireAdmin, schema: { body: z.object({ ms: z.number().int().min(0).max(60000) }).strict() } },
     async (req) => {
       deps.admission.slowByMs = req.body.ms;
       deps.events.emit('slowed', { ms: req.body.ms });

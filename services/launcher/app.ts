@@ -6,14 +6,16 @@
 //   GET    /v1/droplets?az=                     droplets with lease and slot state
 //   POST   /v1/operator/throttle {enabled, launchesPerSecond?}   (admin)
 //   POST   /v1/operator/restart-dwfm {}         (admin) clears DWFM's queue, re-establishes in batches
-import type { FastifyInstance } from 'fastify';
-import { createLabApp } from '../../lib/http.js';
+import { z } from 'zod';
+import { emptyBody } from '../../lib/contract.js';
+import { createLabApp, type LabApp } from '../../lib/http.js';
+import { instanceSchema, launcherStateSchema } from './state.js';
 import type { EventLog } from '../../lib/events.js';
 import type { Logger } from '../../lib/log.js';
 import { Gauge, type Registry } from '../../lib/metrics.js';
 import type { Autoscaler } from './autoscaling.js';
 import type { Dwfm } from './dwfm.js';
-import { INSTANCE_STATES, instanceNotFound, type Ec2, type InstanceState } from './ec2-api.js';
+import { INSTANCE_STATES, instanceNotFound, type Ec2 } from './ec2-api.js';
 import type { NetworkManager } from './network-manager.js';
 
 export interface LauncherDeps {
@@ -30,9 +32,10 @@ export interface LauncherDeps {
   events: EventLog;
 }
 
-const azProperty = { type: 'string', minLength: 1, maxLength: 32 } as const;
+const az = z.string().min(1).max(32);
+const idParams = z.object({ id: z.string().regex(/^i-[0-9a-f]{1,32}$/, 'expected an instance id like i-0abc') });
 
-export function buildApp(deps: LauncherDeps): FastifyInstance {
+export function buildApp(deps: LauncherDeps): LabApp {
   const { dwfm, ec2, network } = deps;
   registerMetrics(deps);
 
@@ -49,6 +52,7 @@ export function buildApp(deps: LauncherDeps): FastifyInstance {
       );
       return { ok: kv.ok, checks: { kv } };
     },
+    stateSchema: launcherStateSchema,
     state: () => ({
       dwfm: dwfm.snapshot(),
       network: network.snapshot(),
@@ -60,49 +64,30 @@ export function buildApp(deps: LauncherDeps): FastifyInstance {
     }),
   });
 
-  app.post<{ Body: { az: string; count?: number } }>(
+  app.post(
     '/v1/instances',
-    {
-      onRequest: app.requireAdmin,
-      schema: {
-        body: {
-          type: 'object',
-          required: ['az'],
-          additionalProperties: false,
-          properties: { az: azProperty, count: { type: 'integer', minimum: 1, maximum: 100, default: 1 } },
-        },
-      },
-    },
-    async (req) => ({ instances: ec2.launch(req.body.az, req.body.count ?? 1) }),
+    { onRequest: app.requireAdmin, schema: { body: z.object({ az, count: z.number().int().min(1).max(100).default(1) }).strict() } },
+    async (req) => ({ instances: ec2.launch(req.body.az, req.body.count) }),
   );
 
-  app.get<{ Querystring: { state?: InstanceState; az?: string } }>(
+  app.get(
     '/v1/instances',
-    {
-      schema: {
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: { state: { type: 'string', enum: INSTANCE_STATES }, az: azProperty },
-        },
-      },
-    },
+    { schema: { querystring: z.object({ state: z.enum(INSTANCE_STATES).optional(), az: az.optional() }).strict(), response: { 200: z.object({ instances: z.array(instanceSchema) }) } } },
     async (req) => ({ instances: ec2.list(req.query) }),
   );
 
-  const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^i-[0-9a-f]{1,32}$' } } } as const;
-  app.get<{ Params: { id: string } }>('/v1/instances/:id', { schema: { params: idParams } }, async (req) => {
+  app.get('/v1/instances/:id', { schema: { params: idParams } }, async (req) => {
     const instance = ec2.instances.get(req.params.id);
     if (!instance) throw instanceNotFound(req.params.id);
     return instance;
   });
-  app.delete<{ Params: { id: string } }>('/v1/instances/:id', { onRequest: app.requireAdmin, schema: { params: idParams } }, async (req) => ({
+  app.delete('/v1/instances/:id', { onRequest: app.requireAdmin, schema: { params: idParams } }, async (req) => ({
     instance: ec2.terminate(req.params.id),
   }));
 
-  app.get<{ Querystring: { az?: string } }>(
+  app.get(
     '/v1/droplets',
-    { schema: { querystring: { type: 'object', additionalProperties: false, properties: { az: azProperty } } } },
+    { schema: { querystring: z.object({ az: az.optional() }).strict() } },
     async (req) => ({
       droplets: [...dwfm.droplets.values()]
         .filter((d) => !req.query.az || d.az === req.query.az)
@@ -110,23 +95,13 @@ export function buildApp(deps: LauncherDeps): FastifyInstance {
     }),
   );
 
-  app.post<{ Body: { enabled: boolean; launchesPerSecond?: number } }>(
+  app.post(
     '/v1/operator/throttle',
-    {
-      onRequest: app.requireAdmin,
-      schema: {
-        body: {
-          type: 'object',
-          required: ['enabled'],
-          additionalProperties: false,
-          properties: { enabled: { type: 'boolean' }, launchesPerSecond: { type: 'number', exclusiveMinimum: 0, maximum: 100000 } },
-        },
-      },
-    },
+    { onRequest: app.requireAdmin, schema: { body: z.object({ enabled: z.boolean(), launchesPerSecond: z.number().positive().max(100000).optional() }).strict() } },
     async (req) => ({ throttle: ec2.setThrottle(req.body.enabled, req.body.launchesPerSecond) }),
   );
 
-  app.post('/v1/operator/restart-dwfm', { onRequest: app.requireAdmin }, async () => ({ cleared: dwfm.restart(), recovering: dwfm.recovering }));
+  app.post('/v1/operator/restart-dwfm', { onRequest: app.requireAdmin, schema: { body: emptyBody } }, async () => ({ cleared: dwfm.restart(), recovering: dwfm.recovering }));
 
   return app;
 }

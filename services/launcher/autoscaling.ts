@@ -7,6 +7,7 @@ import type { Clock } from '../../lib/clock.js';
 import { LabError } from '../../lib/errors.js';
 import type { EventLog } from '../../lib/events.js';
 import type { Ec2 } from './ec2-api.js';
+import type { AutoscalingState } from './state.js';
 
 export interface AutoscalingOptions {
   azs: string[];
@@ -73,7 +74,7 @@ export class Autoscaler {
     return Object.fromEntries(this.opts.azs.map((az) => [az, Math.max(0, this.opts.desiredPerAz - (counts[az]?.running ?? 0))]));
   }
 
-  snapshot() {
+  snapshot(): AutoscalingState {
     return { desiredPerAz: this.opts.desiredPerAz, maxInstanceAgeMs: this.opts.maxInstanceAgeMs, missing: this.missing(), stats: { ...this.stats, failures: { ...this.stats.failures } } };
   }
 

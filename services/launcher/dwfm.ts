@@ -10,6 +10,7 @@
 import type { Clock } from '../../lib/clock.js';
 import type { EventLog } from '../../lib/events.js';
 import { establishLease, LeaseGone, renewLease, type DropletCheck, type HeldLease, type LeaseStore } from './lease.js';
+import type { DwfmState } from './state.js';
 import { WorkQueue, type ItemOutcome, type OutcomeDetail, type WorkItem } from './work-queue.js';
 
 export interface DwfmOptions {
@@ -148,7 +149,7 @@ export class Dwfm {
     return cleared;
   }
 
-  snapshot() {
+  snapshot(): DwfmState {
     const byAz: Record<string, { droplets: number; leased: number }> = {};
     for (const az of this.opts.azs) byAz[az] = { droplets: this.opts.dropletsPerAz, leased: this.leasedCount(az) };
     const leased = this.leasedCount();

@@ -11,22 +11,10 @@ import type { Random } from '../../lib/random.js';
 import type { DropletHosts } from './droplet-hosts.js';
 import type { Droplet, Dwfm } from './dwfm.js';
 import type { NetworkManager } from './network-manager.js';
+import { INSTANCE_STATES, type Instance, type InstanceCounts, type InstanceState } from './state.js';
 
-export type InstanceState = 'pending' | 'network-pending' | 'running' | 'terminated';
-export const INSTANCE_STATES: InstanceState[] = ['pending', 'network-pending', 'running', 'terminated'];
+export { INSTANCE_STATES, type Instance, type InstanceState };
 
-export interface Instance {
-  id: string;
-  az: string;
-  dropletId: string;
-  host: string | null;
-  port: number | null;
-  state: InstanceState;
-  launchedAt: number;
-  runningAt?: number;
-  terminatedAt?: number;
-  reason?: string;
-}
 
 // EC2's own error codes, in the lab's error format.
 export const insufficientCapacity = (az: string) =>
@@ -149,7 +137,7 @@ export class Ec2 {
     return [...this.instances.values()].filter((i) => (!filter.state || i.state === filter.state) && (!filter.az || i.az === filter.az));
   }
 
-  countByState(): Record<InstanceState, number> & { byAz: Record<string, Record<InstanceState, number>> } {
+  countByState(): InstanceCounts {
     const zero = () => ({ pending: 0, 'network-pending': 0, running: 0, terminated: 0 });
     const total = zero();
     const byAz: Record<string, Record<InstanceState, number>> = Object.fromEntries(this.opts.azs.map((az) => [az, zero()]));

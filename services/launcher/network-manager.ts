@@ -11,6 +11,7 @@
 // bounded by admissionLimit / ratePerSecond. Terminations are always accepted: refusing them would leak.
 import type { Clock } from '../../lib/clock.js';
 import type { EventLog } from '../../lib/events.js';
+import type { NetworkState } from './state.js';
 
 export type NetworkWork = 'configure' | 'release';
 
@@ -148,7 +149,7 @@ export class NetworkManager {
     };
   }
 
-  snapshot() {
+  snapshot(): NetworkState {
     return { backlog: this.backlog, waiting: this.queue.length, inFlight: this.inFlight, fix: this.opts.fix, admissionLimit: this.opts.admissionLimit, ratePerSecond: this.opts.ratePerSecond, latencyMs: this.latency(), stats: { ...this.stats } };
   }
 }

@@ -3,10 +3,11 @@
 //   GET  /v1/targets              -> {checker, targets: [{id, az, host, port, inService, ...}]}
 //   POST /v1/operator/failover    {enabled: boolean} -> {enabled}   (health-checker node only; admin token)
 // Customer traffic goes to the traffic port (forwarder.ts), not here.
-import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import { conflict } from '../../lib/errors.js';
 import type { EventLog } from '../../lib/events.js';
-import { createLabApp, type Readiness } from '../../lib/http.js';
+import { createLabApp, type LabApp, type Readiness } from '../../lib/http.js';
+import { nlbStateSchema, nodeInfoSchema, targetsResponseSchema, type NlbState } from './state.js';
 import type { Logger } from '../../lib/log.js';
 import type { Registry } from '../../lib/metrics.js';
 import type { CheckerView } from './checker-view.js';
@@ -35,7 +36,7 @@ export interface NlbDeps {
   events: EventLog;
 }
 
-export function buildApp(deps: NlbDeps): FastifyInstance {
+export function buildApp(deps: NlbDeps): LabApp {
   const { checker, view } = deps;
   const fresh = (at: number | null) => at !== null && deps.now() - at <= deps.staleAfterMs;
 
@@ -53,16 +54,23 @@ export function buildApp(deps: NlbDeps): FastifyInstance {
     return { ok: traffic.ok && checkerView.ok, checks: { traffic, checkerView } };
   };
 
-  const state = () => {
-    const base = { node: deps.nodeId, address: deps.address, checker: deps.checkerId, isChecker: !!checker, fix: deps.fix, traffic: deps.forwarder.stats };
+  const state = (): NlbState => {
+    const base = { node: deps.nodeId, address: deps.address, checker: deps.checkerId, fix: deps.fix, traffic: deps.forwarder.stats };
     if (!checker) {
-      return { ...base, inService: view?.inService().length ?? 0, viewAgeMs: view?.lastUpdate == null ? null : deps.now() - view.lastUpdate, viewError: view?.lastError ?? null };
+      return {
+        ...base,
+        isChecker: false,
+        inService: view?.inService().length ?? 0,
+        viewAgeMs: view?.lastUpdate == null ? null : deps.now() - view.lastUpdate,
+        viewError: view?.lastError ?? null,
+      };
     }
     const h = checker.health;
     const capacity = h.capacity();
     const last = h.history.at(-1) ?? null;
     return {
       ...base,
+      isChecker: true,
       failoverEnabled: h.failoverEnabled,
       targetsByAz: capacity,
       healthyCapacity: Object.values(capacity).reduce((sum, az) => sum + az.inService, 0),
@@ -76,11 +84,11 @@ export function buildApp(deps: NlbDeps): FastifyInstance {
     };
   };
 
-  const app = createLabApp({ service: `nlb/${deps.nodeId}`, log: deps.log, adminToken: deps.adminToken, registry: deps.registry, events: deps.events, ready, state });
+  const app = createLabApp({ service: `nlb/${deps.nodeId}`, log: deps.log, adminToken: deps.adminToken, registry: deps.registry, events: deps.events, ready, stateSchema: nlbStateSchema, state });
 
-  app.get('/v1/node', async () => ({ id: deps.nodeId, address: deps.address, trafficPort: deps.trafficPort, checker: !!checker }));
+  app.get('/v1/node', { schema: { response: { 200: nodeInfoSchema } } }, async () => ({ id: deps.nodeId, address: deps.address, trafficPort: deps.trafficPort, checker: !!checker }));
 
-  app.get('/v1/targets', async () => {
+  app.get('/v1/targets', { schema: { response: { 200: targetsResponseSchema } } }, async () => {
     if (!checker) return { checker: deps.checkerId, targets: (view?.inService() ?? []).map((t) => ({ ...t, inService: true })) };
     return {
       checker: deps.nodeId,
@@ -89,12 +97,9 @@ export function buildApp(deps: NlbDeps): FastifyInstance {
     };
   });
 
-  app.post<{ Body: { enabled: boolean } }>(
+  app.post(
     '/v1/operator/failover',
-    {
-      onRequest: app.requireAdmin,
-      schema: { body: { type: 'object', required: ['enabled'], additionalProperties: false, properties: { enabled: { type: 'boolean' } } } },
-    },
+    { onRequest: app.requireAdmin, schema: { body: z.object({ enabled: z.boolean() }).strict() } },
     async (req) => {
       if (!checker) throw conflict(`node ${deps.nodeId} does not run the health checks; ask node ${deps.checkerId}`, { checker: deps.checkerId });
       checker.health.setFailover(req.body.enabled);

@@ -4,7 +4,8 @@
 import { Agent, request } from 'undici';
 import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/log.js';
-import { isTarget, type Target, type TargetView } from './targets.js';
+import { targetsResponseSchema } from './state.js';
+import type { Target, TargetView } from './targets.js';
 
 export class CheckerView implements TargetView {
   private targets: Target[] = [];
@@ -29,9 +30,9 @@ export class CheckerView implements TargetView {
 
   async refresh(): Promise<void> {
     const res = await request(`${this.checkerUrl}/v1/targets`, { dispatcher: this.agent, signal: AbortSignal.timeout(this.timeoutMs) });
-    const body = (await res.body.json().catch(() => null)) as { targets?: (Target & { inService?: boolean })[] } | null;
-    if (res.statusCode !== 200 || !Array.isArray(body?.targets)) throw new Error(`health checker answered ${res.statusCode}`);
-    this.targets = body.targets.filter((t) => t.inService === true && isTarget(t)).map((t) => ({ id: t.id, az: t.az, host: t.host, port: t.port }));
+    const body = targetsResponseSchema.safeParse(await res.body.json().catch(() => null));
+    if (res.statusCode !== 200 || !body.success) throw new Error(`health checker answered ${res.statusCode}${body.success ? '' : ' without a target list'}`);
+    this.targets = body.data.targets.filter((t) => t.inService).map((t) => ({ id: t.id, az: t.az, host: t.host, port: t.port }));
     this.lastUpdate = this.clock.now();
   }
 

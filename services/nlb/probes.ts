@@ -2,6 +2,7 @@
 // on a new connection each time (what it tests is reachability, i.e. whether the instance's network
 // configuration arrived, as an NLB's check does); a node check asks a peer NLB node's admin port who it is.
 import { Agent, request } from 'undici';
+import { nodeInfoSchema } from './state.js';
 import type { Target } from './targets.js';
 
 export interface Peer {
@@ -45,9 +46,9 @@ export class HttpProber implements Prober {
   async node(peer: Peer, timeoutMs: number): Promise<NodeInfo | null> {
     try {
       const res = await request(`${peer.url}/v1/node`, { dispatcher: this.agent, reset: true, signal: AbortSignal.timeout(timeoutMs) });
-      const body = (await res.body.json().catch(() => null)) as Partial<NodeInfo> | null;
-      if (res.statusCode !== 200 || body?.id !== peer.id || typeof body.address !== 'string') return null;
-      return { id: body.id, address: body.address };
+      const body = nodeInfoSchema.safeParse(await res.body.json().catch(() => null));
+      if (res.statusCode !== 200 || !body.success || body.data.id !== peer.id) return null;
+      return { id: body.data.id, address: body.data.address };
     } catch {
       return null;
     }
