@@ -3,22 +3,31 @@
 // above it; elsewhere (CI logs, pipes, --json) plain lines, with that status every `statusEveryMs`.
 import cliProgress, { type MultiBar, type SingleBar } from 'cli-progress';
 import type { Clock } from '../lib/clock.js';
-import { durationMs, type Activity, type Experiment } from './experiments/format.js';
+import { defaultLabClock, type LabClock } from '../lib/lab-clock.js';
+import { durationMs, type Activity, type Duration, type Experiment } from './experiments/format.js';
 import type { LiveRun } from './experiments/runner.js';
 
 /**
  * The longest the experiment can take: every pause, every wait's timeout and every hold's duration
  * (the hypothesis counted twice). Null when nothing in it takes time, so the bar shows elapsed time only.
  */
-export function expectedDurationMs(experiment: Experiment): number | null {
-  const of = (a: Activity) => {
-    let ms = (a.pauses?.before ? durationMs(a.pauses.before) : 0) + (a.pauses?.after ? durationMs(a.pauses.after) : 0);
-    if (a.provider.type === 'wait') ms += durationMs(a.provider.timeout);
-    if (a.provider.type === 'hold') ms += durationMs(a.provider.duration);
-    return ms;
+export function expectedDurationMs(experiment: Experiment, clock: LabClock = defaultLabClock()): number | null {
+  const ms = (d: Duration | undefined) => (d === undefined ? 0 : durationMs(d, clock));
+  /** Runs the list on paper: pauses, waits and holds at their longest, `at` times after what they name. */
+  const play = (list: Activity[], start = 0) => {
+    const ends = new Map<string, number>();
+    let t = start;
+    for (const a of list) {
+      t += ms(a.pauses?.before);
+      if (a.at) t = Math.max(t, (a.at.after === undefined ? start : (ends.get(a.at.after) ?? start)) + ms({ aws: a.at.aws }));
+      if (a.provider.type === 'wait') t += ms(a.provider.timeout);
+      if (a.provider.type === 'hold') t += ms(a.provider.duration);
+      ends.set(a.name, t);
+      t += ms(a.pauses?.after);
+    }
+    return t - start;
   };
-  const sum = (list: Activity[]) => list.reduce((n, a) => n + of(a), 0);
-  const total = 2 * sum(experiment['steady-state-hypothesis'].probes) + sum(experiment.method) + sum(experiment.rollbacks);
+  const total = 2 * play(experiment['steady-state-hypothesis'].probes) + play(experiment.method) + play(experiment.rollbacks);
   return total > 0 ? total : null;
 }
 

@@ -23,6 +23,8 @@ export interface LabService {
 
 export const ROLES = ['nlb-checker'] as const;
 export type Role = (typeof ROLES)[number];
+/** The kind of service that plays each role. */
+export const ROLE_KIND = { 'nlb-checker': 'nlb' } as const satisfies Record<Role, ServiceKind>;
 
 export interface TopologyJson {
   services: LabService[];

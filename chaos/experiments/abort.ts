@@ -49,8 +49,8 @@ export class AbortWatcher {
 
   private async watch(condition: AbortCondition): Promise<void> {
     const { ctx } = this;
-    const forMs = durationMs(condition.for);
-    const everyMs = Math.max(1, durationMs(condition.every));
+    const forMs = durationMs(condition.for, ctx.labClock);
+    const everyMs = Math.max(1, durationMs(condition.every, ctx.labClock));
     let violatedSince: number | null = null;
     while (!this.stopper.signal.aborted && !this.fired) {
       const value = await runProvider(condition.probe, ctx).catch((err: Error) => ({ error: err.message }));

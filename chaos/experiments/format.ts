@@ -5,10 +5,28 @@
 import { readFileSync } from 'node:fs';
 import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import { z } from 'zod';
-import { composeServices, type LabService } from '../topology.js';
+import { defaultLabClock, type LabClock } from '../../lib/lab-clock.js';
+import { composeServices, ROLES, type LabService, type Role } from '../topology.js';
 import { statePathProblem } from './state-paths.js';
 
-const duration = z.union([z.number().nonnegative(), z.string().regex(/^\d+(\.\d+)?(ms|s|m)$/, 'a duration like 500ms, 30s or 2m')]);
+/** The lab's phases, detected from the services' own state (phases.ts). */
+export const PHASES = ['dns-empty', 'lease-collapse', 'propagation-backlog', 'nlb-flapping'] as const;
+export type PhaseName = (typeof PHASES)[number];
+
+const LAB_DURATION = /^\d+(\.\d+)?(ms|s|m)$/;
+const AWS_DURATION = /^(?=\d)(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?$/;
+/** A span of the 20 October timeline, scaled to the lab by the run's clock (LAB_CLOCK): 2h37m, 45m, 1.5h. */
+export const awsDuration = z.string().regex(AWS_DURATION, 'an AWS time like 2h37m, 45m or 1.5h');
+/**
+ * Lab time (500ms, 30s, 2m, or a number of seconds as Chaos Toolkit writes pauses), or AWS time scaled by
+ * the run's clock: {aws: 2h37m} lasts 26.2 s at 1h=10s and 2m37s at 1h=60s.
+ */
+const duration = z.union([
+  z.number().nonnegative(),
+  z.string().regex(LAB_DURATION, 'a duration like 500ms, 30s or 2m, or {aws: 2h37m}'),
+  z.object({ aws: awsDuration }).strict(),
+]);
+export type Duration = z.infer<typeof duration>;
 
 export const toleranceSchema = z.union([
   z.boolean(),
@@ -17,13 +35,24 @@ export const toleranceSchema = z.union([
 ]);
 
 const dnsProbe = z.object({ type: z.literal('dns'), name: z.string().min(1) }).strict();
-/** A value from a service's GET /lab/state (through the controller), by dotted path: {value}. */
+/**
+ * A value from a service's GET /lab/state (through the controller), by dotted path: {value}. The service
+ * by its name, or by the role it plays (nlb-checker: the NLB node that runs the health checks).
+ */
 const stateProbe = z
-  .object({ type: z.literal('state'), service: z.string().min(1), path: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'a dotted path like dwfm.leased') })
-  .strict();
+  .object({
+    type: z.literal('state'),
+    service: z.string().min(1).optional(),
+    role: z.enum(ROLES).optional(),
+    path: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'a dotted path like dwfm.leased'),
+  })
+  .strict()
+  .refine((p) => (p.service === undefined) !== (p.role === undefined), 'a state probe names either a service or a role');
+/** A lab phase this run has detected: {seen, active} (seen: it started at some point of the run). */
+const phaseProbe = z.object({ type: z.literal('phase'), name: z.enum(PHASES) }).strict();
 /** The customers' view from the loadgen: success rate and p99 over the last `window` (at most the loadgen's STATE_SECONDS). */
 const customerProbe = z.object({ type: z.literal('customer'), window: duration.default('10s') }).strict();
-const probeProvider = z.discriminatedUnion('type', [dnsProbe, stateProbe, customerProbe]);
+const probeProvider = z.discriminatedUnion('type', [dnsProbe, stateProbe, customerProbe, phaseProbe]);
 /** One condition of a wait: met when the probe's value is within the tolerance. */
 const condition = z.object({ probe: probeProvider, until: toleranceSchema }).strict();
 
@@ -31,6 +60,7 @@ const providerSchema = z.discriminatedUnion('type', [
   dnsProbe,
   stateProbe,
   customerProbe,
+  phaseProbe,
   z.object({
     type: z.literal('toxic'),
     proxy: z.string().min(1),
@@ -66,7 +96,15 @@ const activitySchema = z
     provider: providerSchema,
     tolerance: toleranceSchema.optional(),
     pauses: z.object({ before: duration.optional(), after: duration.optional() }).strict().optional(),
-    /** Only if this holds when the activity's turn comes (after its pause): a runbook step taken when needed. */
+    /**
+     * When to run, on the 20 October timeline: `aws` after the end of the activity named `after` (by
+     * default the start of the method), scaled by the run's clock. A time already past runs at once.
+     */
+    at: z.object({ aws: awsDuration, after: z.string().min(1).optional() }).strict().optional(),
+    /**
+     * Only if this holds when the activity's turn comes, checked before its pause or `at`: a runbook step
+     * taken when needed, and a skipped one does not wait.
+     */
     when: condition.optional(),
   })
   .strict();
@@ -89,7 +127,7 @@ export const experimentSchema = z
     rollbacks: z.array(activitySchema).default([]),
     'abort-conditions': z.array(abortConditionSchema).default([]),
     /** Lab phases to detect while it runs (dns-empty, lease-collapse, propagation-backlog, nlb-flapping). */
-    phases: z.array(z.enum(['dns-empty', 'lease-collapse', 'propagation-backlog', 'nlb-flapping'])).default([]),
+    phases: z.array(z.enum(PHASES)).default([]),
   })
   .strict();
 
@@ -129,12 +167,14 @@ export interface ParseOptions {
 let composeCache: LabService[] | null = null;
 const labServices = () => (composeCache ??= composeServices());
 
-/** Every `state` probe in the document: its service and path, and where it is (for the line). */
-function stateProbes(value: unknown, at: (string | number)[] = []): { service: string; path: string; at: (string | number)[] }[] {
+type StateProbe = { service?: string; role?: Role; path: string; at: (string | number)[] };
+
+/** Every `state` probe in the document: its service (or role) and path, and where it is (for the line). */
+function stateProbes(value: unknown, at: (string | number)[] = []): StateProbe[] {
   if (Array.isArray(value)) return value.flatMap((v, i) => stateProbes(v, [...at, i]));
   if (!value || typeof value !== 'object') return [];
   const o = value as Record<string, unknown>;
-  if (o.type === 'state' && typeof o.service === 'string' && typeof o.path === 'string') return [{ service: o.service, path: o.path, at }];
+  if (o.type === 'state' && typeof o.path === 'string') return [{ service: o.service as string | undefined, role: o.role as Role | undefined, path: o.path, at }];
   return Object.entries(o).flatMap(([k, v]) => stateProbes(v, [...at, k]));
 }
 
@@ -167,13 +207,21 @@ export function parseExperiment(text: string, file: string, opts: ParseOptions =
   }
   const experiment = result.data;
   for (const probe of stateProbes(experiment)) {
-    for (const service of expansions(probe.service, experiment.configuration)) {
+    const services = probe.role ? [{ role: probe.role }] : expansions(probe.service!, experiment.configuration).map((name) => ({ name }));
+    for (const service of services) {
       for (const path of expansions(probe.path, experiment.configuration)) {
         const problem = statePathProblem(opts.services ?? labServices(), service, path);
         if (problem) throw new ExperimentError(file, lineOf([...probe.at, 'path']), `${[...probe.at, 'path'].join('.')}: ${problem}`);
       }
     }
   }
+  // An activity scheduled `at` a time after another must name one that runs before it in the method.
+  experiment.method.forEach((a, i) => {
+    const after = a.at?.after;
+    if (after !== undefined && !experiment.method.slice(0, i).some((b) => b.name === after)) {
+      throw new ExperimentError(file, lineOf(['method', i, 'at', 'after']), `method.${i}.at.after: no activity named ${JSON.stringify(after)} runs before ${JSON.stringify(a.name)}`);
+    }
+  });
   return experiment;
 }
 
@@ -187,9 +235,17 @@ export function loadExperiment(file: string, opts: ParseOptions = {}): Experimen
   return parseExperiment(text, file, opts);
 }
 
-export function durationMs(d: number | string): number {
+/** AWS hours in an AWS time (2h37m -> 2.6167). */
+export function awsHours(text: string): number {
+  const m = AWS_DURATION.exec(text)!;
+  return Number(m[1] ?? 0) + Number(m[2] ?? 0) / 60;
+}
+
+/** Lab milliseconds of a duration; AWS time ({aws: ...}) is scaled by the run's clock. */
+export function durationMs(d: Duration, clock: LabClock = defaultLabClock()): number {
   if (typeof d === 'number') return d * 1000; // Chaos Toolkit pauses are in seconds
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(d)!;
-  const n = Number(m[1]);
-  return m[2] === 'ms' ? n : m[2] === 's' ? n * 1000 : n * 60000;
+  if (typeof d === 'object') return clock.hours(awsHours(d.aws));
+  const m = LAB_DURATION.exec(d)!;
+  const n = Number(m[0].replace(/[a-z]+$/, ''));
+  return d.endsWith('ms') ? n : d.endsWith('s') ? n * 1000 : n * 60000;
 }

@@ -4,7 +4,9 @@ import type { Clock } from '../../lib/clock.js';
 import { faultKind, validParams } from '../faults/catalogue.js';
 import type { LabClient } from '../lab-client.js';
 import { valueAt } from '../../lib/value-at.js';
-import { durationMs, type Provider, type Tolerance } from './format.js';
+import { durationMs, type Duration, type Provider, type Tolerance } from './format.js';
+import type { LabClock } from '../../lib/lab-clock.js';
+import type { Role } from '../topology.js';
 
 export interface FaultRecord {
   kind: string;
@@ -18,11 +20,17 @@ export interface FaultRecord {
 export interface RunContext {
   lab: LabClient;
   clock: Clock;
+  /** The lab clock the run plays at: what AWS durations ({aws: 2h37m}) are scaled by. */
+  labClock?: LabClock;
   /** ms since run start */
   elapsed(): number;
   faults: FaultRecord[];
   signal: AbortSignal;
+  /** The phases detected so far: seen (started at some point) and active now. */
+  phases?(): { seen: string[]; active: string[] };
 }
+
+const ms = (ctx: RunContext, d: Duration) => durationMs(d, ctx.labClock);
 
 export function withinTolerance(value: unknown, tolerance: Tolerance | undefined): boolean {
   if (tolerance === undefined) return true;
@@ -42,11 +50,19 @@ async function dnsProbe(ctx: RunContext, name: string) {
 }
 
 /**
- * The value at a dotted path of a service's /lab/state; {value: null} when absent or unreachable. The
- * path was checked against the service's state schema when the experiment was loaded (format.ts).
+ * The value at a dotted path of a service's /lab/state (the service named, or the one playing the role);
+ * {value: null} when absent or unreachable. The path was checked against the service's state schema when
+ * the experiment was loaded (format.ts).
  */
-async function stateProbe(ctx: RunContext, service: string, path: string) {
+async function stateProbe(ctx: RunContext, probe: { service?: string; role?: Role; path: string }) {
+  const { path } = probe;
+  let service = probe.service ?? probe.role ?? '';
   try {
+    if (probe.role) {
+      const playing = (await ctx.lab.topology()).byRole(probe.role);
+      if (!playing) throw new Error(`no service of the lab plays ${probe.role} right now`);
+      service = playing.name;
+    }
     return { service, path, value: valueAt(await ctx.lab.rawState(service), path) ?? null };
   } catch (err) {
     return { service, path, value: null, error: (err as Error).message };
@@ -84,9 +100,13 @@ export async function runProvider(provider: Provider, ctx: RunContext): Promise<
     case 'dns':
       return dnsProbe(ctx, provider.name);
     case 'state':
-      return stateProbe(ctx, provider.service, provider.path);
+      return stateProbe(ctx, provider);
     case 'customer':
-      return customerProbe(ctx.lab, durationMs(provider.window));
+      return customerProbe(ctx.lab, ms(ctx, provider.window));
+    case 'phase': {
+      const phases = ctx.phases?.() ?? { seen: [], active: [] };
+      return { phase: provider.name, seen: phases.seen.includes(provider.name), active: phases.active.includes(provider.name) };
+    }
     case 'toxic': {
       const streams = provider.toxic.stream === 'both' ? (['upstream', 'downstream'] as const) : [provider.toxic.stream];
       const added = [];
@@ -120,7 +140,7 @@ export async function runProvider(provider: Provider, ctx: RunContext): Promise<
     case 'clear-faults':
       return { removed: await clearFaults(ctx) };
     case 'wait': {
-      const deadline = ctx.clock.now() + durationMs(provider.timeout);
+      const deadline = ctx.clock.now() + ms(ctx, provider.timeout);
       const started = ctx.elapsed();
       const conditions = provider.any ?? [{ probe: provider.probe!, until: provider.until! }];
       for (;;) {
@@ -130,18 +150,18 @@ export async function runProvider(provider: Provider, ctx: RunContext): Promise<
         const which = provider.any ? { condition: metBy >= 0 ? metBy : null } : {};
         if (metBy >= 0) return { met: true, afterMs: ctx.elapsed() - started, ...which, value };
         if (ctx.clock.now() >= deadline || ctx.signal.aborted) return { met: false, afterMs: ctx.elapsed() - started, ...which, value };
-        await ctx.clock.sleep(durationMs(provider.every), ctx.signal).catch(() => undefined);
+        await ctx.clock.sleep(ms(ctx, provider.every), ctx.signal).catch(() => undefined);
       }
     }
     case 'hold': {
-      const end = ctx.clock.now() + durationMs(provider.duration);
+      const end = ctx.clock.now() + ms(ctx, provider.duration);
       let samples = 0;
       for (;;) {
         const value = await runProvider(provider.probe, ctx);
         samples++;
         if (!withinTolerance(value, provider.tolerance)) return { held: false, samples, value };
         if (ctx.clock.now() >= end || ctx.signal.aborted) return { held: true, samples, value };
-        await ctx.clock.sleep(durationMs(provider.every), ctx.signal).catch(() => undefined);
+        await ctx.clock.sleep(ms(ctx, provider.every), ctx.signal).catch(() => undefined);
       }
     }
     case 'repair':

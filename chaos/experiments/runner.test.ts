@@ -5,6 +5,7 @@ import { fakeLabClient } from '../../test/support/fake-lab.js';
 import { labState } from '../../test/support/lab-states.js';
 import { parseExperiment } from './format.js';
 import { runExperiment } from './runner.js';
+import { LabClock } from '../../lib/lab-clock.js';
 
 describe('runbook steps with when', () => {
   it('runs an action whose condition holds and skips, without running, one whose condition does not', async () => {
@@ -53,5 +54,76 @@ method:
       ['lift-the-throttle', true, false],
     ]);
     assert.equal(journal.status, 'completed');
+  });
+});
+
+describe('runbook steps on the 20 October timeline', () => {
+  const lab = (calls: string[]) =>
+    fakeLabClient({
+      renewLease: async () => {},
+      releaseLease: async () => {},
+      lookup: async () => ({ rcode: 0, rcodeName: 'NOERROR', addresses: ['10.0.0.1'], nodata: false }),
+      status: async () => ({ time: 0, ready: true, services: [], dns: null, customer: { requests: 0, successes: 0, errors: {}, lastError: null } }),
+      controller: async (path: string, init?: { body?: unknown }) => {
+        if (path === '/api/repair') {
+          calls.push((init?.body as { action: string }).action);
+          return { ok: true };
+        }
+        if (path.endsWith('/state')) return { service: 'ec2', time: 0, state: labState('ec2', { dwfm: { leasedFraction: 1 } }) };
+        if (path.startsWith('/api/timeline')) return { intervalMs: 1000, series: {}, samples: [] };
+        throw new Error(`controller GET ${path}: 502`);
+      },
+    });
+  const experiment = parseExperiment(
+    `title: t
+description: d
+steady-state-hypothesis:
+  title: h
+  probes: [{ type: probe, name: p, provider: { type: dns, name: kv.lab.internal } }]
+method:
+  - { type: probe, name: trigger, provider: { type: dns, name: kv.lab.internal } }
+  - type: action
+    name: repair
+    provider: { type: repair, action: dns }
+    at: { aws: 2h37m, after: trigger }
+  - type: action
+    name: nothing-to-do
+    provider: { type: repair, action: restart-dwfm }
+    at: { aws: 14h, after: trigger }
+    when: { probe: { type: state, service: launcher, path: dwfm.leasedFraction }, until: { type: range, target: value, range: [0, 0.9] } }
+  - type: action
+    name: after-a-phase
+    provider: { type: repair, action: failover-off }
+    at: { aws: 9h48m }
+    when: { probe: { type: phase, name: dns-empty }, until: { type: value, target: seen, value: true } }
+`,
+    'timeline.yaml',
+  );
+
+  for (const [text, seconds] of [['1h=10s', 26.2], ['1h=60s', 157]] as const) {
+    it(`runs a step at its AWS time scaled by the clock (${text}: +2h37m is ${seconds} s), and skips a step with nothing to do without waiting for its time`, async () => {
+      const clock = new ManualClock(0);
+      const calls: string[] = [];
+      const journal = await settle(clock, runExperiment(experiment, { scenario: 't', seed: 1, fixes: [], lab: lab(calls), clock, labClock: LabClock.parse(text) }), 100);
+      assert.equal(journal.clock, text);
+      const trigger = journal.activities.find((a) => a.name === 'trigger')!;
+      const repair = journal.activities.find((a) => a.name === 'repair')!;
+      assert.ok(Math.abs(repair.start - trigger.end - seconds * 1000) <= 150, `repair at +${(repair.start - trigger.end) / 1000} s`);
+      assert.deepEqual(calls, ['dns'], 'the skipped steps were not taken');
+      for (const name of ['nothing-to-do', 'after-a-phase']) assert.equal(journal.activities.find((a) => a.name === name)?.skipped, true, name);
+      assert.ok(journal.durationMs < repair.end + 1000, `the run ended after the last step taken (${journal.durationMs} ms), not at +14h`);
+    });
+  }
+
+  it('refuses `at` after an activity that does not run before it, with the line', () => {
+    const text = `title: t
+description: d
+steady-state-hypothesis: { title: h, probes: [{ type: probe, name: p, provider: { type: dns, name: x } }] }
+method:
+  - { type: action, name: a, provider: { type: clear-faults }, at: { aws: 1h, after: b } }
+  - { type: action, name: b, provider: { type: clear-faults } }
+`;
+    assert.throws(() => parseExperiment(text, 'at.yaml'), /at\.yaml:5: method\.0\.at\.after: no activity named "b" runs before "a"/);
+    assert.throws(() => parseExperiment(text.replace('aws: 1h', 'aws: soon'), 'at.yaml'), /an AWS time like 2h37m/);
   });
 });

@@ -2,6 +2,7 @@
 // run the method, check the hypothesis again, and always run the rollbacks (on normal end, on abort,
 // on SIGINT/SIGTERM). Phases are detected alongside from the lab's own behaviour.
 import type { Clock } from '../../lib/clock.js';
+import { defaultLabClock, type LabClock } from '../../lib/lab-clock.js';
 import { Random } from '../../lib/random.js';
 import { holdLease, type LabClient } from '../lab-client.js';
 import { durationMs, type Activity, type Experiment } from './format.js';
@@ -33,6 +34,8 @@ export interface Journal {
   description: string;
   seed: number;
   fixes: string[];
+  /** The lab clock the run played at (LAB_CLOCK, e.g. 1h=10s): how the report places AWS's timeline. */
+  clock: string;
   configuration: Record<string, unknown>;
   status: RunStatus;
   reason?: string;
@@ -63,6 +66,8 @@ export interface RunOptions {
   fixes: string[];
   lab: LabClient;
   clock: Clock;
+  /** The lab's clock (default 1h=10s): AWS durations in the scenario and the detectors' windows scale with it. */
+  labClock?: LabClock;
   /** Progress lines for people. */
   progress?: (line: string) => void;
   signal?: AbortSignal;
@@ -122,7 +127,8 @@ export async function runExperiment(experiment: Experiment, opts: RunOptions): P
   const elapsed = () => clock.now() - t0;
   const aborter = new AbortController();
   opts.signal?.addEventListener('abort', () => aborter.abort(opts.signal?.reason), { once: true });
-  const ctx: RunContext = { lab, clock, elapsed, faults: [], signal: aborter.signal };
+  const labClock = opts.labClock ?? defaultLabClock();
+  const ctx: RunContext = { lab, clock, labClock, elapsed, faults: [], signal: aborter.signal, phases: () => ({ seen: [...new Set(tracker.phases.map((p) => p.name))], active: tracker.active() }) };
   const config = resolveConfiguration(experiment, opts.seed);
   const journal: Journal = {
     scenario: opts.scenario,
@@ -130,6 +136,7 @@ export async function runExperiment(experiment: Experiment, opts: RunOptions): P
     description: experiment.description,
     seed: opts.seed,
     fixes: opts.fixes,
+    clock: labClock.text,
     configuration: config,
     status: 'aborted',
     startedAt: new Date(t0).toISOString(),
@@ -143,12 +150,19 @@ export async function runExperiment(experiment: Experiment, opts: RunOptions): P
   };
   let current: string | null = null;
 
+  const methodStart = { at: 0 };
+  const sleep = (ms: number) => clock.sleep(Math.max(0, ms), aborter.signal).catch(() => undefined);
+  /** When an activity scheduled `at` an AWS time may start, in ms from the run's start. */
+  const scheduled = (at: NonNullable<Activity['at']>): number => {
+    const anchor = at.after === undefined ? methodStart.at : journal.activities.findLast((r) => r.phase === 'method' && r.name === at.after)?.end;
+    return (anchor ?? methodStart.at) + durationMs({ aws: at.aws }, labClock);
+  };
   const run = async (activity: Activity, phase: ActivityRecord['phase']): Promise<ActivityRecord> => {
     const a = interpolate(activity, config);
-    if (a.pauses?.before) await clock.sleep(durationMs(a.pauses.before), aborter.signal).catch(() => undefined);
     const record: ActivityRecord = { phase, type: a.type, name: a.name, start: elapsed(), end: 0, ok: false };
-    say(`${phase === 'method' ? '  ' : '  '}${a.type} ${a.name}`);
+    say(`  ${a.type} ${a.name}`);
     current = a.name;
+    // The condition first: a step with nothing to do is skipped at once, without waiting for its time.
     if (a.when) {
       const value = await runProvider(a.when.probe, ctx).catch((err: Error) => ({ error: err.message }));
       if (!withinTolerance(value, a.when.until)) {
@@ -158,6 +172,13 @@ export async function runExperiment(experiment: Experiment, opts: RunOptions): P
         return record;
       }
     }
+    if (a.pauses?.before) await sleep(durationMs(a.pauses.before, labClock));
+    if (a.at) {
+      const due = scheduled(a.at);
+      if (due > elapsed()) say(`    at +${a.at.aws} on the 20 October timeline (${((due - elapsed()) / 1000).toFixed(1)} s from now)`);
+      await sleep(due - elapsed());
+    }
+    record.start = elapsed();
     try {
       const output = await runProvider(a.provider, ctx);
       record.output = output;
@@ -168,7 +189,7 @@ export async function runExperiment(experiment: Experiment, opts: RunOptions): P
     record.end = elapsed();
     journal.activities.push(record);
     say(`    ${record.ok ? 'ok' : 'not met'} after ${((record.end - record.start) / 1000).toFixed(1)} s${record.error ? `: ${record.error}` : ''}`);
-    if (a.pauses?.after) await clock.sleep(durationMs(a.pauses.after), aborter.signal).catch(() => undefined);
+    if (a.pauses?.after) await sleep(durationMs(a.pauses.after, labClock));
     return record;
   };
   const hypothesis = async (phase: 'hypothesis-before' | 'hypothesis-after') => {
@@ -203,6 +224,7 @@ export async function runExperiment(experiment: Experiment, opts: RunOptions): P
       journal.reason = 'the steady state did not hold before the method (is the lab healthy? try cascade-lab repair dns)';
     } else {
       say('method');
+      methodStart.at = elapsed();
       // Phases are looked for from the method on: before it, the hypothesis has just said the lab is steady.
       tracker.start();
       const watcher = new AbortWatcher(interpolate(experiment['abort-conditions'], config), ctx, (hit) => {

@@ -3,8 +3,8 @@
 // field of that kind's /lab/state (chaos/contracts.ts). A misspelt path then fails with its line, instead
 // of running and waiting for a value that never comes.
 import type { z } from 'zod';
-import { STATE_SCHEMAS } from '../contracts.js';
-import type { LabService } from '../topology.js';
+import { STATE_SCHEMAS, type ServiceKind } from '../contracts.js';
+import { ROLE_KIND, type LabService, type Role } from '../topology.js';
 
 export type PathCheck = { ok: true } | { ok: false; at: string; known: string[] };
 
@@ -57,12 +57,21 @@ export function checkPath(schema: z.ZodType, path: string): PathCheck {
   return { ok: true };
 }
 
-/** Why a `state` probe of `service` at `path` cannot work in this lab, or null when it can. */
-export function statePathProblem(services: LabService[], service: string, path: string): string | null {
-  const found = services.find((s) => s.name === service);
-  if (!found) return `service ${JSON.stringify(service)} is not a service of the lab; known: ${services.map((s) => s.name).join(', ')}`;
-  const check = checkPath(STATE_SCHEMAS[found.kind], path);
+/** Why a `state` probe of `service` (or of the service playing `role`) at `path` cannot work in this lab, or null when it can. */
+export function statePathProblem(services: LabService[], service: { name: string } | { role: Role }, path: string): string | null {
+  let kind: ServiceKind;
+  let what: string;
+  if ('role' in service) {
+    kind = ROLE_KIND[service.role];
+    what = `the ${service.role}`;
+  } else {
+    const found = services.find((s) => s.name === service.name);
+    if (!found) return `service ${JSON.stringify(service.name)} is not a service of the lab; known: ${services.map((s) => s.name).join(', ')}`;
+    kind = found.kind;
+    what = found.name;
+  }
+  const check = checkPath(STATE_SCHEMAS[kind], path);
   if (check.ok) return null;
   const parent = check.at.includes('.') ? check.at.slice(0, check.at.lastIndexOf('.')) : '';
-  return `${service} (${found.kind}) has no state field ${check.at}${check.known.length ? `; ${parent ? `${parent} has` : 'its state has'}: ${check.known.join(', ')}` : ''}`;
+  return `${what} (${kind}) has no state field ${check.at}${check.known.length ? `; ${parent ? `${parent} has` : 'its state has'}: ${check.known.join(', ')}` : ''}`;
 }

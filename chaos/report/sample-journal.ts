@@ -79,6 +79,7 @@ export function sampleJournal(seed = 7): Journal {
     description: 'A synthetic journal drawn to look like a full cascade run, for the README picture; not a measured run.',
     seed,
     fixes: [],
+    clock: '1h=10s',
     configuration: { endpoint: 'kv.us-east-1.lab.internal', enactor: 'az-b' },
     status: 'deviated',
     startedAt: new Date(startedAt).toISOString(),
