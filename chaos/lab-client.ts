@@ -1,6 +1,7 @@
 // How tools on the host reach a running lab: only through the ports it publishes on 127.0.0.1 (the
 // controller on 8080, the fault proxy's Toxiproxy API on 8474, DNS on 1053).
 import type { Clock } from '../lib/clock.js';
+import { Loop } from '../lib/loop.js';
 import type { HeldFault } from './faults/held-faults.js';
 import { request } from 'undici';
 import { lookupA, type LookupResult } from '../lib/dns-client.js';
@@ -163,21 +164,16 @@ export const FAULT_LEASE_TTL_MS = 6000;
 export async function holdLease(
   lab: Pick<LabClient, 'renewLease' | 'releaseLease'>,
   holder: string,
-  clock: Pick<Clock, 'sleep'>,
+  clock: Clock,
   onRenewError: (err: Error) => void,
 ): Promise<{ release(): Promise<void> }> {
   await lab.renewLease(holder, FAULT_LEASE_TTL_MS);
-  const stop = new AbortController();
-  const renewing = (async () => {
-    while (!stop.signal.aborted) {
-      await clock.sleep(FAULT_LEASE_TTL_MS / 3, stop.signal).catch(() => undefined);
-      if (!stop.signal.aborted) await lab.renewLease(holder, FAULT_LEASE_TTL_MS).catch(onRenewError);
-    }
-  })();
+  // The first renewal is the one above: the loop waits before each of its own.
+  const renewal = new Loop({ clock, intervalMs: FAULT_LEASE_TTL_MS / 3, waitFirst: true, onError: (err) => onRenewError(err as Error) });
+  void renewal.run(() => lab.renewLease(holder, FAULT_LEASE_TTL_MS));
   return {
     release: async () => {
-      stop.abort();
-      await renewing;
+      await renewal.stop();
       await lab.releaseLease(holder);
     },
   };

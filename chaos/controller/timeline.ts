@@ -6,6 +6,7 @@ import { valueAt } from '../../lib/value-at.js';
 import type { FastifyInstance } from 'fastify';
 import type { Clock } from '../../lib/clock.js';
 import type { LabEvent } from '../../lib/events.js';
+import { Loop } from '../../lib/loop.js';
 
 /** The numeric series every sample carries, where each comes from and what the report calls it. */
 export const SERIES = {
@@ -82,8 +83,7 @@ export class Timeline {
   private loadgenSecond = -1;
   private loadgenUptime = 0;
   private canaryBefore: { requests: number; successes: number } | null = null;
-  private readonly stopper = new AbortController();
-  private loop: Promise<void> | null = null;
+  private readonly loop: Loop;
   private readonly startedAt: number;
 
   constructor(
@@ -92,22 +92,16 @@ export class Timeline {
     readonly opts: TimelineOptions,
   ) {
     this.startedAt = clock.now();
+    // A sample every interval from the start of the previous one: a slow sample does not stretch the series.
+    this.loop = new Loop({ clock, intervalMs: () => this.opts.intervalMs, from: 'start' });
   }
 
   start(): void {
-    this.loop ??= (async () => {
-      while (!this.stopper.signal.aborted) {
-        const began = this.clock.now();
-        await this.sampleOnce();
-        const rest = Math.max(0, this.opts.intervalMs - (this.clock.now() - began));
-        await this.clock.sleep(rest, this.stopper.signal).catch(() => undefined);
-      }
-    })();
+    void this.loop.run(() => this.sampleOnce());
   }
 
-  async stop(): Promise<void> {
-    this.stopper.abort();
-    await this.loop;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Samples taken at or after `since` (ms epoch), oldest first. */

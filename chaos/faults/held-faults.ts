@@ -175,8 +175,8 @@ export class HeldFaults {
     return this.leases.loop(() => this.sweep(), this.sweepEveryMs);
   }
 
-  stop(): void {
-    this.leases.stop();
+  stop(): Promise<void> {
+    return this.leases.stop();
   }
 
   private held(holder: string): HeldFault[] {
