@@ -7,6 +7,7 @@ import { systemClock, type Clock } from '../../lib/clock.js';
 import { EventLog } from '../../lib/events.js';
 import { silentLogger } from '../../lib/log.js';
 import { createRegistry } from '../../lib/metrics.js';
+import { until } from '../../test/support/until.js';
 import { ProxyCollection } from './collection.js';
 
 export async function echoServer(): Promise<{ port: number; bytesReceived: () => number; close: () => Promise<void> }> {
@@ -62,7 +63,7 @@ export async function connect(port: number): Promise<net.Socket> {
 export async function closedByPeer(socket: net.Socket, timeoutMs = 5000): Promise<void> {
   socket.on('error', () => undefined);
   socket.resume();
-  await waitFor('the peer to close the connection', () => socket.readableEnded || socket.destroyed, timeoutMs);
+  await until('the peer to close the connection', () => socket.readableEnded || socket.destroyed, timeoutMs, 10);
 }
 
 /** Reads exactly n bytes, or rejects when the socket ends first or the deadline passes. */
@@ -105,14 +106,6 @@ export async function medianRoundTrip(socket: net.Socket, samples = 7): Promise<
   for (let i = 0; i < samples; i++) times.push(await roundTrip(socket));
   times.sort((a, b) => a - b);
   return times[Math.floor(times.length / 2)]!;
-}
-
-export async function waitFor(what: string, check: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 /** A DNS-like UDP server: answers every datagram with the same bytes, and remembers what it got. */

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { silentLogger } from '../../lib/log.js';
+import { until } from '../../test/support/until.js';
 import { buildApp } from './api.js';
 import {
   collect,
@@ -17,7 +18,6 @@ import {
   portOf,
   readBytes,
   toxiproxyClientClass,
-  waitFor,
   within,
   type ProxyHandle,
 } from './test-support.js';
@@ -96,7 +96,7 @@ test('limit_data: exactly N bytes arrive, then the connection closes', async (t)
   const payload = randomBytes(5000);
   // In pieces, so the limit falls inside a chunk as well as on a boundary.
   socket.write(payload.subarray(0, 600));
-  await waitFor('the first 600 bytes', () => seen.bytes().length === 600);
+  await until('the first 600 bytes', () => seen.bytes().length === 600);
   socket.write(payload.subarray(600));
   const end = await within(5000, 'the close', seen.ended);
   assert.equal(end.error, undefined, 'a clean close (FIN), not a reset');
@@ -144,7 +144,7 @@ test('slicer delivers the same bytes in many more chunks', async (t) => {
     const socket = await connect(port);
     const seen = collect(socket);
     socket.write(payload);
-    await waitFor('the whole echo', () => seen.bytes().length >= payload.length, 10_000);
+    await until('the whole echo', () => seen.bytes().length >= payload.length, 10_000);
     socket.destroy();
     assert.ok(seen.bytes().equals(payload), 'the same bytes, in order');
     return seen.chunks.length;
