@@ -1,9 +1,5 @@
 // chaos controller configuration.
-import { z } from 'zod';
-import { int, list, port, str } from '../../lib/config.js';
-
-const hostPort = (def: string) =>
-  z.preprocess((v) => (v === undefined || v === '' ? def : v), z.string().regex(/^[A-Za-z0-9_.-]+:\d{1,5}$/, 'expected host:port'));
+import { hostPort, int, namedUrls, port, str } from '../../lib/config.js';
 
 export const controllerConfig = {
   PORT: port(8080),
@@ -12,7 +8,7 @@ export const controllerConfig = {
   REDIS_URL: str('redis://redis:6379'),
   DNS_API_URL: str('http://dns-server:8053'),
   /** Every lab service as name=url, for status, state and events. */
-  SERVICES: list([]),
+  SERVICES: namedUrls('', 'name', { allowEmpty: true }),
   /** What the customer canary reads, by name, through the lab's DNS. */
   CANARY_URL: str('http://kv.us-east-1.lab.internal:8000/v1/items/canary'),
   CANARY_INTERVAL_MS: int(200, 10, 600000),

@@ -13,7 +13,7 @@ import { systemClock } from '../../lib/clock.js';
 import { Canary } from './canary.js';
 import { repairDns } from './repair.js';
 import { runbook } from './runbook.js';
-import { parseServices, ServiceDirectory } from './services.js';
+import { ServiceDirectory } from './services.js';
 import { CONTROLLER_KINDS } from '../faults/catalogue.js';
 import { EngineApi, LabContainers, ownProject } from '../faults/docker.js';
 import type { ControllerFaultKind } from '../faults/fault.js';
@@ -26,13 +26,7 @@ import { lookupA } from '../../lib/dns-client.js';
 
 const config = loadConfig(controllerConfig);
 const log = createLogger('controller');
-let services;
-try {
-  services = parseServices(config.SERVICES);
-} catch (err) {
-  process.stderr.write(`invalid configuration:\n  ${(err as Error).message}\n`);
-  process.exit(78);
-}
+const services = config.SERVICES;
 const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1 });
 redis.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
 const dns = new DnsControl(config.DNS_API_URL, config.LAB_ADMIN_TOKEN);
@@ -70,12 +64,11 @@ const app = buildApp({
   faults,
 });
 // The timeline asks with a budget below its interval, so one dead service never delays a sample.
-const [dnsHost, dnsPort] = config.TIMELINE_DNS.split(':') as [string, string];
 const timelineBudgetMs = Math.max(100, Math.floor(config.TIMELINE_INTERVAL_MS * 0.8));
 const timeline = new Timeline(
   directorySources(
     new ServiceDirectory(services, config.LAB_ADMIN_TOKEN, timelineBudgetMs),
-    async () => (await lookupA(config.TIMELINE_KV_NAME, Number(dnsPort), dnsHost, timelineBudgetMs)).addresses.length,
+    async () => (await lookupA(config.TIMELINE_KV_NAME, config.TIMELINE_DNS.port, config.TIMELINE_DNS.host, timelineBudgetMs)).addresses.length,
     () => canary.counts,
   ),
   systemClock,

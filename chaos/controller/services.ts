@@ -15,14 +15,6 @@ export interface ServiceStatus {
   error?: string;
 }
 
-export function parseServices(entries: string[]): ServiceRef[] {
-  return entries.map((entry) => {
-    const m = /^([A-Za-z0-9_.-]+)=(https?:\/\/\S+)$/.exec(entry);
-    if (!m) throw new Error(`SERVICES: expected name=url pairs, got ${JSON.stringify(entry)}`);
-    return { name: m[1] as string, url: (m[2] as string).replace(/\/$/, '') };
-  });
-}
-
 async function getJson(url: string, timeoutMs: number): Promise<{ status: number; body: unknown }> {
   const res = await request(url, { signal: AbortSignal.timeout(timeoutMs) });
   const body = await res.body.json().catch(() => null);

@@ -16,6 +16,7 @@ import { HttpProber } from './probes.js';
 import { LauncherTargets, type Target, type TargetView } from './targets.js';
 import { nlbConfig } from './config.js';
 import { parseConfig } from '../../lib/config.js';
+import { assertRefused } from '../../test/support/config.js';
 
 const TOKEN = 'test-token';
 const auth = { authorization: `Bearer ${TOKEN}` };
@@ -151,6 +152,11 @@ describe('NLB targets and configuration', () => {
     const config = parseConfig(nlbConfig, { LAB_ADMIN_TOKEN: 't' });
     assert.deepEqual(config.PEERS.map((p) => p.id), ['az-a', 'az-b', 'az-c']);
     assert.equal(config.FIX_NLB_VELOCITY, false);
+  });
+
+  it('a bad PEERS stops the node with a message that starts with PEERS', () => {
+    assertRefused(nlbConfig, { LAB_ADMIN_TOKEN: 't', PEERS: 'az-a=http://nlb-az-a:8005,az-b' }, 'PEERS', /expected id=http:\/\/host:port pairs separated by commas, not "az-b"/);
+    assertRefused(nlbConfig, { LAB_ADMIN_TOKEN: 't', PEERS: 'az-a=http://nlb-az-a:8005/v1' }, 'PEERS', /expected id=http/);
   });
 });
 
