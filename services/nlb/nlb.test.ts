@@ -12,6 +12,7 @@ import { AppEndpoint } from './app-endpoint.js';
 import { buildApp, type NlbDeps } from './app.js';
 import { Forwarder } from './forwarder.js';
 import { HealthChecker } from './health-checks.js';
+import { registerNlbMetrics } from './metrics.js';
 import { HttpProber } from './probes.js';
 import { LauncherTargets, type Target, type TargetView } from './targets.js';
 import { nlbConfig } from './config.js';
@@ -209,6 +210,21 @@ describe('NLB admin API', () => {
     assert.equal(state.failoverEnabled, true);
     assert.equal(state.fix, true);
     assert.equal((await app.inject({ method: 'GET', url: '/readyz' })).statusCode, 200);
+    await app.close();
+  });
+
+  it('exposes the traffic and health-check totals as counters', async () => {
+    const registry = createRegistry('nlb', false);
+    const d = deps({ registry });
+    registerNlbMetrics(registry, d.forwarder, d.checker!);
+    await health.round();
+    const app = buildApp(d);
+    const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    for (const name of ['nlb_traffic_requests', 'nlb_traffic_upstream_errors', 'nlb_health_rounds_total', 'nlb_health_flaps_total', 'nlb_health_late_checks_total', 'nlb_health_dns_errors_total']) {
+      assert.match(metrics, new RegExp(`# TYPE ${name} counter`));
+    }
+    assert.match(metrics, /# TYPE nlb_targets gauge/);
+    assert.match(metrics, /nlb_health_rounds_total\{service="nlb"\} [1-9]/);
     await app.close();
   });
 
