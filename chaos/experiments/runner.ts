@@ -147,7 +147,7 @@ export async function runExperiment(experiment: Experiment, opts: RunOptions): P
     const a = interpolate(activity, config);
     if (a.pauses?.before) await clock.sleep(durationMs(a.pauses.before), aborter.signal).catch(() => undefined);
     const record: ActivityRecord = { phase, type: a.type, name: a.name, start: elapsed(), end: 0, ok: false };
-    say(`${phase === 'method' ? '  ' : '  '}${a.type} ${a.name}`);
+    say(`  ${a.type} ${a.name}`);
     current = a.name;
     if (a.when) {
       const value = await runProvider(a.when.probe, ctx).catch((err: Error) => ({ error: err.message }));
