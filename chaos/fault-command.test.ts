@@ -12,9 +12,8 @@ import { EventLog } from '../lib/events.js';
 import { createRegistry } from '../lib/metrics.js';
 import { buildApp } from './controller/app.js';
 import { ServiceDirectory } from './controller/services.js';
-import { CONTROLLER_KINDS } from './faults/catalogue.js';
+import { controllerKind } from './faults/catalogue.js';
 import { LabContainers } from './faults/docker.js';
-import type { ControllerFaultKind } from './faults/fault.js';
 import { HeldFaults } from './faults/held-faults.js';
 import { FakeDocker } from './faults/test-support.js';
 
@@ -86,7 +85,7 @@ describe('cascade-lab fault with container faults, against a controller over a f
     systemClock,
     new EventLog(),
     { containers: new LabContainers(docker, 'lab', 'controller'), callService: async () => ({}) },
-    (kind) => CONTROLLER_KINDS.find((k) => k.kind === kind) as ControllerFaultKind,
+    controllerKind,
     null,
     200,
   );

@@ -14,9 +14,8 @@ import { Canary } from './canary.js';
 import { repairDns } from './repair.js';
 import { runbook } from './runbook.js';
 import { ServiceDirectory } from './services.js';
-import { CONTROLLER_KINDS } from '../faults/catalogue.js';
+import { controllerKind } from '../faults/catalogue.js';
 import { EngineApi, LabContainers, ownProject } from '../faults/docker.js';
-import type { ControllerFaultKind } from '../faults/fault.js';
 import { HeldFaults } from '../faults/held-faults.js';
 import { RedisFaultStore } from './fault-store.js';
 import { callService } from './runbook.js';
@@ -49,7 +48,7 @@ const faults = new HeldFaults(
       return callService(directory, service, path, body);
     },
   },
-  (kind) => CONTROLLER_KINDS.find((k) => k.kind === kind) as ControllerFaultKind,
+  controllerKind,
   new RedisFaultStore(redis),
 );
 const app = buildApp({
