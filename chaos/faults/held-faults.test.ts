@@ -37,6 +37,17 @@ function setup(store: FaultStore | null = null) {
   return { clock, docker, kv1, other, faults, hooks, events, stop };
 }
 
+/** A FaultStore in memory that, like Redis, keeps copies: what a controller holds is not what it saved. */
+function memoryStore(): { saved: Map<string, HeldFault>; store: FaultStore } {
+  const saved = new Map<string, HeldFault>();
+  const store: FaultStore = {
+    save: async (f) => void saved.set(f.id, structuredClone(f)),
+    remove: async (id) => void saved.delete(id),
+    all: async () => [...saved.values()],
+  };
+  return { saved, store };
+}
+
 const code = (code: string, status: number) => (err: unknown) => err instanceof LabError && err.code === code && err.statusCode === status;
 
 describe('held faults (controller leases over the Docker API)', () => {
@@ -132,12 +143,7 @@ describe('held faults (controller leases over the Docker API)', () => {
   });
 
   it('a restarted controller undoes what the previous one left in its store', async () => {
-    const saved = new Map<string, HeldFault>();
-    const store: FaultStore = {
-      save: async (f) => void saved.set(f.id, structuredClone(f)),
-      remove: async (id) => void saved.delete(id),
-      all: async () => [...saved.values()],
-    };
+    const { saved, store } = memoryStore();
     const first = setup(store);
     first.faults.renewLease('run', TTL);
     await first.faults.add({ kind: 'pause', target: 'kv-1', params: {}, holder: 'run' });
@@ -153,12 +159,7 @@ describe('held faults (controller leases over the Docker API)', () => {
   });
 
   it('a stored fault of a kind that no longer exists is reported and dropped, not retried on every sweep', async () => {
-    const saved = new Map<string, HeldFault>();
-    const store: FaultStore = {
-      save: async (f) => void saved.set(f.id, structuredClone(f)),
-      remove: async (id) => void saved.delete(id),
-      all: async () => [...saved.values()],
-    };
+    const { saved, store } = memoryStore();
     saved.set('old1', { id: 'old1', kind: 'teleport', target: 'kv-1', params: {}, holder: null, expiresAt: 0, injectedAt: 0, undo: {} });
     const { clock, docker, kv1, faults, events, stop } = setup(store);
     assert.equal(await faults.recover(), 1);
