@@ -4,17 +4,14 @@
 // may be busy.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
-import { silentLogger } from '../../lib/log.js';
 import { until } from '../../test/support/until.js';
-import { buildApp } from './api.js';
 import {
+  apiUnderTest,
   collect,
   connect,
   echoServer,
   medianRoundTrip,
-  newCollection,
   portOf,
   readBytes,
   toxiproxyClientClass,
@@ -36,14 +33,7 @@ after(async () => {
 
 /** The API listening on loopback, the client pointed at it, and one proxy to the echo server. */
 async function setup(t: { after: (fn: () => Promise<void>) => void }): Promise<{ proxy: ProxyHandle; port: number }> {
-  const { collection, events, registry } = newCollection();
-  const app = buildApp({ collection, events, registry, log: silentLogger(), adminToken: 'secret' });
-  t.after(async () => {
-    await app.close();
-    await collection.clear();
-  });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const client = new Toxiproxy(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}`);
+  const client = new Toxiproxy(await apiUnderTest(t).listen());
   const proxy = await client.createProxy({ name: 'kv-az-a', listen: '127.0.0.1:0', upstream: `127.0.0.1:${echo.port}` });
   return { proxy, port: portOf(proxy.listen) };
 }

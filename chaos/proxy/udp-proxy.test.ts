@@ -3,10 +3,8 @@
 // drop repeating itself under the same seed.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { silentLogger } from '../../lib/log.js';
-import { buildApp } from './api.js';
 import { until } from '../../test/support/until.js';
-import { newCollection, portOf, udpClient, udpEchoServer, within } from './test-support.js';
+import { apiUnderTest, newCollection, portOf, udpClient, udpEchoServer, within } from './test-support.js';
 import type { UdpProxy } from './udp-proxy.js';
 
 let echo: Awaited<ReturnType<typeof udpEchoServer>>;
@@ -118,17 +116,7 @@ test('drop with toxicity 0 or probability 0 drops nothing', async (t) => {
 });
 
 test('the API creates UDP proxies and their toxics, and refuses what does not fit with 400', async (t) => {
-  const { collection, events, registry } = newCollection();
-  const app = buildApp({ collection, events, registry, log: silentLogger(), adminToken: 'secret' });
-  t.after(async () => {
-    await app.close();
-    await collection.clear();
-  });
-  const call = async (method: 'GET' | 'POST' | 'DELETE', url: string, payload?: unknown) => {
-    const res = await app.inject({ method, url, payload: payload as never });
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON answers, checked field by field below
-    return { status: res.statusCode, body: res.body === '' ? undefined : (JSON.parse(res.body) as any) };
-  };
+  const { call } = apiUnderTest(t);
   const created = await call('POST', '/proxies', { name: 'dns', listen: '127.0.0.1:0', upstream: `127.0.0.1:${echo.port}`, protocol: 'udp' });
   assert.equal(created.status, 201);
   assert.equal(created.body.protocol, 'udp');
