@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { until as pollUntil } from '../dist/test/support/until.js';
 
 const running = (child) => child.exitCode === null && child.signalCode === null;
 
@@ -44,14 +45,8 @@ export const freePort = () =>
     });
   });
 
-export async function until(what, check, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** The tests' poll-until-deadline (test/support/until.ts); every benchmark runs the built lab, so dist/ is there. */
+export const until = (what, check, timeoutMs = 10_000) => pollUntil(what, check, timeoutMs, 100);
 
 export const which = (cmd) => {
   try {

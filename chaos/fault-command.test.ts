@@ -6,15 +6,14 @@ import { fileURLToPath } from 'node:url';
 import { silentLogger } from '../lib/log.js';
 import { startProxyServer, type ProxyServer } from './proxy/index.js';
 import { echoServer } from './proxy/test-support.js';
-import { waitFor } from '../test/support/redis-server.js';
+import { until } from '../test/support/until.js';
 import { systemClock } from '../lib/clock.js';
 import { EventLog } from '../lib/events.js';
 import { createRegistry } from '../lib/metrics.js';
 import { buildApp } from './controller/app.js';
 import { ServiceDirectory } from './controller/services.js';
-import { CONTROLLER_KINDS } from './faults/catalogue.js';
+import { controllerKind } from './faults/catalogue.js';
 import { LabContainers } from './faults/docker.js';
-import type { ControllerFaultKind } from './faults/fault.js';
 import { HeldFaults } from './faults/held-faults.js';
 import { FakeDocker } from './faults/test-support.js';
 
@@ -47,7 +46,7 @@ describe('cascade-lab fault against a real fault proxy', () => {
 
   it('add holds the toxic for --for, list shows who holds it, then it is gone', async () => {
     const add = run(['fault', 'add', '--proxy', 'link', '--attr', 'latency=50', '--for', '3s'], env);
-    await waitFor('the toxics', async () => toxics() === 2, 10_000);
+    await until('the toxics', async () => toxics() === 2, 10_000);
     const list = await run(['fault', 'list'], env).done;
     assert.equal(list.code, 0, list.out);
     assert.match(list.out, /adhoc_latency_upstream: latency upstream .*held by fault-/);
@@ -58,17 +57,17 @@ describe('cascade-lab fault against a real fault proxy', () => {
 
   it('a killed `fault add` leaves nothing once its lease runs out', async () => {
     const add = run(['fault', 'add', '--proxy', 'link', '--attr', 'latency=50'], env);
-    await waitFor('the toxics', async () => toxics() === 2, 10_000);
+    await until('the toxics', async () => toxics() === 2, 10_000);
     add.child.kill('SIGKILL');
     await add.done;
     const killed = Date.now();
-    await waitFor('the lease to run out', async () => toxics() === 0, 10_000);
+    await until('the lease to run out', async () => toxics() === 0, 10_000);
     assert.ok(Date.now() - killed <= 10_000);
   });
 
   it('clear removes everything; a bad proxy name fails clearly', async () => {
     const add = run(['fault', 'add', '--proxy', 'link', '--type', 'bandwidth', '--attr', 'rate=10'], env);
-    await waitFor('the toxics', async () => toxics() === 2, 10_000);
+    await until('the toxics', async () => toxics() === 2, 10_000);
     assert.equal((await run(['fault', 'clear'], env).done).code, 0);
     assert.equal(toxics(), 0);
     add.child.kill('SIGTERM');
@@ -86,7 +85,7 @@ describe('cascade-lab fault with container faults, against a controller over a f
     systemClock,
     new EventLog(),
     { containers: new LabContainers(docker, 'lab', 'controller'), callService: async () => ({}) },
-    (kind) => CONTROLLER_KINDS.find((k) => k.kind === kind) as ControllerFaultKind,
+    controllerKind,
     null,
     200,
   );
@@ -117,24 +116,24 @@ describe('cascade-lab fault with container faults, against a controller over a f
 
   it('a paused container is unpaused within 10 s of `fault add pause` being killed with -9, and list shows it meanwhile', async () => {
     const add = run(['fault', 'add', 'pause', 'kv-1'], env);
-    await waitFor('the pause', async () => docker.stateOf(kv1) === 'paused', 10_000);
+    await until('the pause', async () => docker.stateOf(kv1) === 'paused', 10_000);
     const list = await run(['fault', 'list'], env).done;
     assert.match(list.out, /: pause kv-1 \{\} {2}\(held by fault-/);
     add.child.kill('SIGKILL');
     await add.done;
     const killed = Date.now();
-    await waitFor('the controller to undo it', async () => docker.stateOf(kv1) === 'running', 10_000);
+    await until('the controller to undo it', async () => docker.stateOf(kv1) === 'running', 10_000);
     assert.ok(Date.now() - killed <= 10_000);
   });
 
   it('Ctrl-C and clear undo at once; bad input fails with a message that names the problem', async () => {
     const add = run(['fault', 'add', 'disconnect', 'kv-1'], env);
-    await waitFor('the disconnect', async () => (await docker.inspect(kv1)).attachments.length === 0, 10_000);
+    await until('the disconnect', async () => (await docker.inspect(kv1)).attachments.length === 0, 10_000);
     add.child.kill('SIGINT');
     assert.equal((await add.done).code, 0);
     assert.equal((await docker.inspect(kv1)).attachments.length, 1);
     const kill = run(['fault', 'add', 'kill', 'kv-1'], env);
-    await waitFor('the kill', async () => docker.stateOf(kv1) === 'exited', 10_000);
+    await until('the kill', async () => docker.stateOf(kv1) === 'exited', 10_000);
     const clear = await run(['fault', 'clear'], env).done;
     assert.match(clear.out, /1 container and service faults undone/);
     assert.equal(docker.stateOf(kv1), 'running');

@@ -10,6 +10,9 @@ import { holdLease, LabClient, LabUnreachable } from './lab-client.js';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
+/** The longest a single setTimeout waits (about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 type Params = Record<string, string | number | boolean>;
 
 const param = (text: string, previous: Params) => {
@@ -104,12 +107,16 @@ export function registerFault(program: Command): void {
       }
       const how = kind.injectedBy === 'fault-proxy' ? ` (${opts.stream})` : '';
       say(`${kind.kind} on ${target}${how} ${JSON.stringify(params)}: held${opts.for ? ` for ${opts.for / 1000} s` : ''}; Ctrl-C removes it`);
-      const until = opts.for ? Date.now() + opts.for : Infinity;
-      let stopping = false;
-      const stop = () => (stopping = true);
+      // Held until Ctrl-C, a TERM or the end of --for: the signal ends the wait at once. The timer is also
+      // what keeps the process alive meanwhile; one wait lasts at most setTimeout's limit, hence the loop.
+      const held = new AbortController();
+      const stop = () => held.abort();
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
-      while (!stopping && Date.now() < until) await new Promise((r) => setTimeout(r, Math.max(0, Math.min(250, until - Date.now()))));
+      const until = opts.for ? systemClock.now() + opts.for : Infinity;
+      while (!held.signal.aborted && systemClock.now() < until) {
+        await systemClock.sleep(Math.min(until - systemClock.now(), MAX_TIMER_MS), held.signal).catch(() => undefined);
+      }
       await lease.release();
       say('removed');
     });

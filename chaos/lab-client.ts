@@ -3,6 +3,7 @@
 // the schema of its contract (chaos/controller/contract.ts, chaos/contracts.ts), so `state('ec2')`
 // is the launcher's type, and a field that changed shape fails here with its path, not three readers
 // later. Errors carry the HTTP status and the lab's error code (lib/errors.ts).
+import { Loop } from '../lib/loop.js';
 import { request } from 'undici';
 import { z } from 'zod';
 import type { Clock } from '../lib/clock.js';
@@ -325,21 +326,16 @@ export const FAULT_LEASE_TTL_MS = 6000;
 export async function holdLease(
   lab: Pick<LabClient, 'renewLease' | 'releaseLease'>,
   holder: string,
-  clock: Pick<Clock, 'sleep'>,
+  clock: Clock,
   onRenewError: (err: Error) => void,
 ): Promise<{ release(): Promise<void> }> {
   await lab.renewLease(holder, FAULT_LEASE_TTL_MS);
-  const stop = new AbortController();
-  const renewing = (async () => {
-    while (!stop.signal.aborted) {
-      await clock.sleep(FAULT_LEASE_TTL_MS / 3, stop.signal).catch(() => undefined);
-      if (!stop.signal.aborted) await lab.renewLease(holder, FAULT_LEASE_TTL_MS).catch(onRenewError);
-    }
-  })();
+  // The first renewal is the one above: the loop waits before each of its own.
+  const renewal = new Loop({ clock, intervalMs: FAULT_LEASE_TTL_MS / 3, waitFirst: true, onError: (err) => onRenewError(err as Error) });
+  void renewal.run(() => lab.renewLease(holder, FAULT_LEASE_TTL_MS));
   return {
     release: async () => {
-      stop.abort();
-      await renewing;
+      await renewal.stop();
       await lab.releaseLease(holder);
     },
   };

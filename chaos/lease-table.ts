@@ -5,6 +5,7 @@
 import type { Clock } from '../lib/clock.js';
 import type { EventLog } from '../lib/events.js';
 import { LabError } from '../lib/errors.js';
+import { Loop } from '../lib/loop.js';
 
 /** The 409 for a fault whose holder has no live lease; `renewPath` is where the holder renews it. */
 export const noSuchLease = (holder: string, renewPath: string) =>
@@ -12,12 +13,15 @@ export const noSuchLease = (holder: string, renewPath: string) =>
 
 export class LeaseTable {
   private readonly byHolder = new Map<string, number>();
-  private readonly stopper = new AbortController();
+  private readonly sweeper: Loop;
+  private sweepEveryMs = 0;
 
   constructor(
     private readonly clock: Clock,
     private readonly events: EventLog,
-  ) {}
+  ) {
+    this.sweeper = new Loop({ clock, intervalMs: () => this.sweepEveryMs });
+  }
 
   /** Grants the lease or extends it to now + ttlMs; returns its new expiry. */
   renew(holder: string, ttlMs: number): number {
@@ -65,16 +69,12 @@ export class LeaseTable {
   }
 
   /** Runs `sweep` every `everyMs` until stop(); a sweep that throws is retried on the next turn. */
-  async loop(sweep: () => unknown, everyMs: number): Promise<void> {
-    while (!this.stopper.signal.aborted) {
-      await Promise.resolve()
-        .then(sweep)
-        .catch(() => undefined);
-      await this.clock.sleep(everyMs, this.stopper.signal).catch(() => undefined);
-    }
+  loop(sweep: () => unknown, everyMs: number): Promise<void> {
+    this.sweepEveryMs = everyMs;
+    return this.sweeper.run(sweep);
   }
 
-  stop(): void {
-    this.stopper.abort();
+  stop(): Promise<void> {
+    return this.sweeper.stop();
   }
 }

@@ -4,6 +4,7 @@
 import cliProgress, { type MultiBar, type SingleBar } from 'cli-progress';
 import type { Clock } from '../lib/clock.js';
 import { defaultLabClock, type LabClock } from '../lib/lab-clock.js';
+import { Loop } from '../lib/loop.js';
 import { durationMs, type Activity, type Duration, type Experiment } from './experiments/format.js';
 import type { LiveRun } from './experiments/runner.js';
 
@@ -65,11 +66,13 @@ const clockTime = (ms: number) => {
 export class RunProgress {
   private multi: MultiBar | null = null;
   private bar: SingleBar | null = null;
-  private readonly stopper = new AbortController();
-  private loop: Promise<void> | null = null;
+  private readonly loop: Loop;
+  private attached = false;
   private lastStatusAt = 0;
 
-  constructor(private readonly opts: ProgressOptions) {}
+  constructor(private readonly opts: ProgressOptions) {
+    this.loop = new Loop({ clock: opts.clock, intervalMs: () => this.opts.everyMs ?? 1000 });
+  }
 
   /** One of the run's own lines. */
   line(text: string): void {
@@ -79,19 +82,15 @@ export class RunProgress {
 
   /** Starts showing the run's status until stop(). */
   attach(run: LiveRun): void {
-    if (this.loop) return;
+    if (this.attached) return;
+    this.attached = true;
     if (this.opts.bar) {
       const total = this.opts.totalMs;
       const format = total ? ' {bar} {elapsedText} of at most {totalText} | {status}' : ' {elapsedText} | {status}';
       this.multi = new cliProgress.MultiBar({ stream: this.opts.stream as NodeJS.WriteStream, format, hideCursor: true, clearOnComplete: false, gracefulExit: false, forceRedraw: true, barsize: 24 }, cliProgress.Presets.shades_classic);
       this.bar = this.multi.create(total ? Math.ceil(total / 1000) : 1, 0, { elapsedText: '0:00', totalText: total ? clockTime(total) : '', status: 'starting' });
     }
-    this.loop = (async () => {
-      while (!this.stopper.signal.aborted) {
-        await this.tick(run);
-        await this.opts.clock.sleep(this.opts.everyMs ?? 1000, this.stopper.signal).catch(() => undefined);
-      }
-    })();
+    void this.loop.run(() => this.tick(run));
   }
 
   async tick(run: LiveRun): Promise<RunStatusLine | null> {
@@ -112,8 +111,7 @@ export class RunProgress {
   }
 
   async stop(): Promise<void> {
-    this.stopper.abort();
-    await this.loop;
+    await this.loop.stop();
     if (this.multi) {
       this.multi.update(); // writes the lines logged since the last redraw
       this.multi.stop();

@@ -6,6 +6,7 @@ import { createRegistry } from '../lib/metrics.js';
 import { buildApp } from './app.js';
 import { parseConfig } from '../lib/config.js';
 import { loadgenConfig } from './config.js';
+import { until } from '../test/support/until.js';
 import { LoadgenService } from './service.js';
 import { answer, startTarget, type Target } from './test-support.js';
 
@@ -35,16 +36,6 @@ after(async () => {
   await service.stop();
   await target.close();
 });
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 5000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const state = async () => (await app.inject({ method: 'GET', url: '/lab/state' })).json().state;
 

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { LoadGenerator, type RunResult } from './generator.js';
+import { until } from '../test/support/until.js';
 import { ERROR_KINDS } from './outcome.js';
 import { answer, closedPort, startTarget, type Target } from './test-support.js';
 
@@ -128,13 +129,6 @@ test('rate changes, pause and resume while running', async () => {
   const t = await target();
   const gen = new LoadGenerator({ url: t.url, rate: 50, connections: 2, timeoutMs: 2000 });
   gen.start();
-  const until = async (what: string, check: () => boolean, ms = 5000) => {
-    const deadline = Date.now() + ms;
-    while (!check()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  };
   try {
     await until('first requests', () => t.arrivals.length >= 10);
     gen.pause();

@@ -361,15 +361,20 @@ export class LoadGenerator {
     this.tickTimer = undefined;
     if (this.paused || !this.issuing || this.rate === 'max') return;
     const now = performance.now();
-    for (;;) {
-      const scheduled = this.epoch + this.issued * this.intervalMs;
-      if (scheduled > now || scheduled >= this.endAt) break;
-      this.issued++;
-      this.admit(scheduled, now);
-    }
+    this.issueDue(now, now);
     const next = this.epoch + this.issued * this.intervalMs;
     if (next < this.endAt) this.tickTimer = setTimeout(this.tick, Math.max(0, next - now));
   };
+
+  /** Admits every request of the open-loop schedule due by `until` (and before the end) not issued yet. */
+  private issueDue(until: number, now?: number): void {
+    for (;;) {
+      const scheduled = this.epoch + this.issued * this.intervalMs;
+      if (scheduled > until || scheduled >= this.endAt) break;
+      this.issued++;
+      this.admit(scheduled, now ?? performance.now());
+    }
+  }
 
   private admit(scheduled: number, now: number): void {
     if (this.inFlight < this.maxInFlight && this.queue.size === 0) this.send(scheduled);
@@ -426,15 +431,7 @@ export class LoadGenerator {
     this.issuing = false;
     this.clearTick();
     // Open loop: everything scheduled before the end is sent; a last tick catches up on the schedule.
-    if (this.rate !== 'max' && !this.paused) {
-      const now = Math.min(performance.now(), this.endAt);
-      for (;;) {
-        const scheduled = this.epoch + this.issued * this.intervalMs;
-        if (scheduled > now || scheduled >= this.endAt) break;
-        this.issued++;
-        this.admit(scheduled, performance.now());
-      }
-    }
+    if (this.rate !== 'max' && !this.paused) this.issueDue(Math.min(performance.now(), this.endAt));
     if (this.inFlight > 0 || this.queue.size > 0) {
       const drained = new Promise<void>((resolve) => (this.drained = resolve));
       // The default grace allows for undici's coarse timers (about 0.5 s past 1 s) before giving up.

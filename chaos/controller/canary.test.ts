@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
@@ -6,10 +7,15 @@ import { systemClock } from '../../lib/clock.js';
 import { Canary, classify } from './canary.js';
 
 describe('customer canary', () => {
-  it('classifies failures, including a timeout whose code is a number', () => {
+  it('classifies failures, including a timeout whose code is a number', async () => {
     assert.equal(classify(Object.assign(new Error('x'), { code: 'ENOTFOUND' })), 'dns');
     assert.equal(classify(Object.assign(new Error('x'), { code: 'ECONNREFUSED' })), 'connection');
-    assert.equal(classify(AbortSignal.timeout(0).reason ?? new DOMException('t', 'TimeoutError')), 'timeout');
+    // What a request given AbortSignal.timeout() rejects with once the time is up (the reason is only
+    // there after the timer fired: read at once it is undefined).
+    const timedOut = AbortSignal.timeout(1);
+    await once(timedOut, 'abort');
+    assert.equal((timedOut.reason as DOMException).code, 23);
+    assert.equal(classify(timedOut.reason), 'timeout');
     assert.equal(classify(new DOMException('The operation timed out', 'TimeoutError')), 'timeout');
     assert.equal(classify(Object.assign(new Error('x'), { code: 23 })), 'other');
   });
@@ -18,10 +24,14 @@ describe('customer canary', () => {
     const slow = createServer(() => {}); // never answers
     await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
     const canary = new Canary(`http://127.0.0.1:${(slow.address() as AddressInfo).port}/v1/items/canary`, 100, systemClock);
-    assert.equal(await canary.once(), false);
-    assert.equal(canary.counts.errors.timeout, 1);
-    slow.closeAllConnections();
-    slow.close();
+    try {
+      assert.equal(await canary.once(), false);
+      assert.equal(canary.counts.errors.timeout, 1);
+    } finally {
+      // Closed even when an assertion fails: an open server would keep the test process waiting.
+      slow.closeAllConnections();
+      slow.close();
+    }
   });
 
   it('counts answers below 500 as successes and a missing name as a DNS failure', async () => {

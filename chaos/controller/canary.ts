@@ -3,6 +3,7 @@
 // kv-store node. Its counters are the run's customer figures until the load generator takes over.
 import { request } from 'undici';
 import type { Clock } from '../../lib/clock.js';
+import { Loop } from '../../lib/loop.js';
 
 export interface CanaryCounts {
   requests: number;
@@ -23,13 +24,15 @@ export function classify(err: unknown): string {
 
 export class Canary {
   readonly counts: CanaryCounts = { requests: 0, successes: 0, errors: {}, lastError: null };
-  private readonly stopper = new AbortController();
+  private readonly loop: Loop;
 
   constructor(
     private readonly url: string,
     private readonly intervalMs: number,
-    private readonly clock: Clock,
-  ) {}
+    clock: Clock,
+  ) {
+    this.loop = new Loop({ clock, intervalMs: () => this.intervalMs });
+  }
 
   async once(): Promise<boolean> {
     this.counts.requests++;
@@ -53,14 +56,11 @@ export class Canary {
     this.counts.lastError = message;
   }
 
-  async run(): Promise<void> {
-    while (!this.stopper.signal.aborted) {
-      await this.once();
-      await this.clock.sleep(this.intervalMs, this.stopper.signal).catch(() => undefined);
-    }
+  run(): Promise<void> {
+    return this.loop.run(() => this.once());
   }
 
-  stop(): void {
-    this.stopper.abort();
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 }

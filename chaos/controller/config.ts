@@ -1,9 +1,5 @@
 // chaos controller configuration.
-import { z } from 'zod';
-import { int, port, str } from '../../lib/config.js';
-
-const hostPort = (def: string) =>
-  z.preprocess((v) => (v === undefined || v === '' ? def : v), z.string().regex(/^[A-Za-z0-9_.-]+:\d{1,5}$/, 'expected host:port'));
+import { hostPort, int, port, str } from '../../lib/config.js';
 
 export const controllerConfig = {
   PORT: port(8080),

@@ -4,9 +4,8 @@ import { ManualClock } from '../../lib/clock.js';
 import { EventLog } from '../../lib/events.js';
 import { silentLogger } from '../../lib/log.js';
 import { createRegistry } from '../../lib/metrics.js';
-import { CATALOGUE, CONTROLLER_KINDS } from '../faults/catalogue.js';
+import { CATALOGUE, controllerKind } from '../faults/catalogue.js';
 import { LabContainers } from '../faults/docker.js';
-import type { ControllerFaultKind } from '../faults/fault.js';
 import { HeldFaults } from '../faults/held-faults.js';
 import { FakeDocker } from '../faults/test-support.js';
 import { buildApp } from './app.js';
@@ -24,7 +23,7 @@ function controller() {
     clock,
     events,
     { containers: new LabContainers(docker, 'lab', 'controller'), callService: async () => ({}) },
-    (kind) => CONTROLLER_KINDS.find((k) => k.kind === kind) as ControllerFaultKind,
+    controllerKind,
   );
   const app = buildApp({
     canary: { counts: { requests: 0, successes: 0, errors: {}, lastError: null } },

@@ -15,9 +15,8 @@ import { repairDns } from './repair.js';
 import { runbook } from './runbook.js';
 import { ServiceDirectory } from './services.js';
 import { composeServices, servicesOfContainers } from '../topology.js';
-import { CONTROLLER_KINDS } from '../faults/catalogue.js';
+import { controllerKind } from '../faults/catalogue.js';
 import { EngineApi, LabContainers, ownProject, PROJECT_LABEL } from '../faults/docker.js';
-import type { ControllerFaultKind } from '../faults/fault.js';
 import { HeldFaults } from '../faults/held-faults.js';
 import { RedisFaultStore } from './fault-store.js';
 import { callService } from './runbook.js';
@@ -55,7 +54,7 @@ const faults = new HeldFaults(
       return callService(directory, service, path, body);
     },
   },
-  (kind) => CONTROLLER_KINDS.find((k) => k.kind === kind) as ControllerFaultKind,
+  controllerKind,
   new RedisFaultStore(redis),
 );
 const app = buildApp({
@@ -70,12 +69,11 @@ const app = buildApp({
   faults,
 });
 // The timeline asks with a budget below its interval, so one dead service never delays a sample.
-const [dnsHost, dnsPort] = config.TIMELINE_DNS.split(':') as [string, string];
 const timelineBudgetMs = Math.max(100, Math.floor(config.TIMELINE_INTERVAL_MS * 0.8));
 const timeline = new Timeline(
   directorySources(
     directory,
-    async () => (await lookupA(config.TIMELINE_KV_NAME, Number(dnsPort), dnsHost, timelineBudgetMs)).addresses.length,
+    async () => (await lookupA(config.TIMELINE_KV_NAME, config.TIMELINE_DNS.port, config.TIMELINE_DNS.host, timelineBudgetMs)).addresses.length,
     () => canary.counts,
     timelineBudgetMs,
   ),

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { Clock } from '../../lib/clock.js';
 import { stateEnvelope, type LabEvent } from '../../lib/contract.js';
+import { Loop } from '../../lib/loop.js';
 import type { LauncherState } from '../../services/launcher/state.js';
 import type { NlbState } from '../../services/nlb/state.js';
 import type { LoadgenState } from '../../loadgen/state.js';
@@ -93,8 +94,7 @@ export class Timeline {
   private loadgenSecond = -1;
   private loadgenUptime = 0;
   private canaryBefore: { requests: number; successes: number } | null = null;
-  private readonly stopper = new AbortController();
-  private loop: Promise<void> | null = null;
+  private readonly loop: Loop;
   private readonly startedAt: number;
 
   constructor(
@@ -103,22 +103,16 @@ export class Timeline {
     readonly opts: TimelineOptions,
   ) {
     this.startedAt = clock.now();
+    // A sample every interval from the start of the previous one: a slow sample does not stretch the series.
+    this.loop = new Loop({ clock, intervalMs: () => this.opts.intervalMs, from: 'start' });
   }
 
   start(): void {
-    this.loop ??= (async () => {
-      while (!this.stopper.signal.aborted) {
-        const began = this.clock.now();
-        await this.sampleOnce();
-        const rest = Math.max(0, this.opts.intervalMs - (this.clock.now() - began));
-        await this.clock.sleep(rest, this.stopper.signal).catch(() => undefined);
-      }
-    })();
+    void this.loop.run(() => this.sampleOnce());
   }
 
-  async stop(): Promise<void> {
-    this.stopper.abort();
-    await this.loop;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Samples taken at or after `since` (ms epoch), oldest first. */

@@ -2,6 +2,7 @@
 // interval while the method goes on; when its tolerance stays violated for the condition's `for`, the
 // run is aborted (the rollbacks still run) and the journal names the condition. One good sample resets
 // the count, so a single bad second does not stop a game day.
+import { Loop } from '../../lib/loop.js';
 import type { AbortCondition, Tolerance } from './format.js';
 import { durationMs } from './format.js';
 import { runProvider, withinTolerance, type RunContext } from './providers.js';
@@ -28,33 +29,35 @@ function shown(value: unknown, tolerance: Tolerance): string {
 }
 
 export class AbortWatcher {
-  private readonly stopper = new AbortController();
-  private loops: Promise<void>[] = [];
+  /** One loop per condition, each probing on its own interval. */
+  private readonly watches: { loop: Loop; check: () => Promise<void> }[];
   fired: AbortRecord | null = null;
 
   constructor(
-    private readonly conditions: AbortCondition[],
+    conditions: AbortCondition[],
     private readonly ctx: RunContext,
     private readonly onAbort: (record: AbortRecord) => void,
-  ) {}
+  ) {
+    this.watches = conditions.map((c) => this.watch(c));
+  }
 
   start(): void {
-    this.loops = this.conditions.map((c) => this.watch(c));
+    for (const { loop, check } of this.watches) void loop.run(check);
   }
 
   async stop(): Promise<void> {
-    this.stopper.abort();
-    await Promise.all(this.loops);
+    await Promise.all(this.watches.map(({ loop }) => loop.stop()));
   }
 
-  private async watch(condition: AbortCondition): Promise<void> {
+  private watch(condition: AbortCondition): { loop: Loop; check: () => Promise<void> } {
     const { ctx } = this;
     const forMs = durationMs(condition.for, ctx.labClock);
-    const everyMs = Math.max(1, durationMs(condition.every, ctx.labClock));
+    const loop = new Loop({ clock: ctx.clock, intervalMs: Math.max(1, durationMs(condition.every, ctx.labClock)) });
     let violatedSince: number | null = null;
-    while (!this.stopper.signal.aborted && !this.fired) {
+    const check = async () => {
       const value = await runProvider(condition.probe, ctx).catch((err: Error) => ({ error: err.message }));
-      if (this.stopper.signal.aborted || this.fired) return;
+      // Stopped meanwhile, by the run or by another condition firing.
+      if (loop.stopped) return;
       const now = ctx.elapsed();
       if (withinTolerance(value, condition.tolerance)) violatedSince = null;
       else {
@@ -62,11 +65,12 @@ export class AbortWatcher {
         if (now - violatedSince >= forMs) {
           const reason = `abort condition ${condition.name}: ${describeTolerance(condition.tolerance)} did not hold for ${((now - violatedSince) / 1000).toFixed(1)} s (last: ${shown(value, condition.tolerance)})`;
           this.fired = { condition: condition.name, at: now, since: violatedSince, value, reason };
+          // One abort is enough: every condition stops watching (without waiting here for this very check).
+          for (const w of this.watches) void w.loop.stop();
           this.onAbort(this.fired);
-          return;
         }
       }
-      await ctx.clock.sleep(everyMs, this.stopper.signal).catch(() => undefined);
-    }
+    };
+    return { loop, check };
   }
 }

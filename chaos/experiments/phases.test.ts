@@ -77,4 +77,18 @@ describe('PhaseTracker', () => {
       { name: 'x', start: 8000, end: 8000 },
     ]);
   });
+
+  it('stop() ends its wait between samples at once and marks open phases ongoing', async () => {
+    const clock = new ManualClock(0);
+    let samples = 0;
+    const detector: PhaseDetector = { name: 'x', sample: async () => (samples++, true) };
+    const tracker = new PhaseTracker([detector], clock, () => clock.now(), 60_000);
+    tracker.start();
+    await clock.advance(1);
+    assert.equal(clock.pendingSleepers, 1, 'waiting a minute for the next sample');
+    const phases = await tracker.stop(); // resolves with no time passing
+    assert.deepEqual(phases, [{ name: 'x', start: 0, end: 0, ongoing: true }]);
+    assert.equal(clock.pendingSleepers, 0);
+    assert.equal(samples, 1);
+  });
 });

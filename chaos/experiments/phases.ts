@@ -7,6 +7,7 @@
 //                        checks run late, within the last 5 s
 // The thresholds sit well clear of what the lab does at rest (CASCADE-NOTES.md has the numbers).
 import type { Clock } from '../../lib/clock.js';
+import { Loop } from '../../lib/loop.js';
 import type { LabClient } from '../lab-client.js';
 
 export interface Phase {
@@ -92,26 +93,23 @@ export function dnsEmptyDetector(lab: Pick<LabClient, 'lookup'>, endpoint: strin
 export class PhaseTracker {
   readonly phases: Phase[] = [];
   private open = new Map<string, Phase>();
-  private stopped = false;
-  private loop: Promise<void> | null = null;
+  private readonly loop: Loop;
 
   constructor(
     private readonly detectors: PhaseDetector[],
-    private readonly clock: Clock,
+    clock: Clock,
     private readonly elapsed: () => number,
     private readonly everyMs = 250,
     private readonly onChange: (phase: Phase, started: boolean) => void = () => {},
     /** A phase ends at its last true sample once the condition has been false this long. */
     private readonly settleMs = 2000,
-  ) {}
+  ) {
+    // A sample that throws changes nothing, as a detector that cannot tell; the next one may.
+    this.loop = new Loop({ clock, intervalMs: () => this.everyMs });
+  }
 
   start(): void {
-    this.loop = (async () => {
-      while (!this.stopped) {
-        await this.sampleOnce();
-        await this.clock.sleep(this.everyMs);
-      }
-    })();
+    void this.loop.run(() => this.sampleOnce());
   }
 
   async sampleOnce(): Promise<void> {
@@ -137,8 +135,7 @@ export class PhaseTracker {
   }
 
   async stop(): Promise<Phase[]> {
-    this.stopped = true;
-    await this.loop;
+    await this.loop.stop();
     for (const phase of this.open.values()) phase.ongoing = true;
     return this.phases;
   }

@@ -34,6 +34,11 @@ export const CONTROLLER_KINDS: ControllerFaultKind[] = [kill, stop, pause, resta
 
 export const CATALOGUE: FaultKind[] = [...proxyKinds('tcp'), ...proxyKinds('udp'), ...CONTROLLER_KINDS];
 
+/** The controller's fault kind of that name; undefined for another kind or a kind that no longer exists. */
+export function controllerKind(kind: string): ControllerFaultKind | undefined {
+  return CONTROLLER_KINDS.find((k) => k.kind === kind);
+}
+
 export function faultKind(kind: string): FaultKind {
   const found = CATALOGUE.find((k) => k.kind === kind);
   if (!found) throw badRequest(`unknown fault kind ${JSON.stringify(kind)}; known: ${CATALOGUE.map((k) => k.kind).join(', ')}`);

@@ -3,15 +3,14 @@ import { describe, it } from 'node:test';
 import { ManualClock } from '../../lib/clock.js';
 import { LabError } from '../../lib/errors.js';
 import { EventLog } from '../../lib/events.js';
-import { CONTROLLER_KINDS } from './catalogue.js';
+import { controllerKind } from './catalogue.js';
 import { LabContainers } from './docker.js';
-import type { ControllerFaultKind, FaultContext } from './fault.js';
+import type { FaultContext } from './fault.js';
 import { HeldFaults, type FaultStore, type HeldFault } from './held-faults.js';
 import { FakeDocker } from './test-support.js';
 
 const PROJECT = 'lab-a';
 const TTL = 6000;
-const kinds = (kind: string) => CONTROLLER_KINDS.find((k) => k.kind === kind) as ControllerFaultKind;
 
 function setup(store: FaultStore | null = null) {
   const clock = new ManualClock(1_000_000);
@@ -28,7 +27,7 @@ function setup(store: FaultStore | null = null) {
     },
   };
   const events = new EventLog();
-  const faults = new HeldFaults(clock, events, ctx, kinds, store, 500);
+  const faults = new HeldFaults(clock, events, ctx, controllerKind, store, 500);
   const loop = faults.run();
   const stop = async () => {
     faults.stop();
@@ -36,6 +35,17 @@ function setup(store: FaultStore | null = null) {
     await loop;
   };
   return { clock, docker, kv1, other, faults, hooks, events, stop };
+}
+
+/** A FaultStore in memory that, like Redis, keeps copies: what a controller holds is not what it saved. */
+function memoryStore(): { saved: Map<string, HeldFault>; store: FaultStore } {
+  const saved = new Map<string, HeldFault>();
+  const store: FaultStore = {
+    save: async (f) => void saved.set(f.id, structuredClone(f)),
+    remove: async (id) => void saved.delete(id),
+    all: async () => [...saved.values()],
+  };
+  return { saved, store };
 }
 
 const code = (code: string, status: number) => (err: unknown) => err instanceof LabError && err.code === code && err.statusCode === status;
@@ -67,7 +77,7 @@ describe('held faults (controller leases over the Docker API)', () => {
   it('kill, stop and restart are undone by starting the container; disconnect by reconnecting it as it was', async () => {
     const { docker, kv1, faults, stop } = setup();
     for (const kind of ['kill', 'stop', 'restart']) {
-      const f = await faults.add({ kind, target: 'kv-1', params: kinds(kind).params.parse({}), ttlMs: 60_000 });
+      const f = await faults.add({ kind, target: 'kv-1', params: controllerKind(kind)!.params.parse({}), ttlMs: 60_000 });
       if (kind !== 'restart') assert.equal(docker.stateOf(kv1), 'exited', `${kind} takes it down`);
       await faults.remove(f.id);
       assert.equal(docker.stateOf(kv1), 'running', `${kind} undone`);
@@ -133,12 +143,7 @@ describe('held faults (controller leases over the Docker API)', () => {
   });
 
   it('a restarted controller undoes what the previous one left in its store', async () => {
-    const saved = new Map<string, HeldFault>();
-    const store: FaultStore = {
-      save: async (f) => void saved.set(f.id, structuredClone(f)),
-      remove: async (id) => void saved.delete(id),
-      all: async () => [...saved.values()],
-    };
+    const { saved, store } = memoryStore();
     const first = setup(store);
     first.faults.renewLease('run', TTL);
     await first.faults.add({ kind: 'pause', target: 'kv-1', params: {}, holder: 'run' });
@@ -151,5 +156,24 @@ describe('held faults (controller leases over the Docker API)', () => {
     assert.equal(second.docker.stateOf(first.kv1), 'running');
     assert.equal(saved.size, 0);
     await second.stop();
+  });
+
+  it('a stored fault of a kind that no longer exists is reported and dropped, not retried on every sweep', async () => {
+    const { saved, store } = memoryStore();
+    saved.set('old1', { id: 'old1', kind: 'teleport', target: 'kv-1', params: {}, holder: null, expiresAt: 0, injectedAt: 0, undo: {} });
+    const { clock, docker, kv1, faults, events, stop } = setup(store);
+    assert.equal(await faults.recover(), 1);
+    assert.deepEqual(faults.list(), []);
+    assert.equal(saved.size, 0, 'dropped from the store');
+    const dropped = events.since(0).events.filter((e) => e.type === 'fault-dropped');
+    assert.equal(dropped.length, 1);
+    assert.match(String(dropped[0]!.data.reason), /unknown fault kind "teleport"/);
+    await clock.advance(2000);
+    assert.equal(events.since(0).events.filter((e) => e.type === 'fault-undo-failed').length, 0, 'no sweep tries it again');
+    // Its target is free for a new fault.
+    await faults.add({ kind: 'pause', target: 'kv-1', params: {}, ttlMs: 60_000 });
+    assert.equal(docker.stateOf(kv1), 'paused');
+    await assert.rejects(faults.add({ kind: 'teleport', target: 'kv-2', params: {}, ttlMs: 1000 }), code('LAB_ERR_BAD_REQUEST', 400));
+    await stop();
   });
 });

@@ -60,7 +60,8 @@ export class HeldFaults {
     private readonly clock: Clock,
     private readonly events: EventLog,
     private readonly ctx: FaultContext,
-    private readonly kinds: (kind: string) => ControllerFaultKind,
+    /** Undefined for a kind that does not exist (any more): a stored fault of it is dropped, not undone. */
+    private readonly kinds: (kind: string) => ControllerFaultKind | undefined,
     private readonly store: FaultStore | null = null,
     private readonly sweepEveryMs = 500,
   ) {
@@ -89,6 +90,7 @@ export class HeldFaults {
 
   async add(request: FaultRequest): Promise<HeldFault> {
     const kind = this.kinds(request.kind);
+    if (!kind) throw badRequest(`unknown fault kind ${JSON.stringify(request.kind)}`);
     if (kind.services && !kind.services.test(request.target)) {
       throw badRequest(`${kind.kind} applies to services matching ${kind.services.source}, not ${JSON.stringify(request.target)}`);
     }
@@ -104,7 +106,10 @@ export class HeldFaults {
     }
     // One container fault per container (pausing a killed container means nothing); one hook per kind.
     const slot = slotOf(kind, request.target);
-    const busy = [...this.faults.values()].find((f) => slotOf(this.kinds(f.kind), f.target) === slot);
+    const busy = [...this.faults.values()].find((f) => {
+      const held = this.kinds(f.kind);
+      return held !== undefined && slotOf(held, f.target) === slot;
+    });
     if (busy || this.injecting.has(slot)) throw conflict(`${request.target} already has a fault (${busy ? `${busy.kind}, id ${busy.id}` : 'being injected'}): clear it first`);
     this.injecting.add(slot);
     try {
@@ -175,8 +180,8 @@ export class HeldFaults {
     return this.leases.loop(() => this.sweep(), this.sweepEveryMs);
   }
 
-  stop(): void {
-    this.leases.stop();
+  stop(): Promise<void> {
+    return this.leases.stop();
   }
 
   private held(holder: string): HeldFault[] {
@@ -185,15 +190,30 @@ export class HeldFaults {
 
   /** Undoes one fault; on failure it stays listed with undoError and the next sweep tries again. */
   private async end(fault: HeldFault, reason: 'released' | 'expired' | 'removed' | 'recovered'): Promise<void> {
+    const kind = this.kinds(fault.kind);
+    if (!kind) {
+      // Stored by a controller that knew this kind: nothing here can undo it, and trying again will not help.
+      await this.drop(fault, `unknown fault kind ${JSON.stringify(fault.kind)}: cannot be undone`);
+      return;
+    }
     try {
-      await this.kinds(fault.kind).undo(this.ctx, fault.target, fault.undo);
+      await kind.undo(this.ctx, fault.target, fault.undo);
     } catch (err) {
       fault.undoError = (err as Error).message;
       this.events.emit('fault-undo-failed', { id: fault.id, kind: fault.kind, target: fault.target, error: fault.undoError });
       return;
     }
+    await this.forget(fault);
+    this.events.emit('fault-undone', { id: fault.id, kind: fault.kind, target: fault.target, reason });
+  }
+
+  private async drop(fault: HeldFault, why: string): Promise<void> {
+    await this.forget(fault);
+    this.events.emit('fault-dropped', { id: fault.id, kind: fault.kind, target: fault.target, reason: why });
+  }
+
+  private async forget(fault: HeldFault): Promise<void> {
     this.faults.delete(fault.id);
     await this.store?.remove(fault.id).catch(() => undefined);
-    this.events.emit('fault-undone', { id: fault.id, kind: fault.kind, target: fault.target, reason });
   }
 }

@@ -1,9 +1,8 @@
 // The Toxiproxy-compatible API driven in-process with inject(): shapes, status codes, errors.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { silentLogger } from '../../lib/log.js';
-import { buildApp, FAULT_PROXY_VERSION } from './api.js';
-import { echoServer, newCollection } from './test-support.js';
+import { FAULT_PROXY_VERSION } from './api.js';
+import { apiUnderTest, echoServer } from './test-support.js';
 
 let echo: Awaited<ReturnType<typeof echoServer>>;
 before(async () => {
@@ -13,26 +12,11 @@ after(async () => {
   await echo.close();
 });
 
-async function setup(t: { after: (fn: () => Promise<void>) => void }) {
-  const { collection, events, registry } = newCollection();
-  const app = buildApp({ collection, events, registry, log: silentLogger(), adminToken: 'secret' });
-  t.after(async () => {
-    await app.close();
-    await collection.clear();
-  });
-  const call = async (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: unknown, headers: Record<string, string> = {}) => {
-    const res = await app.inject({ method, url, payload: payload as never, headers });
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON answers, checked field by field below
-    return { status: res.statusCode, body: res.body === '' ? undefined : (JSON.parse(res.body) as any), headers: res.headers };
-  };
-  return { app, collection, events, call };
-}
-
 const upstream = () => `127.0.0.1:${echo.port}`;
 const newProxy = (name = 'echo') => ({ name, listen: '127.0.0.1:0', upstream: upstream() });
 
 test('proxies: create, list, get, update, delete with Toxiproxy shapes and codes', async (t) => {
-  const { call } = await setup(t);
+  const { call } = apiUnderTest(t);
   const empty = await call('GET', '/proxies');
   assert.deepEqual([empty.status, empty.body], [200, {}]);
 
@@ -69,7 +53,7 @@ test('proxies: create, list, get, update, delete with Toxiproxy shapes and codes
 });
 
 test('proxies: invalid bodies get 400 with a message, never a crash', async (t) => {
-  const { call } = await setup(t);
+  const { call } = apiUnderTest(t);
   const cases: [unknown, RegExp][] = [
     [{ listen: '127.0.0.1:0', upstream: upstream() }, /^missing required field: name$/],
     [{ name: 'x', listen: '127.0.0.1:0' }, /^missing required field: upstream$/],
@@ -99,13 +83,13 @@ test('proxies: invalid bodies get 400 with a message, never a crash', async (t) 
 });
 
 test('a body sent as form-urlencoded (curl -d) is read as JSON, as Toxiproxy does', async (t) => {
-  const { call } = await setup(t);
+  const { call } = apiUnderTest(t);
   const res = await call('POST', '/proxies', JSON.stringify(newProxy()), { 'content-type': 'application/x-www-form-urlencoded' });
   assert.equal(res.status, 201);
 });
 
 test('a listen address already in use is refused with 500 and the reason, and nothing is added', async (t) => {
-  const { call } = await setup(t);
+  const { call } = apiUnderTest(t);
   const first = await call('POST', '/proxies', newProxy('a'));
   const res = await call('POST', '/proxies', { ...newProxy('b'), listen: first.body.listen });
   assert.equal(res.status, 500);
@@ -114,7 +98,7 @@ test('a listen address already in use is refused with 500 and the reason, and no
 });
 
 test('toxics: create, list, get, update, delete with Toxiproxy shapes and codes', async (t) => {
-  const { call, events } = await setup(t);
+  const { call, events } = apiUnderTest(t);
   await call('POST', '/proxies', newProxy());
 
   const down = await call('POST', '/proxies/echo/toxics', { type: 'latency', attributes: { latency: 100 } });
@@ -157,7 +141,7 @@ test('toxics: create, list, get, update, delete with Toxiproxy shapes and codes'
 });
 
 test('toxics: invalid bodies get 400 with Toxiproxy messages', async (t) => {
-  const { call } = await setup(t);
+  const { call } = apiUnderTest(t);
   await call('POST', '/proxies', newProxy());
   const cases: [unknown, RegExp][] = [
     [{ type: 'nope' }, /^invalid toxic type$/],
@@ -183,7 +167,7 @@ test('toxics: invalid bodies get 400 with Toxiproxy messages', async (t) => {
 });
 
 test('POST /reset enables every proxy and removes every toxic', async (t) => {
-  const { call } = await setup(t);
+  const { call } = apiUnderTest(t);
   await call('POST', '/proxies', newProxy('a'));
   await call('POST', '/proxies', { ...newProxy('b'), enabled: false });
   await call('POST', '/proxies/a/toxics', { type: 'latency', attributes: { latency: 10 } });
@@ -196,7 +180,7 @@ test('POST /reset enables every proxy and removes every toxic', async (t) => {
 });
 
 test('POST /populate creates or keeps proxies and answers {proxies} with 201', async (t) => {
-  const { call } = await setup(t);
+  const { call } = apiUnderTest(t);
   const first = await call('POST', '/populate', [newProxy('a'), { ...newProxy('b'), enabled: false }]);
   assert.equal(first.status, 201);
   assert.deepEqual(first.body.proxies.map((p: { name: string; enabled: boolean }) => [p.name, p.enabled]), [['a', true], ['b', false]]);
@@ -222,7 +206,7 @@ test('POST /populate creates or keeps proxies and answers {proxies} with 201', a
 });
 
 test('GET /version answers JSON like Toxiproxy', async (t) => {
-  const { call } = await setup(t);
+  const { call } = apiUnderTest(t);
   const res = await call('GET', '/version');
   assert.equal(res.status, 200);
   assert.deepEqual(res.body, { version: FAULT_PROXY_VERSION });
@@ -230,14 +214,14 @@ test('GET /version answers JSON like Toxiproxy', async (t) => {
 });
 
 test('browsers are refused, as Toxiproxy does, since these routes have no token', async (t) => {
-  const { call } = await setup(t);
+  const { call } = apiUnderTest(t);
   const res = await call('POST', '/proxies', newProxy(), { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64)' });
   assert.deepEqual([res.status, res.body], [403, { error: 'User agent not allowed', status: 403 }]);
   assert.equal((await call('GET', '/healthz', undefined, { 'user-agent': 'Mozilla/5.0' })).status, 200, 'the lab routes still answer');
 });
 
 test('lab routes: /lab/state shows proxies, toxics and connections; /metrics counts toxics', async (t) => {
-  const { app, call } = await setup(t);
+  const { app, call } = apiUnderTest(t);
   await call('POST', '/proxies', newProxy());
   await call('POST', '/proxies/echo/toxics', { type: 'latency', stream: 'upstream' });
   const state = (await call('GET', '/lab/state')).body.state;
@@ -250,7 +234,7 @@ test('lab routes: /lab/state shows proxies, toxics and connections; /metrics cou
 });
 
 test('/readyz is 503 until the API listens and 200 once it and every enabled proxy are bound', async (t) => {
-  const { app, call } = await setup(t);
+  const { app, call } = apiUnderTest(t);
   await call('POST', '/proxies', newProxy());
   const before = await call('GET', '/readyz');
   assert.equal(before.status, 503);

@@ -15,7 +15,7 @@ import { holderSchema, leaseTtlSchema } from '../../lib/contract.js';
 import { faultProxyStateSchema } from './state.js';
 import type { Logger } from '../../lib/log.js';
 import type { Registry } from '../../lib/metrics.js';
-import { parseHostPort } from './address.js';
+import { parseHostPort } from '../../lib/host-port.js';
 import { PopulateError, type ProxyCollection } from './collection.js';
 import { badRequestBody, invalidStream, missingField } from './errors.js';
 import type { Stream } from './toxic.js';

@@ -1,25 +1,16 @@
 // Drives the API with the real Toxiproxy Node client (toxiproxy-node-client, a devDependency), to show
 // that an unchanged Toxiproxy client works against the fault-proxy.
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
-import { silentLogger } from '../../lib/log.js';
-import { buildApp } from './api.js';
-import { connect, echoServer, newCollection, portOf, roundTrip, toxiproxyClientClass } from './test-support.js';
+import { apiUnderTest, connect, echoServer, portOf, roundTrip, toxiproxyClientClass } from './test-support.js';
 
 const Toxiproxy = await toxiproxyClientClass();
 
 test('toxiproxy-node-client drives the fault-proxy: proxy, latency toxic, read back, remove', async (t) => {
   const echo = await echoServer();
-  const { collection, events, registry } = newCollection();
-  const app = buildApp({ collection, events, registry, log: silentLogger(), adminToken: 'secret' });
-  t.after(async () => {
-    await app.close();
-    await collection.clear();
-    await echo.close();
-  });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const toxiproxy = new Toxiproxy(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}`);
+  const api = apiUnderTest(t);
+  t.after(() => echo.close()); // after the API's teardown: hooks run in the order they were added
+  const toxiproxy = new Toxiproxy(await api.listen());
 
   assert.match(await toxiproxy.getVersion(), /"version"/);
   const proxy = await toxiproxy.createProxy({ name: 'enactor-az-a', listen: '127.0.0.1:0', upstream: `127.0.0.1:${echo.port}` });

@@ -1,7 +1,7 @@
 // fault-proxy configuration from the environment, checked at start.
 import { z } from 'zod';
 import { adminToken, int, oneOf, port, str } from '../../lib/config.js';
-import { parseHostPort } from './address.js';
+import { parseHostPort } from '../../lib/host-port.js';
 
 const address = (what: string) =>
   z.string({ error: `${what}: required` }).refine((v) => typeof parseHostPort(v) !== 'string', { error: `${what}: expected host:port` });

@@ -62,8 +62,8 @@ export class FaultLeases {
     return this.table.loop(() => this.sweep(), this.sweepEveryMs);
   }
 
-  stop(): void {
-    this.table.stop();
+  stop(): Promise<void> {
+    return this.table.stop();
   }
 
   private held(holder: string): Lease['toxics'] {

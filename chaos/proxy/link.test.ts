@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { ManualClock, flushMicrotasks, systemClock } from '../../lib/clock.js';
 import { Random } from '../../lib/random.js';
 import { ToxicCollection } from './toxic-collection.js';
-import { waitFor } from './test-support.js';
+import { until } from '../../test/support/until.js';
 
 function setup(clock = new ManualClock(0), seed = 1) {
   const toxics = new ToxicCollection();
@@ -121,12 +121,12 @@ test('the source is paused while dest does not drain, and resumed when it does',
   });
   toxics.startLink({ stream: 'upstream', source, dest, clock: systemClock, random: new Random(1), highWaterMark: 4096 });
   for (let i = 0; i < 20; i++) source.write(Buffer.alloc(1024, i));
-  await waitFor('source paused', () => source.isPaused());
+  await until('source paused', () => source.isPaused());
   assert.ok(written < 20 * 1024, 'dest has not taken everything');
   const release = () => {
     while (held.length) held.shift()!();
   };
-  await waitFor('all bytes written', () => {
+  await until('all bytes written', () => {
     release();
     return written === 20 * 1024;
   });

@@ -1,5 +1,5 @@
 // The fault-proxy's Prometheus metrics: connections and bytes per proxy and direction, toxics in force.
-import { Counter, Gauge, type Registry } from '../../lib/metrics.js';
+import { Counter, counterFrom, Gauge, type Registry } from '../../lib/metrics.js';
 
 /** What the gauges read of a proxy at scrape time. */
 interface ProxyView {
@@ -60,25 +60,11 @@ export function createProxyMetrics(registry: Registry, proxies: () => Iterable<P
   };
 }
 
-/** Bytes through each proxy, read from the proxies' own totals at scrape time. */
+/** Bytes through each proxy, read from the proxies' own totals at scrape time (a re-created proxy starts again from 0). */
 function bytesCounter(registry: Registry, proxies: () => Iterable<ProxyView>): void {
-  const reported = new Map<string, number>();
-  new Counter({
-    name: 'fault_proxy_bytes_total',
-    help: 'bytes written through each proxy (upstream = client to server, downstream = server to client)',
-    labelNames: ['proxy', 'direction'],
-    registers: [registry],
-    collect() {
-      for (const p of proxies()) {
-        for (const direction of ['upstream', 'downstream'] as const) {
-          const key = `${p.name}\0${direction}`;
-          const total = p.bytes[direction];
-          // A proxy re-created under the same name starts again from 0.
-          const delta = total - (reported.get(key) ?? 0);
-          reported.set(key, total);
-          if (delta > 0) this.inc({ proxy: p.name, direction }, delta);
-        }
-      }
-    },
-  });
+  counterFrom(
+    registry,
+    { name: 'fault_proxy_bytes_total', help: 'bytes written through each proxy (upstream = client to server, downstream = server to client)', labelNames: ['proxy', 'direction'] },
+    () => [...proxies()].flatMap((p) => (['upstream', 'downstream'] as const).map((direction) => [{ proxy: p.name, direction }, p.bytes[direction]] as const)),
+  );
 }

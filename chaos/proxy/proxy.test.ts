@@ -6,7 +6,8 @@ import { once } from 'node:events';
 import net from 'node:net';
 import { after, before, test } from 'node:test';
 import type { Proxy } from './proxy.js';
-import { closedByPeer, connect, echoServer, medianRoundTrip, newCollection, portOf, readBytes, roundTrip, waitFor } from './test-support.js';
+import { until } from '../../test/support/until.js';
+import { closedByPeer, connect, echoServer, medianRoundTrip, newCollection, portOf, readBytes, roundTrip } from './test-support.js';
 
 // Round trips on loopback take well under a millisecond; a timer may fire a few ms late on a busy machine.
 const TOLERANCE_MS = 40;
@@ -114,10 +115,10 @@ async function decisions(seed: number, n = 24): Promise<boolean[]> {
     const sockets: net.Socket[] = [];
     for (let i = 0; i < n; i++) {
       sockets.push(await connect(port));
-      await waitFor('connection accepted', () => proxy.connectionCount === i + 1);
+      await until('connection accepted', () => proxy.connectionCount === i + 1);
     }
     // Links start once the upstream answers.
-    await waitFor('all links up', () => proxy.state().connections.every((c) => c.linked));
+    await until('all links up', () => proxy.state().connections.every((c) => c.linked));
     const result = proxy
       .state()
       .connections.sort((a, b) => a.id - b.id)
@@ -167,7 +168,7 @@ test('an upstream that refuses closes the client connection and is counted', asy
     await closedByPeer(socket);
     const metrics = await registry.metrics();
     assert.match(metrics, /fault_proxy_upstream_connect_failures_total\{proxy="dead"[^}]*\} 1/);
-    await waitFor('connection forgotten', () => proxy.connectionCount === 0);
+    await until('connection forgotten', () => proxy.connectionCount === 0);
   } finally {
     await collection.clear();
   }

@@ -6,7 +6,7 @@ import net from 'node:net';
 import type { Logger } from 'pino';
 import type { Clock } from '../../lib/clock.js';
 import type { Random } from '../../lib/random.js';
-import { formatHostPort, parseHostPort, type HostPort } from './address.js';
+import { formatHostPort, parseHostPort, type HostPort } from '../../lib/host-port.js';
 import { listenFailed } from './errors.js';
 import type { Link } from './link.js';
 import type { ProxyMetrics } from './metrics.js';

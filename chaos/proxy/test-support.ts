@@ -1,12 +1,14 @@
 // Helpers for the fault-proxy's tests: an echo upstream, a collection on loopback, round-trip timing,
 // polling with a deadline. Not used by the service itself.
 import dgram from 'node:dgram';
-import net from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { once } from 'node:events';
 import { systemClock, type Clock } from '../../lib/clock.js';
 import { EventLog } from '../../lib/events.js';
 import { silentLogger } from '../../lib/log.js';
 import { createRegistry } from '../../lib/metrics.js';
+import { until } from '../../test/support/until.js';
+import { buildApp } from './api.js';
 import { ProxyCollection } from './collection.js';
 
 export async function echoServer(): Promise<{ port: number; bytesReceived: () => number; close: () => Promise<void> }> {
@@ -48,6 +50,30 @@ export function newCollection(opts: { seed?: number; clock?: Clock; connectTimeo
   return { collection, events, registry };
 }
 
+/**
+ * The fault proxy's API over a new collection, torn down after the test (app closed, proxies removed).
+ * `call` sends one request in-process and parses the JSON answer; `listen` puts the API on loopback for
+ * a real client and returns its base URL.
+ */
+export function apiUnderTest(t: { after: (fn: () => Promise<void>) => void }) {
+  const { collection, events, registry } = newCollection();
+  const app = buildApp({ collection, events, registry, log: silentLogger(), adminToken: 'secret' });
+  t.after(async () => {
+    await app.close();
+    await collection.clear();
+  });
+  const call = async (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: unknown, headers: Record<string, string> = {}) => {
+    const res = await app.inject({ method, url, payload: payload as never, headers });
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON answers, checked field by field by the tests
+    return { status: res.statusCode, body: res.body === '' ? undefined : (JSON.parse(res.body) as any), headers: res.headers };
+  };
+  const listen = async () => {
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  };
+  return { app, collection, events, registry, call, listen };
+}
+
 export function portOf(listen: string): number {
   return Number(listen.slice(listen.lastIndexOf(':') + 1));
 }
@@ -62,7 +88,7 @@ export async function connect(port: number): Promise<net.Socket> {
 export async function closedByPeer(socket: net.Socket, timeoutMs = 5000): Promise<void> {
   socket.on('error', () => undefined);
   socket.resume();
-  await waitFor('the peer to close the connection', () => socket.readableEnded || socket.destroyed, timeoutMs);
+  await until('the peer to close the connection', () => socket.readableEnded || socket.destroyed, timeoutMs, 10);
 }
 
 /** Reads exactly n bytes, or rejects when the socket ends first or the deadline passes. */
@@ -105,14 +131,6 @@ export async function medianRoundTrip(socket: net.Socket, samples = 7): Promise<
   for (let i = 0; i < samples; i++) times.push(await roundTrip(socket));
   times.sort((a, b) => a - b);
   return times[Math.floor(times.length / 2)]!;
-}
-
-export async function waitFor(what: string, check: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 /** A DNS-like UDP server: answers every datagram with the same bytes, and remembers what it got. */

@@ -4,20 +4,17 @@
 // may be busy.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
-import { silentLogger } from '../../lib/log.js';
-import { buildApp } from './api.js';
+import { until } from '../../test/support/until.js';
 import {
+  apiUnderTest,
   collect,
   connect,
   echoServer,
   medianRoundTrip,
-  newCollection,
   portOf,
   readBytes,
   toxiproxyClientClass,
-  waitFor,
   within,
   type ProxyHandle,
 } from './test-support.js';
@@ -36,14 +33,7 @@ after(async () => {
 
 /** The API listening on loopback, the client pointed at it, and one proxy to the echo server. */
 async function setup(t: { after: (fn: () => Promise<void>) => void }): Promise<{ proxy: ProxyHandle; port: number }> {
-  const { collection, events, registry } = newCollection();
-  const app = buildApp({ collection, events, registry, log: silentLogger(), adminToken: 'secret' });
-  t.after(async () => {
-    await app.close();
-    await collection.clear();
-  });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const client = new Toxiproxy(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}`);
+  const client = new Toxiproxy(await apiUnderTest(t).listen());
   const proxy = await client.createProxy({ name: 'kv-az-a', listen: '127.0.0.1:0', upstream: `127.0.0.1:${echo.port}` });
   return { proxy, port: portOf(proxy.listen) };
 }
@@ -96,7 +86,7 @@ test('limit_data: exactly N bytes arrive, then the connection closes', async (t)
   const payload = randomBytes(5000);
   // In pieces, so the limit falls inside a chunk as well as on a boundary.
   socket.write(payload.subarray(0, 600));
-  await waitFor('the first 600 bytes', () => seen.bytes().length === 600);
+  await until('the first 600 bytes', () => seen.bytes().length === 600);
   socket.write(payload.subarray(600));
   const end = await within(5000, 'the close', seen.ended);
   assert.equal(end.error, undefined, 'a clean close (FIN), not a reset');
@@ -144,7 +134,7 @@ test('slicer delivers the same bytes in many more chunks', async (t) => {
     const socket = await connect(port);
     const seen = collect(socket);
     socket.write(payload);
-    await waitFor('the whole echo', () => seen.bytes().length >= payload.length, 10_000);
+    await until('the whole echo', () => seen.bytes().length >= payload.length, 10_000);
     socket.destroy();
     assert.ok(seen.bytes().equals(payload), 'the same bytes, in order');
     return seen.chunks.length;

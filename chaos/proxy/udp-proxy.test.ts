@@ -3,9 +3,8 @@
 // drop repeating itself under the same seed.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { silentLogger } from '../../lib/log.js';
-import { buildApp } from './api.js';
-import { newCollection, portOf, udpClient, udpEchoServer, waitFor, within } from './test-support.js';
+import { until } from '../../test/support/until.js';
+import { apiUnderTest, newCollection, portOf, udpClient, udpEchoServer, within } from './test-support.js';
 import type { UdpProxy } from './udp-proxy.js';
 
 let echo: Awaited<ReturnType<typeof udpEchoServer>>;
@@ -53,7 +52,7 @@ test('datagrams reach the upstream and replies come back to the client that sent
   t.after(async () => other.close());
   client.send('from-a', port);
   other.send('from-b', port);
-  await waitFor('both replies', () => client.received.length === 1 && other.received.length === 1);
+  await until('both replies', () => client.received.length === 1 && other.received.length === 1);
   assert.equal(client.received[0]!.toString(), 'from-a');
   assert.equal(other.received[0]!.toString(), 'from-b');
   assert.equal(proxy.connectionCount, 2, 'one upstream socket per client address');
@@ -64,7 +63,7 @@ test('a client address silent for udpIdleMs loses its session', async (t) => {
   const { proxy, client, port } = await udpProxied(t, { udpIdleMs: 150 });
   await roundTrip(client, port, 'hello');
   assert.equal(proxy.connectionCount, 1);
-  await waitFor('the session to expire', () => proxy.connectionCount === 0, 3000);
+  await until('the session to expire', () => proxy.connectionCount === 0, 3000);
   await roundTrip(client, port, 'again');
   assert.equal(proxy.connectionCount, 1, 'a new session for the next datagram');
 });
@@ -82,9 +81,9 @@ test('duplicate delivers every datagram twice, and only in its stream', async (t
   proxy.toxics.add({ type: 'duplicate', stream: 'downstream', toxicity: 1, attributes: {} });
   const before = echo.received.length;
   for (const name of ['a', 'b', 'c']) client.send(name, port);
-  await waitFor('six replies', () => client.received.length === 6);
+  await until('six replies', () => client.received.length === 6);
   assert.deepEqual(client.received.map(String).sort(), ['a', 'a', 'b', 'b', 'c', 'c']);
-  await waitFor('the upstream counted', () => proxy.counts.upstream.delivered === 3);
+  await until('the upstream counted', () => proxy.counts.upstream.delivered === 3);
   assert.equal(echo.received.length - before, 3, 'the upstream got each datagram once');
 });
 
@@ -94,9 +93,9 @@ async function survivors(t: { after: (fn: () => Promise<void>) => void }, seed: 
   proxy.toxics.add({ type: 'drop', stream: 'upstream', toxicity: 1, attributes: { probability: 0.5 } });
   for (let i = 0; i < 40; i++) client.send(String(i), port);
   // Every datagram is decided before we look: received counts all 40, delivered those let through.
-  await waitFor('all 40 decided', () => proxy.counts.upstream.received === 40);
+  await until('all 40 decided', () => proxy.counts.upstream.received === 40);
   const delivered = proxy.counts.upstream.delivered;
-  await waitFor('the replies of those let through', () => client.received.length === delivered);
+  await until('the replies of those let through', () => client.received.length === delivered);
   return client.received.map((d) => Number(d.toString())).sort((a, b) => a - b);
 }
 
@@ -113,21 +112,11 @@ test('drop with toxicity 0 or probability 0 drops nothing', async (t) => {
   proxy.toxics.add({ name: 'never', type: 'drop', stream: 'upstream', toxicity: 0, attributes: {} });
   proxy.toxics.add({ name: 'zero', type: 'drop', stream: 'downstream', toxicity: 1, attributes: { probability: 0 } });
   for (let i = 0; i < 20; i++) client.send(String(i), port);
-  await waitFor('20 replies', () => client.received.length === 20);
+  await until('20 replies', () => client.received.length === 20);
 });
 
 test('the API creates UDP proxies and their toxics, and refuses what does not fit with 400', async (t) => {
-  const { collection, events, registry } = newCollection();
-  const app = buildApp({ collection, events, registry, log: silentLogger(), adminToken: 'secret' });
-  t.after(async () => {
-    await app.close();
-    await collection.clear();
-  });
-  const call = async (method: 'GET' | 'POST' | 'DELETE', url: string, payload?: unknown) => {
-    const res = await app.inject({ method, url, payload: payload as never });
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON answers, checked field by field below
-    return { status: res.statusCode, body: res.body === '' ? undefined : (JSON.parse(res.body) as any) };
-  };
+  const { call } = apiUnderTest(t);
   const created = await call('POST', '/proxies', { name: 'dns', listen: '127.0.0.1:0', upstream: `127.0.0.1:${echo.port}`, protocol: 'udp' });
   assert.equal(created.status, 201);
   assert.equal(created.body.protocol, 'udp');

@@ -6,7 +6,7 @@ import dgram from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import type { AddressInfo } from 'node:net';
 import type { Random } from '../../lib/random.js';
-import { formatHostPort, parseHostPort, type HostPort } from './address.js';
+import { formatHostPort, parseHostPort, type HostPort } from '../../lib/host-port.js';
 import { BaseProxy, type ProxyDeps, type ProxySpec } from './proxy.js';
 import type { Datagram, DatagramToxic, Stream } from './toxic.js';
 

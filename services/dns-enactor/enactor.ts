@@ -19,6 +19,7 @@ import { ChangeRejected, type Change, type DnsApi, type RecordSet } from '../../
 export type { DnsApi };
 import type { EventLog } from '../../lib/events.js';
 import type { Logger } from '../../lib/log.js';
+import { Loop } from '../../lib/loop.js';
 import { plansSuffix, rollbackName, treeGeneration, treeName, type Plan } from '../../lib/plans.js';
 import type { Random } from '../../lib/random.js';
 import { heldByOther, lockRecord, swapLock, type LockValue } from './lock.js';
@@ -57,7 +58,7 @@ const isLockConflict = (err: unknown) =>
 export class Enactor {
   private lastPicked = 0;
   private paused = false;
-  private readonly stopper = new AbortController();
+  private readonly loop: Loop;
   readonly stats = { plansPicked: 0, applied: 0, stale: 0, refused: 0, inconsistent: 0, lockLost: 0, treesDeleted: 0 };
   current: { generation: number; endpoint?: string; step: string; attempts: number } | null = null;
   lastApplied: { generation: number; at: number } | null = null;
@@ -71,7 +72,16 @@ export class Enactor {
     private readonly random: Random,
     private readonly events: EventLog,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.loop = new Loop({
+      clock,
+      intervalMs: () => this.opts.pollIntervalMs,
+      onError: (err) => {
+        this.lastError = (err as Error).message;
+        this.log.warn({ err: (err as Error).message }, 'enactor cycle failed');
+      },
+    });
+  }
 
   /** One pass: pick up the newest plan if it is new to this enactor, apply it, clean up. */
   async cycle(): Promise<Record<string, EndpointOutcome> | null> {
@@ -183,7 +193,7 @@ export class Enactor {
           this.log.warn({ endpoint, attempt, err: (err as Error).message }, 'change batch failed');
         }
       }
-      await this.clock.sleep(this.backoff(attempt), this.stopper.signal);
+      await this.clock.sleep(this.backoff(attempt), this.loop.signal);
     }
   }
 
@@ -221,7 +231,7 @@ export class Enactor {
         } catch (err) {
           if (!(err instanceof ChangeRejected)) this.log.warn({ err: (err as Error).message }, 'clean-up batch failed');
         }
-        await this.clock.sleep(this.opts.cleanupPauseMs, this.stopper.signal);
+        await this.clock.sleep(this.opts.cleanupPauseMs, this.loop.signal);
       }
     }
   }
@@ -235,20 +245,10 @@ export class Enactor {
     return aliases.flatMap((a): Change[] => [{ action: 'DELETE', ...a }, { action: 'CREATE', ...a }]);
   }
 
-  async run(): Promise<void> {
-    const signal = this.stopper.signal;
-    while (!signal.aborted) {
-      if (!this.paused) {
-        try {
-          await this.cycle();
-        } catch (err) {
-          if (signal.aborted) break;
-          this.lastError = (err as Error).message;
-          this.log.warn({ err: (err as Error).message }, 'enactor cycle failed');
-        }
-      }
-      await this.clock.sleep(this.opts.pollIntervalMs, signal).catch(() => undefined);
-    }
+  run(): Promise<void> {
+    return this.loop.run(async () => {
+      if (!this.paused) await this.cycle();
+    });
   }
 
   pause(): void {
@@ -262,7 +262,7 @@ export class Enactor {
   get isPaused(): boolean {
     return this.paused;
   }
-  stop(): void {
-    this.stopper.abort();
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 }

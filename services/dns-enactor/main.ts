@@ -5,13 +5,14 @@ import { loadConfig } from '../../lib/config.js';
 import { DnsControl } from '../../lib/dns-control.js';
 import { EventLog } from '../../lib/events.js';
 import { createLogger } from '../../lib/log.js';
-import { createRegistry, Gauge } from '../../lib/metrics.js';
+import { createRegistry } from '../../lib/metrics.js';
 import { PlanStore } from '../../lib/plans.js';
 import { Random, seedFromEnv } from '../../lib/random.js';
 import { onShutdown } from '../../lib/shutdown.js';
 import { buildApp } from './app.js';
 import { enactorConfig, enactorOptions } from './config.js';
 import { Enactor } from './enactor.js';
+import { registerEnactorMetrics } from './metrics.js';
 
 const config = loadConfig(enactorConfig);
 const log = createLogger(`dns-enactor/${config.ENACTOR_ID}`);
@@ -21,17 +22,7 @@ const dns = new DnsControl(config.DNS_API_URL, config.LAB_ADMIN_TOKEN, config.DN
 const events = new EventLog();
 const registry = createRegistry('dns-enactor');
 const enactor = new Enactor(enactorOptions(config), new PlanStore(redis), dns, systemClock, new Random(seedFromEnv(config.ENACTOR_SEED)), events, log);
-new Gauge({
-  name: 'dns_enactor_applied_generation',
-  help: 'plan generation this enactor applied last',
-  registers: [registry],
-  collect() {
-    this.set(enactor.lastApplied?.generation ?? 0);
-  },
-});
-for (const key of Object.keys(enactor.stats) as (keyof typeof enactor.stats)[]) {
-  new Gauge({ name: `dns_enactor_${key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}_total`, help: `enactor ${key}`, registers: [registry], collect() { this.set(enactor.stats[key]); } });
-}
+registerEnactorMetrics(registry, enactor);
 
 const app = buildApp({
   id: config.ENACTOR_ID,

@@ -9,19 +9,17 @@ import { PlanStore } from '../../lib/plans.js';
 import { onShutdown } from '../../lib/shutdown.js';
 import { buildApp } from './app.js';
 import { plannerConfig } from './config.js';
-import { parseNodes } from './nodes.js';
 import { Planner } from './planner.js';
 import { httpProbe } from './probe.js';
 
 const config = loadConfig(plannerConfig);
 const log = createLogger('dns-planner');
-const nodes = parseNodes(config.KV_NODES);
 const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1 });
 redis.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
 const events = new EventLog();
 const registry = createRegistry('dns-planner');
 const planner = new Planner(
-  { endpoint: config.ENDPOINT, nodes, planIntervalMs: config.PLAN_INTERVAL_MS, probeIntervalMs: config.PROBE_INTERVAL_MS, keep: config.PLAN_KEEP },
+  { endpoint: config.ENDPOINT, nodes: config.KV_NODES, planIntervalMs: config.PLAN_INTERVAL_MS, probeIntervalMs: config.PROBE_INTERVAL_MS, keep: config.PLAN_KEEP },
   new PlanStore(redis),
   httpProbe(config.PROBE_TIMEOUT_MS),
   systemClock,

@@ -4,6 +4,7 @@
 import type { Clock } from '../../lib/clock.js';
 import type { EventLog } from '../../lib/events.js';
 import type { Logger } from '../../lib/log.js';
+import { Loop } from '../../lib/loop.js';
 import type { Plan, PlanStore, PlanTarget } from '../../lib/plans.js';
 import { sameTargets, targetsFrom, type NodeReport } from './capacity.js';
 
@@ -24,7 +25,7 @@ export class Planner {
   reports: NodeReport[] = [];
   plansPublished = 0;
   probeRounds = 0;
-  private readonly stopper = new AbortController();
+  private readonly loop: Loop;
 
   constructor(
     private readonly opts: PlannerOptions,
@@ -33,7 +34,13 @@ export class Planner {
     private readonly clock: Clock,
     private readonly events: EventLog,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.loop = new Loop({
+      clock,
+      intervalMs: () => Math.min(this.opts.probeIntervalMs, this.opts.planIntervalMs),
+      onError: (err) => this.log.warn({ err: (err as Error).message }, 'planning round failed'),
+    });
+  }
 
   /** One probe round; publishes a plan when capacity changed or the interval elapsed. */
   async tick(): Promise<Plan | null> {
@@ -59,19 +66,11 @@ export class Planner {
     return plan;
   }
 
-  async run(): Promise<void> {
-    const signal = this.stopper.signal;
-    while (!signal.aborted) {
-      try {
-        await this.tick();
-      } catch (err) {
-        this.log.warn({ err: (err as Error).message }, 'planning round failed');
-      }
-      await this.clock.sleep(Math.min(this.opts.probeIntervalMs, this.opts.planIntervalMs), signal).catch(() => {});
-    }
+  run(): Promise<void> {
+    return this.loop.run(() => this.tick());
   }
 
-  stop(): void {
-    this.stopper.abort();
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 }

@@ -10,6 +10,7 @@ import { createRegistry } from '../../lib/metrics.js';
 import { Resolver } from '../../lib/resolver.js';
 import { buildApp } from './app.js';
 import { customerHandler, itemKey, type AppStats } from './customer-app.js';
+import { registerDropletMetrics } from './metrics.js';
 import { InstanceHost } from './instances.js';
 
 const TOKEN = 'test-token';
@@ -71,7 +72,9 @@ describe('droplet host: instances as real listeners', () => {
     });
     const base = 30000 + Math.floor(Math.random() * 3000) * 10;
     host = new InstanceHost({ portMin: base, portMax: base + 9, host: '127.0.0.1', keepTerminated: 10 }, customerHandler(kv, stats), new EventLog());
-    app = buildApp({ hostId: 'droplet-az-a', az: 'az-a', host, appStats: stats, log: silentLogger(), adminToken: TOKEN, registry: createRegistry('droplet', false), events: new EventLog() });
+    const registry = createRegistry('droplet', false);
+    registerDropletMetrics(registry, host, stats);
+    app = buildApp({ hostId: 'droplet-az-a', az: 'az-a', host, appStats: stats, log: silentLogger(), adminToken: TOKEN, registry, events: new EventLog() });
   });
   after(async () => {
     await app.close();
@@ -128,6 +131,14 @@ describe('droplet host: instances as real listeners', () => {
     resolvable = true;
     assert.equal((await get(port, '/')).status, 200);
     assert.deepEqual([stats.ok, stats.failed], [3, 1]);
+  });
+
+  it('/metrics: customer app requests are a counter, instances a gauge', async () => {
+    const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    assert.match(metrics, /# TYPE droplet_app_requests counter/);
+    assert.match(metrics, /droplet_app_requests\{outcome="ok",service="droplet"\} 3\n/);
+    assert.match(metrics, /droplet_app_requests\{outcome="failed",service="droplet"\} 1\n/);
+    assert.match(metrics, /# TYPE droplet_instances gauge/);
   });
 
   it('deleting an instance closes its listener and frees the port', async () => {

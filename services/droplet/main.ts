@@ -3,13 +3,14 @@ import { loadConfig } from '../../lib/config.js';
 import { EventLog } from '../../lib/events.js';
 import { KvClient } from '../../lib/kv-client.js';
 import { createLogger } from '../../lib/log.js';
-import { createRegistry, Gauge } from '../../lib/metrics.js';
+import { createRegistry } from '../../lib/metrics.js';
 import { Resolver } from '../../lib/resolver.js';
 import { onShutdown } from '../../lib/shutdown.js';
 import { buildApp } from './app.js';
 import { dropletConfig } from './config.js';
 import { customerHandler, type AppStats } from './customer-app.js';
 import { InstanceHost } from './instances.js';
+import { registerDropletMetrics } from './metrics.js';
 
 const config = loadConfig(dropletConfig);
 const log = createLogger(`droplet/${config.HOST_ID}`);
@@ -23,25 +24,7 @@ const host = new InstanceHost(
   events,
 );
 
-new Gauge({
-  name: 'droplet_instances',
-  help: 'instances on this host by state',
-  labelNames: ['state'],
-  registers: [registry],
-  collect() {
-    for (const [state, n] of Object.entries(host.counts())) this.set({ state }, n);
-  },
-});
-new Gauge({
-  name: 'droplet_app_requests',
-  help: 'customer app requests on this host by outcome (monotonic)',
-  labelNames: ['outcome'],
-  registers: [registry],
-  collect() {
-    this.set({ outcome: 'ok' }, appStats.ok);
-    this.set({ outcome: 'failed' }, appStats.failed);
-  },
-});
+registerDropletMetrics(registry, host, appStats);
 
 const app = buildApp({ hostId: config.HOST_ID, az: config.AZ, host, appStats, log, adminToken: config.LAB_ADMIN_TOKEN, registry, events });
 await app.listen({ port: config.PORT, host: config.HOST });

@@ -14,7 +14,8 @@ import { systemClock } from '../../lib/clock.js';
 import { EventLog } from '../../lib/events.js';
 import { silentLogger } from '../../lib/log.js';
 import { createRegistry } from '../../lib/metrics.js';
-import { freePort, startPersistentRedis, startRedis, waitFor, type Persistence } from '../../test/support/redis-server.js';
+import { freePort, startPersistentRedis, startRedis, type Persistence } from '../../test/support/redis-server.js';
+import { until } from '../../test/support/until.js';
 import { emptyLedger, readBack, writeUntilStopped, type Ledger } from '../../test/support/write-ledger.js';
 import { Admission } from './admission.js';
 import { buildApp } from './app.js';
@@ -45,7 +46,7 @@ async function kvNode(id: string, redisUrl: string): Promise<KvNode> {
         env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', NODE_ID: id, ADVERTISE_ADDRESS: '127.0.0.1', REDIS_URL: redisUrl, LAB_ADMIN_TOKEN: TOKEN, LOG_LEVEL: 'silent', REDIS_TIMEOUT_MS: '1000' },
         stdio: 'ignore',
       });
-      await waitFor(`${id} ready`, () => isReady(url), 15_000);
+      await until(`${id} ready`, () => isReady(url), 15_000);
     },
     async kill() {
       const c = child;
@@ -62,7 +63,7 @@ async function kvNode(id: string, redisUrl: string): Promise<KvNode> {
 /** Waits until the writers have `more` acknowledged writes beyond what they had when called. */
 const acksGrow = (ledger: Ledger, more: number, what: string) => {
   const target = ledger.acked.length + more;
-  return waitFor(what, async () => ledger.acked.length >= target, 20_000);
+  return until(what, async () => ledger.acked.length >= target, 20_000);
 };
 
 const failuresSeen = (ledger: Ledger) => Object.values(ledger.failures).reduce((a, b) => a + b, 0);
@@ -84,11 +85,11 @@ async function crashRun(persistence: Persistence) {
 
     const failedBefore = failuresSeen(ledger);
     await redis.kill();
-    await waitFor('writes to fail while Redis is down', async () => failuresSeen(ledger) >= failedBefore + 20, 10_000);
+    await until('writes to fail while Redis is down', async () => failuresSeen(ledger) >= failedBefore + 20, 10_000);
     const ackedWhileDown = ledger.acked.length;
     await redis.start();
     // Every node comes back by itself: none of them is restarted.
-    await waitFor('every node ready again after Redis restarted', async () => (await Promise.all(nodes.map((n) => isReady(n.url)))).every(Boolean), 15_000);
+    await until('every node ready again after Redis restarted', async () => (await Promise.all(nodes.map((n) => isReady(n.url)))).every(Boolean), 15_000);
     await acksGrow(ledger, 150, 'writes after Redis restarted');
     stopped = true;
     await writing;
@@ -164,14 +165,14 @@ describe('a write that got no answer from Redis is never applied later', () => {
     });
     const auth = { authorization: `Bearer ${TOKEN}` };
     try {
-      await waitFor('node ready', async () => (await app.inject({ method: 'GET', url: '/readyz' })).statusCode === 200);
+      await until('node ready', async () => (await app.inject({ method: 'GET', url: '/readyz' })).statusCode === 200);
       link.hold(); // the write leaves the node and never reaches Redis: no answer
       const res = await app.inject({ method: 'PUT', url: '/v1/items/ghost', headers: auth, payload: { value: 'late' } });
       assert.equal(res.statusCode, 503, res.body);
       link.cut(); // the connection breaks; the node reconnects at once
       const refused = await app.inject({ method: 'PUT', url: '/v1/items/queued', headers: auth, payload: { value: 'while down' } });
       assert.equal(refused.statusCode, 503, 'a write while the connection is down fails at once');
-      await waitFor('node ready again', async () => (await app.inject({ method: 'GET', url: '/readyz' })).statusCode === 200, 10_000);
+      await until('node ready again', async () => (await app.inject({ method: 'GET', url: '/readyz' })).statusCode === 200, 10_000);
       // A write on the new connection is answered after anything sent before it.
       const after = await app.inject({ method: 'PUT', url: '/v1/items/after', headers: auth, payload: { value: 1 } });
       assert.equal(after.statusCode, 200);

@@ -12,7 +12,7 @@ import { createLabApp, type LabApp } from '../../lib/http.js';
 import { instanceSchema, launcherStateSchema } from './state.js';
 import type { EventLog } from '../../lib/events.js';
 import type { Logger } from '../../lib/log.js';
-import { Gauge, type Registry } from '../../lib/metrics.js';
+import { counterFrom, Gauge, snakeCase, type Registry } from '../../lib/metrics.js';
 import type { Autoscaler } from './autoscaling.js';
 import type { Dwfm } from './dwfm.js';
 import { INSTANCE_STATES, instanceNotFound, type Ec2 } from './ec2-api.js';
@@ -121,9 +121,10 @@ function registerMetrics({ dwfm, ec2, network, azs, registry }: LauncherDeps): v
   gauge('launcher_dwfm_queue_depth', 'DWFM work items admitted and not finished', () => dwfm.queue.depth);
   gauge('launcher_dwfm_steps_in_flight', 'DWFM steps being run by a worker', () => dwfm.queue.inFlight);
   gauge('launcher_dwfm_goodput', 'DWFM lease items completed per second (goodput window)', () => dwfm.queue.goodput());
-  gauge('launcher_dwfm_timeouts_total', 'DWFM items that missed their deadline', () => dwfm.queue.stats.timeouts);
-  gauge('launcher_dwfm_requeues_total', 'DWFM items queued again after a timeout', () => dwfm.queue.stats.requeues);
-  gauge('launcher_dwfm_wasted_steps_total', 'DWFM steps whose item had timed out', () => dwfm.queue.stats.wastedSteps);
+  const counter = (name: string, help: string, read: () => number) => counterFrom(registry, { name, help }, read);
+  counter('launcher_dwfm_timeouts_total', 'DWFM items that missed their deadline', () => dwfm.queue.stats.timeouts);
+  counter('launcher_dwfm_requeues_total', 'DWFM items queued again after a timeout', () => dwfm.queue.stats.requeues);
+  counter('launcher_dwfm_wasted_steps_total', 'DWFM steps whose item had timed out', () => dwfm.queue.stats.wastedSteps);
   gauge('launcher_dwfm_recovering', '1 while leases are established in batches', () => (dwfm.recovering ? 1 : 0));
   gauge('launcher_network_backlog', 'network configuration work waiting or in flight', () => network.backlog);
   gauge('launcher_network_propagation_p50_ms', 'propagation latency p50 over recent deliveries', () => network.latency().p50);
@@ -141,6 +142,6 @@ function registerMetrics({ dwfm, ec2, network, azs, registry }: LauncherDeps): v
     },
   });
   for (const key of ['insufficientCapacity', 'throttled', 'launched'] as const) {
-    gauge(`launcher_launch_${key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}_total`, `launches: ${key}`, () => ec2.stats[key]);
+    counter(`launcher_launch_${snakeCase(key)}_total`, `launches: ${key}`, () => ec2.stats[key]);
   }
 }

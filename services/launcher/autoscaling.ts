@@ -6,6 +6,7 @@
 import type { Clock } from '../../lib/clock.js';
 import { LabError } from '../../lib/errors.js';
 import type { EventLog } from '../../lib/events.js';
+import { Loop } from '../../lib/loop.js';
 import type { Ec2 } from './ec2-api.js';
 import type { AutoscalingState } from './state.js';
 
@@ -17,7 +18,7 @@ export interface AutoscalingOptions {
 }
 
 export class Autoscaler {
-  private stopper: AbortController | null = null;
+  private readonly loop: Loop;
   readonly stats = { launches: 0, recycled: 0, failures: {} as Record<string, number> };
 
   constructor(
@@ -25,18 +26,16 @@ export class Autoscaler {
     private readonly ec2: Ec2,
     private readonly clock: Clock,
     private readonly events: EventLog,
-  ) {}
-
-  async run(): Promise<void> {
-    const stopper = (this.stopper = new AbortController());
-    while (!stopper.signal.aborted) {
-      this.tick();
-      await this.clock.sleep(this.opts.intervalMs, stopper.signal).catch(() => undefined);
-    }
+  ) {
+    this.loop = new Loop({ clock, intervalMs: () => this.opts.intervalMs, onError: (err) => this.events.emit('autoscaling-error', { error: (err as Error).message }) });
   }
 
-  stop(): void {
-    this.stopper?.abort();
+  run(): Promise<void> {
+    return this.loop.run(() => this.tick());
+  }
+
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   tick(): void {

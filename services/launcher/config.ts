@@ -1,7 +1,7 @@
 // launcher configuration: one schema, parsed at start. Defaults give 300 droplets whose leases hold in
 // normal operation and collapse on re-establishment after every lease lapsed (see work-queue.ts).
 import type { z } from 'zod';
-import { bool, int, list, port, str } from '../../lib/config.js';
+import { bool, int, namedUrls, port, str } from '../../lib/config.js';
 
 export const launcherConfig = {
   PORT: port(8003),
@@ -13,7 +13,8 @@ export const launcherConfig = {
   KV_CONNECTIONS: int(16, 1, 1024),
   /** How long NODATA/NXDOMAIN for the kv endpoint is remembered. */
   DNS_NEGATIVE_TTL_MS: int(2000, 0, 600000),
-  DROPLET_HOSTS: list(['az-a=http://droplet-az-a:8004', 'az-b=http://droplet-az-b:8004', 'az-c=http://droplet-az-c:8004']),
+  /** The droplet host of each AZ, as az=url pairs; the AZs are the ones listed here. */
+  DROPLET_HOSTS: namedUrls('az-a=http://droplet-az-a:8004,az-b=http://droplet-az-b:8004,az-c=http://droplet-az-c:8004', 'az'),
   DROPLET_TIMEOUT_MS: int(2000, 10, 600000),
   DROPLETS_PER_AZ: int(100, 1, 10000),
   SLOTS_PER_DROPLET: int(4, 1, 1000),

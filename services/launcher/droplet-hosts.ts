@@ -20,17 +20,6 @@ export class DropletHostError extends Error {
   }
 }
 
-/** "az-a=http://droplet-az-a:8004,..." already split by lib/config's list(). */
-export function parseDropletHosts(entries: string[]): Map<string, URL> {
-  const hosts = new Map<string, URL>();
-  for (const entry of entries) {
-    const at = entry.indexOf('=');
-    if (at <= 0) throw new Error(`DROPLET_HOSTS: expected az=url, got ${JSON.stringify(entry)}`);
-    hosts.set(entry.slice(0, at), new URL(entry.slice(at + 1)));
-  }
-  return hosts;
-}
-
 export class HttpDropletHosts implements DropletHosts {
   private readonly agent: Agent;
   constructor(

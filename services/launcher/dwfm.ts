@@ -9,6 +9,7 @@
 // at once, which is the recovery procedure AWS did not have.
 import type { Clock } from '../../lib/clock.js';
 import type { EventLog } from '../../lib/events.js';
+import { Loop } from '../../lib/loop.js';
 import { establishLease, LeaseGone, renewLease, type DropletCheck, type HeldLease, type LeaseStore } from './lease.js';
 import type { DwfmState } from './state.js';
 import { WorkQueue, type ItemOutcome, type OutcomeDetail, type WorkItem } from './work-queue.js';
@@ -56,7 +57,7 @@ export class Dwfm {
   recovering = true;
   readonly stats = { established: 0, renewed: 0, lost: 0, failures: 0, restarts: 0 };
   lastError: string | null = null;
-  private stopper: AbortController | null = null;
+  private readonly loop: Loop;
   // Timeouts come by the hundred per second in a collapse; they are reported once per scan, summed.
   private timeoutsSinceScan = { items: 0, wastedSteps: 0 };
 
@@ -83,6 +84,7 @@ export class Dwfm {
       random: opts.random,
       onOutcome: (item, outcome, detail) => this.onOutcome(item, outcome, detail),
     });
+    this.loop = new Loop({ clock, intervalMs: () => this.opts.scanMs, onError: (err) => (this.lastError = `scan: ${(err as Error).message}`) });
   }
 
   isLeased(droplet: Droplet): boolean {
@@ -96,17 +98,14 @@ export class Dwfm {
   }
 
   /** Runs scans until stop(). */
-  async run(): Promise<void> {
-    const stopper = (this.stopper = new AbortController());
-    while (!stopper.signal.aborted) {
-      this.scan();
-      await this.clock.sleep(this.opts.scanMs, stopper.signal).catch(() => undefined);
-    }
+  run(): Promise<void> {
+    return this.loop.run(() => this.scan());
   }
 
-  stop(): void {
-    this.stopper?.abort();
+  stop(): Promise<void> {
+    const stopped = this.loop.stop();
     this.queue.clear();
+    return stopped;
   }
 
   /** One pass over the droplets: notice lapsed leases, queue renewals and re-establishments. */

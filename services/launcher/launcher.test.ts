@@ -186,6 +186,20 @@ describe('launch API', () => {
     assert.ok(events.events.some((e: { type: string }) => e.type === 'lease-established'));
     await lab.stop();
   });
+
+  it('exposes what only goes up as counters', async () => {
+    const lab = createLab();
+    await pass(lab.clock, 2_000);
+    lab.ec2.launch('az-a', 1);
+    const scrape = async () => (await lab.app.inject({ method: 'GET', url: '/metrics' })).body;
+    const first = await scrape();
+    for (const name of ['launcher_dwfm_timeouts_total', 'launcher_dwfm_requeues_total', 'launcher_dwfm_wasted_steps_total', 'launcher_launch_launched_total', 'launcher_launch_throttled_total', 'launcher_launch_insufficient_capacity_total']) {
+      assert.match(first, new RegExp(`# TYPE ${name} counter`));
+    }
+    assert.match(first, /launcher_launch_launched_total\{service="launcher"\} 1\n/);
+    assert.match(await scrape(), /launcher_launch_launched_total\{service="launcher"\} 1\n/, 'a second scrape adds nothing new');
+    await lab.stop();
+  });
 });
 
 describe('network manager', () => {

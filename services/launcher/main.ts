@@ -11,7 +11,7 @@ import { onShutdown } from '../../lib/shutdown.js';
 import { buildApp } from './app.js';
 import { Autoscaler } from './autoscaling.js';
 import { launcherConfig } from './config.js';
-import { HttpDropletHosts, parseDropletHosts } from './droplet-hosts.js';
+import { HttpDropletHosts } from './droplet-hosts.js';
 import { Dwfm } from './dwfm.js';
 import { Ec2 } from './ec2-api.js';
 import { NetworkManager } from './network-manager.js';
@@ -20,7 +20,7 @@ const config = loadConfig(launcherConfig);
 const log = createLogger('launcher');
 const random = new Random(seedFromEnv(config.LAUNCHER_SEED));
 const events = new EventLog();
-const hostsByAz = parseDropletHosts(config.DROPLET_HOSTS);
+const hostsByAz = new Map(config.DROPLET_HOSTS.map((h) => [h.az, new URL(h.url)]));
 const azs = [...hostsByAz.keys()];
 const kvRandom = random.fork();
 const kv = new KvClient({

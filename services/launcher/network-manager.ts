@@ -12,8 +12,12 @@
 import type { Clock } from '../../lib/clock.js';
 import type { EventLog } from '../../lib/events.js';
 import type { NetworkState } from './state.js';
+import { Loop } from '../../lib/loop.js';
 
 export type NetworkWork = 'configure' | 'release';
+
+/** With nothing waiting the loop sleeps this long at a time; enqueue() wakes it at once. */
+const IDLE_WAIT_MS = 60_000;
 
 export interface NetworkItem {
   kind: NetworkWork;
@@ -39,9 +43,11 @@ export class NetworkManager {
   private queue: NetworkItem[] = [];
   private latencies: number[] = [];
   private inFlight = 0;
-  private stopper: AbortController | null = null;
-  /** Aborted to wake the serving loop while it waits idle for work. */
-  private waker: AbortController | null = null;
+  /** The token bucket: tokens left, and when it was last refilled. */
+  private tokens: number;
+  private filledAt: number;
+  /** Turns of the bucket, paced by untilNextTurn(); woken by new work. */
+  private readonly loop: Loop;
   readonly stats = { queued: 0, delivered: 0, failed: 0, refused: 0 };
 
   constructor(
@@ -49,7 +55,19 @@ export class NetworkManager {
     private readonly deliver: (item: NetworkItem) => Promise<void>,
     private readonly clock: Clock,
     private readonly events: EventLog,
-  ) {}
+  ) {
+    this.tokens = this.burst;
+    this.filledAt = clock.now();
+    this.loop = new Loop({ clock, intervalMs: () => this.untilNextTurn() });
+  }
+
+  private get burst(): number {
+    return Math.max(1, this.opts.burst);
+  }
+
+  private get perMs(): number {
+    return this.opts.ratePerSecond / 1000;
+  }
 
   /**
    * Whether a launch may be queued now (always true without the fix). `launching` are launches already
@@ -72,7 +90,7 @@ export class NetworkManager {
 
   private push(item: NetworkItem): void {
     this.queue.push(item);
-    this.waker?.abort();
+    this.loop.wake();
   }
 
   get backlog(): number {
@@ -80,31 +98,29 @@ export class NetworkManager {
   }
 
   /** Serves the waiting items at the rate (with up to `burst` at once) until stop(); idle, it waits for the next. */
-  async run(): Promise<void> {
-    const stopper = (this.stopper = new AbortController());
-    const burst = Math.max(1, this.opts.burst);
-    const perMs = this.opts.ratePerSecond / 1000;
-    let tokens = burst;
-    let filledAt = this.clock.now();
-    while (!stopper.signal.aborted) {
-      const now = this.clock.now();
-      tokens = Math.min(burst, tokens + (now - filledAt) * perMs);
-      filledAt = now;
-      if (this.queue.length === 0) {
-        const waker = (this.waker = new AbortController());
-        await this.clock.sleep(60_000, AbortSignal.any([stopper.signal, waker.signal])).catch(() => undefined);
-        this.waker = null;
-      } else if (tokens >= 1) {
-        tokens--;
-        this.serveOne();
-      } else {
-        await this.clock.sleep(Math.ceil((1 - tokens) / perMs), stopper.signal).catch(() => undefined);
-      }
+  run(): Promise<void> {
+    return this.loop.run(() => this.turn());
+  }
+
+  stop(): Promise<void> {
+    return this.loop.stop();
+  }
+
+  /** One turn of the bucket: refill it for the time gone by, and serve the oldest item if there is a token. */
+  private turn(): void {
+    const now = this.clock.now();
+    this.tokens = Math.min(this.burst, this.tokens + (now - this.filledAt) * this.perMs);
+    this.filledAt = now;
+    if (this.queue.length > 0 && this.tokens >= 1) {
+      this.tokens--;
+      this.serveOne();
     }
   }
 
-  stop(): void {
-    this.stopper?.abort();
+  /** The wait before the next turn: none while tokens are left, until one refills, or idle until new work wakes it. */
+  private untilNextTurn(): number {
+    if (this.queue.length === 0) return IDLE_WAIT_MS;
+    return this.tokens >= 1 ? 0 : Math.ceil((1 - this.tokens) / this.perMs);
   }
 
   /** Takes the oldest item and delivers it (in the background, so a slow host does not stall the rate). */

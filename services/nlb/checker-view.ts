@@ -4,13 +4,14 @@
 import { Agent, request } from 'undici';
 import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/log.js';
+import { Loop } from '../../lib/loop.js';
 import { targetsResponseSchema } from './state.js';
 import type { Target, TargetView } from './targets.js';
 
 export class CheckerView implements TargetView {
   private targets: Target[] = [];
   private readonly agent: Agent;
-  private readonly stopper = new AbortController();
+  private readonly loop: Loop;
   lastUpdate: number | null = null;
   lastError: string | null = null;
 
@@ -22,6 +23,14 @@ export class CheckerView implements TargetView {
     private readonly log: Logger,
   ) {
     this.agent = new Agent({ connections: 1, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+    this.loop = new Loop({
+      clock,
+      intervalMs: () => this.intervalMs,
+      onError: (err) => {
+        if (this.lastError !== (err as Error).message) this.log.warn({ err: (err as Error).message }, 'cannot read the health checker\'s view');
+        this.lastError = (err as Error).message;
+      },
+    });
   }
 
   inService(az?: string): Target[] {
@@ -36,22 +45,15 @@ export class CheckerView implements TargetView {
     this.lastUpdate = this.clock.now();
   }
 
-  async run(): Promise<void> {
-    const signal = this.stopper.signal;
-    while (!signal.aborted) {
-      try {
-        await this.refresh();
-        this.lastError = null;
-      } catch (err) {
-        if (this.lastError !== (err as Error).message) this.log.warn({ err: (err as Error).message }, 'cannot read the health checker\'s view');
-        this.lastError = (err as Error).message;
-      }
-      await this.clock.sleep(this.intervalMs, signal).catch(() => undefined);
-    }
+  run(): Promise<void> {
+    return this.loop.run(async () => {
+      await this.refresh();
+      this.lastError = null;
+    });
   }
 
-  stop(): void {
-    this.stopper.abort();
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   close(): Promise<void> {

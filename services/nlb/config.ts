@@ -1,32 +1,13 @@
 // nlb configuration: one schema, parsed at start. The defaults let the flapping phase play out within a
 // couple of minutes of a lab run.
 import { z } from 'zod';
-import { bool, int, list, port, str } from '../../lib/config.js';
-import type { Peer } from './probes.js';
+import { bool, int, list, namedUrls, port, str } from '../../lib/config.js';
 
 /** A fraction in [0, 1]. */
 const fraction = (def: number) =>
   z.preprocess(
     (v) => (v === undefined || v === '' ? def : v),
     z.coerce.number({ error: 'expected a number from 0 to 1' }).min(0, 'expected >= 0').max(1, 'expected <= 1'),
-  );
-
-/** "az-a=http://nlb-az-a:8005,az-b=..." -> [{id, url}]. */
-const peers = (def: string) =>
-  z.preprocess(
-    (v) => (v === undefined || v === '' ? def : v),
-    z.string().transform((text, ctx): Peer[] => {
-      const list = text.split(',').map((s) => s.trim()).filter(Boolean).map((item) => {
-        const at = item.indexOf('=');
-        return { id: item.slice(0, at), url: item.slice(at + 1).replace(/\/+$/, '') };
-      });
-      const bad = list.find((p) => !/^[a-z0-9-]+$/.test(p.id) || !/^https?:\/\/[^/]+$/.test(p.url));
-      if (list.length === 0 || bad) {
-        ctx.addIssue({ code: 'custom', message: 'expected id=http://host:port pairs separated by commas' });
-        return z.NEVER;
-      }
-      return list;
-    }),
   );
 
 export const nlbConfig = {
@@ -40,7 +21,7 @@ export const nlbConfig = {
   /** The address the app endpoint's DNS publishes for this node; by default the container's own IPv4. */
   NODE_ADDRESS: str(''),
   /** Every NLB node (this one included) by id, with its admin URL. */
-  PEERS: peers('az-a=http://nlb-az-a:8005,az-b=http://nlb-az-b:8005,az-c=http://nlb-az-c:8005'),
+  PEERS: namedUrls('az-a=http://nlb-az-a:8005,az-b=http://nlb-az-b:8005,az-c=http://nlb-az-c:8005', 'id'),
   /** The node that runs the health-check subsystem for the whole load balancer. */
   CHECKER_NODE: str('az-a'),
   LAUNCHER_URL: str('http://launcher:8003'),

@@ -19,6 +19,7 @@
 import type { Clock } from '../../lib/clock.js';
 import type { EventLog } from '../../lib/events.js';
 import type { Logger } from '../../lib/log.js';
+import { Loop } from '../../lib/loop.js';
 import type { AppEndpoint, NodeWeight } from './app-endpoint.js';
 import type { Peer, Prober } from './probes.js';
 import type { Target, TargetSource, TargetView } from './targets.js';
@@ -86,7 +87,7 @@ const HISTORY = 30;
 export class HealthChecker implements TargetView {
   private readonly targets = new Map<string, TargetHealth>();
   private readonly nodes: NodeHealth[];
-  private readonly stopper = new AbortController();
+  private readonly loop: Loop;
   private pendingChanges = 0;
   private roundNo = 0;
   private failoverOn = true;
@@ -105,6 +106,15 @@ export class HealthChecker implements TargetView {
     private readonly log: Logger,
   ) {
     this.nodes = opts.nodes.map((peer) => ({ peer, address: null, healthy: true, fails: 0, passes: 0, last: null }));
+    this.loop = new Loop({
+      clock,
+      intervalMs: () => this.opts.intervalMs,
+      from: 'start',
+      onError: (err) => {
+        this.lastError = (err as Error).message;
+        this.log.warn({ err: this.lastError }, 'health-check round failed');
+      },
+    });
   }
 
   /** One round: refresh targets, run the checks that are due, apply thresholds, publish DNS. */
@@ -156,24 +166,12 @@ export class HealthChecker implements TargetView {
   }
 
   /** Rounds every CHECK_INTERVAL_MS; a round that overran starts the next one at once. */
-  async run(): Promise<void> {
-    const signal = this.stopper.signal;
-    while (!signal.aborted) {
-      const started = this.clock.now();
-      try {
-        await this.round();
-      } catch (err) {
-        if (signal.aborted) break;
-        this.lastError = (err as Error).message;
-        this.log.warn({ err: this.lastError }, 'health-check round failed');
-      }
-      const left = this.opts.intervalMs - (this.clock.now() - started);
-      await this.clock.sleep(Math.max(0, left), signal).catch(() => undefined);
-    }
+  run(): Promise<void> {
+    return this.loop.run(() => this.round());
   }
 
-  stop(): void {
-    this.stopper.abort();
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** The operator's switch for automatic AZ DNS failover (at AWS: off at 09:36, on again at 14:09). */
@@ -243,7 +241,7 @@ export class HealthChecker implements TargetView {
   }
 
   private async runCheck(check: Check, delay: number): Promise<void> {
-    if (delay > 0) await this.clock.sleep(delay, this.stopper.signal);
+    if (delay > 0) await this.clock.sleep(delay, this.loop.signal);
     // The check's timeout runs from when it was due, so time spent waiting in the queue counts.
     const budget = this.opts.timeoutMs - delay;
     if ('target' in check) {

@@ -2,7 +2,7 @@
 // owns the app endpoint's DNS; the others follow its view of which targets are in service.
 import { ownAddress } from '../../lib/address.js';
 import { systemClock } from '../../lib/clock.js';
-import { ConfigError, loadConfig } from '../../lib/config.js';
+import { ConfigError, exitOnConfigError, loadConfig } from '../../lib/config.js';
 import { DnsControl } from '../../lib/dns-control.js';
 import { EventLog } from '../../lib/events.js';
 import { createLogger } from '../../lib/log.js';
@@ -21,8 +21,7 @@ import { LauncherTargets } from './targets.js';
 const config = loadConfig(nlbConfig);
 const checkerPeer = config.PEERS.find((p) => p.id === config.CHECKER_NODE);
 if (!checkerPeer || !config.PEERS.some((p) => p.id === config.NODE_ID)) {
-  process.stderr.write(`${new ConfigError([`PEERS: must list NODE_ID (${config.NODE_ID}) and CHECKER_NODE (${config.CHECKER_NODE})`]).message}\n`);
-  process.exit(78);
+  exitOnConfigError(new ConfigError([`PEERS: must list NODE_ID (${config.NODE_ID}) and CHECKER_NODE (${config.CHECKER_NODE})`]));
 }
 const log = createLogger(`nlb/${config.NODE_ID}`);
 const events = new EventLog();

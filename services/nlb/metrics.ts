@@ -1,31 +1,23 @@
 // nlb Prometheus metrics, read from the forwarder and the health checker when scraped.
-import { Gauge, type Registry } from '../../lib/metrics.js';
+import { counterFrom, Gauge, snakeCase, type Registry } from '../../lib/metrics.js';
 import type { AppEndpoint } from './app-endpoint.js';
 import type { Forwarder } from './forwarder.js';
 import type { HealthChecker, RoundReport } from './health-checks.js';
 
 export function registerNlbMetrics(registry: Registry, forwarder: Forwarder, checker?: { health: HealthChecker; endpoint: AppEndpoint }): void {
-  new Gauge({
-    name: 'nlb_traffic_requests',
-    help: 'requests on the traffic port by outcome (monotonic)',
-    labelNames: ['outcome'],
-    registers: [registry],
-    collect() {
-      const s = forwarder.stats;
-      this.set({ outcome: 'forwarded' }, s.forwarded);
-      this.set({ outcome: 'no_targets' }, s.noTargets);
-      this.set({ outcome: 'upstream_error' }, s.upstreamErrors);
-    },
+  counterFrom(registry, { name: 'nlb_traffic_requests', help: 'requests on the traffic port by outcome', labelNames: ['outcome'] }, () => {
+    const s = forwarder.stats;
+    return [
+      [{ outcome: 'forwarded' }, s.forwarded],
+      [{ outcome: 'no_targets' }, s.noTargets],
+      [{ outcome: 'upstream_error' }, s.upstreamErrors],
+    ];
   });
-  new Gauge({
-    name: 'nlb_traffic_upstream_errors',
-    help: 'requests whose target failed (answered 502, or cut off mid-response), by cause (monotonic)',
-    labelNames: ['cause'],
-    registers: [registry],
-    collect() {
-      for (const [cause, n] of Object.entries(forwarder.stats.upstreamErrorsByCause)) this.set({ cause }, n);
-    },
-  });
+  counterFrom(
+    registry,
+    { name: 'nlb_traffic_upstream_errors', help: 'requests whose target failed (answered 502, or cut off mid-response), by cause', labelNames: ['cause'] },
+    () => Object.entries(forwarder.stats.upstreamErrorsByCause).map(([cause, n]) => [{ cause }, n] as const),
+  );
   if (!checker) return;
   const { health, endpoint } = checker;
   new Gauge({
@@ -51,14 +43,7 @@ export function registerNlbMetrics(registry: Registry, forwarder: Forwarder, che
     },
   });
   for (const key of Object.keys(health.totals) as (keyof typeof health.totals)[]) {
-    new Gauge({
-      name: `nlb_health_${key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}_total`,
-      help: `health-check subsystem: ${key}`,
-      registers: [registry],
-      collect() {
-        this.set(health.totals[key]);
-      },
-    });
+    counterFrom(registry, { name: `nlb_health_${snakeCase(key)}_total`, help: `health-check subsystem: ${key}` }, () => health.totals[key]);
   }
   const last = (read: (r: RoundReport) => number) => () => {
     const round = health.history.at(-1);

@@ -12,10 +12,12 @@ import { AppEndpoint } from './app-endpoint.js';
 import { buildApp, type NlbDeps } from './app.js';
 import { Forwarder } from './forwarder.js';
 import { HealthChecker } from './health-checks.js';
+import { registerNlbMetrics } from './metrics.js';
 import { HttpProber } from './probes.js';
 import { LauncherTargets, type Target, type TargetView } from './targets.js';
 import { nlbConfig } from './config.js';
 import { parseConfig } from '../../lib/config.js';
+import { assertRefused } from '../../test/support/config.js';
 
 const TOKEN = 'test-token';
 const auth = { authorization: `Bearer ${TOKEN}` };
@@ -152,6 +154,11 @@ describe('NLB targets and configuration', () => {
     assert.deepEqual(config.PEERS.map((p) => p.id), ['az-a', 'az-b', 'az-c']);
     assert.equal(config.FIX_NLB_VELOCITY, false);
   });
+
+  it('a bad PEERS stops the node with a message that starts with PEERS', () => {
+    assertRefused(nlbConfig, { LAB_ADMIN_TOKEN: 't', PEERS: 'az-a=http://nlb-az-a:8005,az-b' }, 'PEERS', /expected id=http:\/\/host:port pairs separated by commas, not "az-b"/);
+    assertRefused(nlbConfig, { LAB_ADMIN_TOKEN: 't', PEERS: 'az-a=http://nlb-az-a:8005/v1' }, 'PEERS', /expected id=http/);
+  });
 });
 
 describe('NLB admin API', () => {
@@ -203,6 +210,21 @@ describe('NLB admin API', () => {
     assert.equal(state.failoverEnabled, true);
     assert.equal(state.fix, true);
     assert.equal((await app.inject({ method: 'GET', url: '/readyz' })).statusCode, 200);
+    await app.close();
+  });
+
+  it('exposes the traffic and health-check totals as counters', async () => {
+    const registry = createRegistry('nlb', false);
+    const d = deps({ registry });
+    registerNlbMetrics(registry, d.forwarder, d.checker!);
+    await health.round();
+    const app = buildApp(d);
+    const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    for (const name of ['nlb_traffic_requests', 'nlb_traffic_upstream_errors', 'nlb_health_rounds_total', 'nlb_health_flaps_total', 'nlb_health_late_checks_total', 'nlb_health_dns_errors_total']) {
+      assert.match(metrics, new RegExp(`# TYPE ${name} counter`));
+    }
+    assert.match(metrics, /# TYPE nlb_targets gauge/);
+    assert.match(metrics, /nlb_health_rounds_total\{service="nlb"\} [1-9]/);
     await app.close();
   });
 

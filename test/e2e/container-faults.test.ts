@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { request } from 'undici';
-import { waitFor } from '../support/redis-server.js';
+import { until } from '../support/until.js';
 import { cli, e2eEnv, spawnCli, labDown, labUp } from '../support/lab-cli.js';
 
 const run = promisify(execFile);
@@ -35,7 +35,7 @@ const exited = (child: ReturnType<typeof spawnCli>) => new Promise<number | null
 async function inject(args: string[], service: string, status: (c: Awaited<ReturnType<typeof container>>) => boolean, what: string) {
   const holder = spawnCli(['fault', 'add', ...args]);
   const done = exited(holder);
-  await waitFor(`${service} to be ${what}`, async () => status(await container(service)), 30_000, 100);
+  await until(`${service} to be ${what}`, async () => status(await container(service)), 30_000, 100);
   return { holder, done };
 }
 
@@ -44,9 +44,9 @@ async function killHolder({ holder, done }: Awaited<ReturnType<typeof inject>>, 
   holder.kill('SIGKILL');
   await done;
   const killedAt = Date.now();
-  await waitFor(`the controller to undo the fault on ${service}`, async () => (await container(service)).status === 'running', 10_000, 100);
+  await until(`the controller to undo the fault on ${service}`, async () => (await container(service)).status === 'running', 10_000, 100);
   assert.ok(Date.now() - killedAt <= 10_000);
-  await waitFor(`${service} to be ready`, () => ready(service), 30_000);
+  await until(`${service} to be ready`, () => ready(service), 30_000);
 }
 
 describe('container faults in Docker', { timeout: 900_000 }, () => {
@@ -70,18 +70,18 @@ describe('container faults in Docker', { timeout: 900_000 }, () => {
     const stop = await inject(['stop', 'kv-3', '--param', 'timeout=1', '--for', '6s'], 'kv-3', (c) => c.status === 'exited', 'stopped');
     assert.equal(await stop.done, 0);
     assert.equal((await container('kv-3')).status, 'running', 'started again when --for ran out');
-    await waitFor('kv-3 to be ready', () => ready('kv-3'), 30_000);
+    await until('kv-3 to be ready', () => ready('kv-3'), 30_000);
 
     const before = (await container('kv-3')).networks;
     const network = `${project}_lab`;
     assert.ok(before[network], `kv-3 is on ${network}`);
     const cut = await inject(['disconnect', 'kv-3'], 'kv-3', (c) => !c.networks[network], 'off the lab network');
-    await waitFor('the controller to see kv-3 unreachable', async () => !(await ready('kv-3')), 30_000);
+    await until('the controller to see kv-3 unreachable', async () => !(await ready('kv-3')), 30_000);
     cut.holder.kill('SIGINT');
     assert.equal(await cut.done, 0);
     const after = (await container('kv-3')).networks;
     assert.equal(after[network]?.IPAddress, before[network]?.IPAddress, 'reconnected with the same address');
-    await waitFor('kv-3 to be ready', () => ready('kv-3'), 30_000);
+    await until('kv-3 to be ready', () => ready('kv-3'), 30_000);
     assert.equal(JSON.parse((await cli(['fault', 'list', '--json'])).stdout).faults.length, 0, 'nothing left behind');
   });
 });

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
 import { lookupA } from '../../lib/dns-client.js';
 import { Compose } from '../../chaos/compose.js';
-import { waitFor } from '../support/redis-server.js';
+import { until } from '../support/until.js';
 import { cli, e2eEnv, readJournal, reportDir, spawnCli, labDown, labUp } from '../support/lab-cli.js';
 
 const ENDPOINT = 'kv.us-east-1.lab.internal';
@@ -39,7 +39,7 @@ describe('dns-race in Docker', { timeout: 3_600_000 }, () => {
       ['kv-1', 'kv-2', 'kv-3'].map(async (id) => ((await controller(`/api/services/${id}/state`)).state as { address: string }).address),
     );
     const seen = new Set<string>();
-    await waitFor('answers from all three kv-store nodes', async () => {
+    await until('answers from all three kv-store nodes', async () => {
       const r = await lookup();
       assert.equal(r.rcodeName, 'NOERROR');
       for (const a of r.addresses) {
@@ -93,11 +93,11 @@ describe('dns-race in Docker', { timeout: 3_600_000 }, () => {
     it('a run killed with SIGKILL mid-fault leaves no fault behind within 10 s', async () => {
       const run = spawnCli(['run', 'dns-race', '--seed', '31', '--report', reportDir('killed')]);
       const exited = new Promise((resolve) => run.once('exit', resolve));
-      await waitFor('the run to inject its fault', async () => (await activeToxics()) > 0, 60_000, 100);
+      await until('the run to inject its fault', async () => (await activeToxics()) > 0, 60_000, 100);
       run.kill('SIGKILL');
       await exited;
       const killedAt = Date.now();
-      await waitFor('the fault proxy to drop the dead run\u2019s faults', async () => (await activeToxics()) === 0, 10_000, 100);
+      await until('the fault proxy to drop the dead run\u2019s faults', async () => (await activeToxics()) === 0, 10_000, 100);
       assert.ok(Date.now() - killedAt <= 10_000);
       assert.ok((await lookup()).addresses.length > 0, 'the lab is back to normal by itself');
     });

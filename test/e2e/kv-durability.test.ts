@@ -18,7 +18,7 @@ import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
 import { Compose } from '../../chaos/compose.js';
 import { lookupA } from '../../lib/dns-client.js';
-import { waitFor } from '../support/redis-server.js';
+import { until } from '../support/until.js';
 import { e2eEnv } from '../support/lab-cli.js';
 
 const run = promisify(execFile);
@@ -54,7 +54,7 @@ async function notReady(): Promise<string[]> {
 }
 let lastWaiting: string[] = [];
 const allReady = (what: string, timeoutMs: number) =>
-  waitFor(`${what}; still waiting for ${lastWaiting.join(', ') || '?'}`, async () => {
+  until(`${what}; still waiting for ${lastWaiting.join(', ') || '?'}`, async () => {
     lastWaiting = await notReady().catch((err: Error) => [`the controller (${err.message})`]);
     return lastWaiting.length === 0;
   }, timeoutMs, 500);
@@ -106,7 +106,7 @@ console.log(JSON.stringify({ attempts: ledger.attempts, acked: ledger.acked.leng
     const progress = async () => JSON.parse(await inWriter('cat', progressFile)) as { acked: number; failed: number };
     const ackedGrows = async (more: number, what: string) => {
       const target = (await progress().catch(() => ({ acked: 0 }))).acked + more;
-      await waitFor(what, async () => (await progress()).acked >= target, 60_000, 250);
+      await until(what, async () => (await progress()).acked >= target, 60_000, 250);
     };
 
     await ackedGrows(100, 'writes acknowledged before any fault');
@@ -114,7 +114,7 @@ console.log(JSON.stringify({ attempts: ledger.attempts, acked: ledger.acked.leng
     // A crash of kv-1: its node process killed with SIGKILL; the restart policy starts the container again.
     const kvBefore = await inspect('kv-1');
     await compose.execIn('kv-1', ['sh', '-c', 'kill -9 $(cat /proc/1/task/1/children)']);
-    await waitFor('the restart policy to restart kv-1', async () => (await inspect('kv-1')).restarts > kvBefore.restarts, 30_000, 250);
+    await until('the restart policy to restart kv-1', async () => (await inspect('kv-1')).restarts > kvBefore.restarts, 30_000, 250);
     await allReady('kv-1 back after its crash', 60_000);
     await ackedGrows(100, 'writes acknowledged after kv-1 crashed');
 
@@ -125,7 +125,7 @@ console.log(JSON.stringify({ attempts: ledger.attempts, acked: ledger.acked.leng
     const failedBefore = (await progress()).failed;
     await docker('kill', ids.redis!);
     try {
-      await waitFor('writes to fail while Redis is down', async () => (await progress()).failed >= failedBefore + 20, 30_000, 250);
+      await until('writes to fail while Redis is down', async () => (await progress()).failed >= failedBefore + 20, 30_000, 250);
       assert.equal((await inspect('redis')).running, false, '`docker kill` left Redis stopped');
     } finally {
       await docker('start', ids.redis!);

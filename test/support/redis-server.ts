@@ -7,6 +7,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { until } from './until.js';
 
 export interface TestRedis {
   url: string;
@@ -25,21 +26,6 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 10000, everyMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value as T;
-    } catch (err) {
-      lastError = err;
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
-}
-
 /** Spawns redis-server and resolves once it answers PING (after loading its data, if any). */
 async function spawnRedis(port: number, args: string[]): Promise<{ kill: () => Promise<void> }> {
   const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', ...args], { stdio: 'ignore' });
@@ -47,7 +33,7 @@ async function spawnRedis(port: number, args: string[]): Promise<{ kill: () => P
   let gone = false;
   void exited.then(() => (gone = true));
   const url = `redis://127.0.0.1:${port}`;
-  await waitFor('redis-server', async () => {
+  await until('redis-server', async () => {
     if (gone) throw new Error(`redis-server ${args.join(' ')} exited`);
     const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     probe.on('error', () => {});
@@ -57,7 +43,7 @@ async function spawnRedis(port: number, args: string[]): Promise<{ kill: () => P
     } finally {
       probe.disconnect();
     }
-  });
+  }, 10_000, 50);
   return {
     kill: async () => {
       child.kill('SIGKILL');
