@@ -90,6 +90,12 @@ export function registerFault(program: Command): void {
       if (!['upstream', 'downstream', 'both'].includes(opts.stream)) throw new Error('--stream: expected upstream, downstream or both');
       if (!(opts.toxicity >= 0 && opts.toxicity <= 1)) throw new Error('--toxicity: expected a probability from 0 to 1');
       const lab = new LabClient();
+      // Listening before anything is added: a Ctrl-C that arrives while the add is in flight (the fault
+      // may already be in place) must still end in the release below, not kill the process.
+      const held = new AbortController();
+      const stop = () => held.abort();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
       const holder = `fault-${process.pid}-${Date.now()}`;
       const lease = await holdLease(lab, holder, systemClock, (err) => say(`could not renew: ${err.message}`));
       try {
@@ -109,10 +115,6 @@ export function registerFault(program: Command): void {
       say(`${kind.kind} on ${target}${how} ${JSON.stringify(params)}: held${opts.for ? ` for ${opts.for / 1000} s` : ''}; Ctrl-C removes it`);
       // Held until Ctrl-C, a TERM or the end of --for: the signal ends the wait at once. The timer is also
       // what keeps the process alive meanwhile; one wait lasts at most setTimeout's limit, hence the loop.
-      const held = new AbortController();
-      const stop = () => held.abort();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
       const until = opts.for ? systemClock.now() + opts.for : Infinity;
       while (!held.signal.aborted && systemClock.now() < until) {
         await systemClock.sleep(Math.min(until - systemClock.now(), MAX_TIMER_MS), held.signal).catch(() => undefined);
