@@ -2,6 +2,7 @@
 // value stops the service with the variable's name and what was expected, never a silent default.
 import { z } from 'zod';
 import { parseHostPort, type HostPort } from './host-port.js';
+import { DEFAULT_LAB_CLOCK, LabClock } from './lab-clock.js';
 
 /** One problem a line, each starting with the variable's name: `KV_NODES: expected id=http://host:port pairs ...`. */
 export class ConfigError extends Error {
@@ -22,6 +23,13 @@ export const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
   );
 
 export const port = (def: number) => int(def, 0, 65535);
+
+/** A fraction in [0, 1]. */
+export const fraction = (def: number) =>
+  z.preprocess(
+    (v) => (v === undefined || v === '' ? def : v),
+    z.coerce.number({ error: 'expected a number from 0 to 1' }).min(0, 'expected >= 0').max(1, 'expected <= 1'),
+  );
 
 export const str = (def?: string) =>
   def === undefined
@@ -135,3 +143,30 @@ export function exitOnConfigError(err: ConfigError): never {
 
 /** The token every state-changing endpoint requires; shared by all services. */
 export const adminToken = () => str();
+
+/**
+ * A time setting derived from the lab clock (lib/timing.ts): no default here. Unset, it follows LAB_CLOCK
+ * (and a new clock at run time); set, it stays at the value given, in lab milliseconds (or per second).
+ */
+export const derived = (min = 0, max = Number.MAX_SAFE_INTEGER, integer = true) =>
+  z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    (integer ? z.coerce.number({ error: 'expected an integer' }).int('expected an integer') : z.coerce.number({ error: 'expected a number' }))
+      .min(min, `expected >= ${min}`)
+      .max(max, `expected <= ${max}`)
+      .optional(),
+  );
+
+/** LAB_CLOCK: how long one AWS hour lasts in the lab, like 1h=10s (the default) or 1h=60s. */
+export const labClock = () =>
+  z.preprocess(
+    orDefault(DEFAULT_LAB_CLOCK),
+    z.string().transform((text, ctx) => {
+      try {
+        return LabClock.parse(text);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message.replace(/ \(got .*\)$/, '') });
+        return z.NEVER;
+      }
+    }),
+  );

@@ -29,7 +29,8 @@ export const eventsQuerySchema = z
   .strict();
 
 /** GET /lab/state: `{service, time, state}` with the service's own state schema inside. */
-export const stateEnvelope = <S extends z.ZodType>(state: S) => z.object({ service: z.string(), time: z.number(), state });
+export const stateEnvelope = <S extends z.ZodType>(state: S) =>
+  z.object({ service: z.string(), time: z.number(), /** The lab clock of a service whose settings follow it. */ clock: z.string().optional(), state });
 
 /** Every error a lab service answers with (lib/http.ts writes them): a stable code and a message. */
 export const errorBodySchema = z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) });
@@ -40,3 +41,9 @@ export const emptyBody = z.object({}).strict().nullish();
 /** Names the way the lab's ids are written: az-a, kv-1, run-aws-2025-10-20-41 ... */
 export const holderSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/, 'expected 1 to 100 of A-Z a-z 0-9 _ . : -');
 export const leaseTtlSchema = z.object({ ttlMs: z.number().int().min(100).max(600_000) }).strict();
+
+/** PUT /lab/clock: a new lab clock for a service's time settings (like 1h=60s). */
+export const clockBodySchema = z.object({ clock: z.string().min(1).max(40) }).strict();
+/** GET and PUT /lab/clock: the service's clock and the time settings it derives, those set by their own variable named. */
+export const clockStateSchema = z.object({ clock: z.string(), settings: z.record(z.string(), z.number()), overridden: z.array(z.string()) });
+export type ClockState = z.infer<typeof clockStateSchema>;

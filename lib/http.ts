@@ -9,8 +9,10 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { z } from 'zod';
-import { eventsPageSchema, eventsQuerySchema, healthzSchema, readyzSchema, stateEnvelope, type Readiness } from './contract.js';
-import { LabError, unauthorized } from './errors.js';
+import { clockBodySchema, clockStateSchema, eventsPageSchema, eventsQuerySchema, healthzSchema, readyzSchema, stateEnvelope, type Readiness } from './contract.js';
+import { badRequest, LabError, unauthorized } from './errors.js';
+import { LabClock } from './lab-clock.js';
+import type { ClockedView } from './timing.js';
 import type { EventLog } from './events.js';
 
 export type { Readiness };
@@ -29,6 +31,8 @@ export interface LabAppOptions<S extends z.ZodType> {
   /** The service's /lab/state contract (services/<name>/state.ts); the snapshot is checked against it. */
   stateSchema: S;
   state: () => z.output<S> | Promise<z.output<S>>;
+  /** A service whose time settings follow the lab clock: GET and PUT /lab/clock, and the clock in /lab/state. */
+  timing?: ClockedView;
   bodyLimit?: number;
 }
 
@@ -105,8 +109,26 @@ export function createLabApp<S extends z.ZodType>(opts: LabAppOptions<S>): LabAp
   app.get('/lab/state', { schema: { response: { 200: stateResponse } } }, async () => ({
     service: opts.service,
     time: Date.now(),
+    ...(opts.timing ? { clock: opts.timing.clock.text } : {}),
     state: await opts.state(),
   }));
+  const timing = opts.timing;
+  if (timing) {
+    const clockState = () => ({ clock: timing.clock.text, settings: { ...timing.values }, overridden: Object.keys(timing.overrides) });
+    app.get('/lab/clock', { schema: { response: { 200: clockStateSchema } } }, async () => clockState());
+    app.put('/lab/clock', { onRequest: app.requireAdmin, schema: { body: clockBodySchema, response: { 200: clockStateSchema } } }, async (req) => {
+      let clock: LabClock;
+      try {
+        clock = LabClock.parse(req.body.clock);
+      } catch (err) {
+        throw badRequest(`clock: ${(err as Error).message}`);
+      }
+      const before = timing.clock.text;
+      timing.setClock(clock);
+      if (clock.text !== before) opts.events.emit('clock-changed', { from: before, to: clock.text });
+      return clockState();
+    });
+  }
   app.get('/lab/events', { schema: { querystring: eventsQuerySchema, response: { 200: eventsPageSchema } } }, async (req) => ({
     service: opts.service,
     ...opts.events.since(req.query.since ?? 0, req.query.limit),
