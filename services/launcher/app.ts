@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { emptyBody } from '../../lib/contract.js';
 import { createLabApp, type LabApp } from '../../lib/http.js';
+import type { ClockedView } from '../../lib/timing.js';
 import { instanceSchema, launcherStateSchema } from './state.js';
 import type { EventLog } from '../../lib/events.js';
 import type { Logger } from '../../lib/log.js';
@@ -30,6 +31,8 @@ export interface LauncherDeps {
   adminToken: string;
   registry: Registry;
   events: EventLog;
+  /** The time settings, which follow the lab clock (PUT /lab/clock). */
+  timing?: ClockedView;
 }
 
 const az = z.string().min(1).max(32);
@@ -52,6 +55,7 @@ export function buildApp(deps: LauncherDeps): LabApp {
       );
       return { ok: kv.ok, checks: { kv } };
     },
+    timing: deps.timing,
     stateSchema: launcherStateSchema,
     state: () => ({
       dwfm: dwfm.snapshot(),
@@ -66,13 +70,13 @@ export function buildApp(deps: LauncherDeps): LabApp {
 
   app.post(
     '/v1/instances',
-    { onRequest: app.requireAdmin, schema: { body: z.object({ az, count: z.number().int().min(1).max(100).default(1) }).strict() } },
-    async (req) => ({ instances: ec2.launch(req.body.az, req.body.count) }),
+    { onRequest: app.requireAdmin, schema: { body: z.object({ az, count: z.number().int().min(1).max(100).default(1), group: z.string().min(1).max(32).default('app') }).strict() } },
+    async (req) => ({ instances: ec2.launch(req.body.az, req.body.count, req.body.group) }),
   );
 
   app.get(
     '/v1/instances',
-    { schema: { querystring: z.object({ state: z.enum(INSTANCE_STATES).optional(), az: az.optional() }).strict(), response: { 200: z.object({ instances: z.array(instanceSchema) }) } } },
+    { schema: { querystring: z.object({ state: z.enum(INSTANCE_STATES).optional(), az: az.optional(), group: z.string().min(1).max(32).optional() }).strict(), response: { 200: z.object({ instances: z.array(instanceSchema) }) } } },
     async (req) => ({ instances: ec2.list(req.query) }),
   );
 

@@ -1,28 +1,47 @@
-// Autoscaling: the customers' side of the control plane. Every tick it keeps desiredPerAz instances alive
-// in each AZ, and retires instances older than maxAgeMs (it launches a replacement, then terminates the old
-// one whether or not the replacement launched). Failed launches are retried on the next tick. So while
-// launches fail (InsufficientCapacity during the lease outage) capacity drains away as instances age out,
-// and once leases are back the launches and terminations that piled up arrive together.
+// Autoscaling: the customers' side of the control plane, as fleets of instances kept at a desired size per
+// AZ. Every tick each fleet retires its instances that passed their age and launches what is missing;
+// failed launches (InsufficientCapacity during the lease outage, RequestLimitExceeded under a throttle) are
+// retried on the next tick, so the demand they stand for piles up while launches fail and arrives at once
+// when they work again.
+//
+// Two ways to retire an instance:
+//   launch-first  (the lab's fleets) the aged instance is terminated only once its replacement runs,
+//                 configured: while launches fail, running instances are unaffected, as on 20 October; once
+//                 they work, every replacement that waited is a configuration for the network manager, and
+//                 the old instance's release follows it. The app's replacements are registered with the
+//                 NLB while they wait in that backlog, unreachable.
+//   terminate     the aged instance goes whether or not its replacement launched: the fleet drains while
+//                 launches fail.
 import type { Clock } from '../../lib/clock.js';
 import { LabError } from '../../lib/errors.js';
 import type { EventLog } from '../../lib/events.js';
 import { Loop } from '../../lib/loop.js';
-import type { Ec2 } from './ec2-api.js';
+import type { Ec2, Instance } from './ec2-api.js';
 import type { AutoscalingState } from './state.js';
+
+export interface FleetOptions {
+  /** The instances' group (GET /v1/instances?group=): the NLB registers the `app` group's. */
+  group: string;
+  desiredPerAz: number;
+  maxInstanceAgeMs: number;
+  replace: 'launch-first' | 'terminate';
+}
 
 export interface AutoscalingOptions {
   azs: string[];
-  desiredPerAz: number;
-  maxInstanceAgeMs: number;
+  fleets: FleetOptions[];
   intervalMs: number;
 }
 
 export class Autoscaler {
   private readonly loop: Loop;
+  /** launch-first: the aged instance -> its replacement, until the replacement runs. */
+  private readonly replacing = new Map<string, string>();
   readonly stats = { launches: 0, recycled: 0, failures: {} as Record<string, number> };
 
   constructor(
-    private readonly opts: AutoscalingOptions,
+    /** Read at every tick, so new ages from a new lab clock apply at once. */
+    readonly opts: AutoscalingOptions,
     private readonly ec2: Ec2,
     private readonly clock: Clock,
     private readonly events: EventLog,
@@ -39,54 +58,93 @@ export class Autoscaler {
   }
 
   tick(): void {
+    for (const old of this.replacing.keys()) if (this.ec2.instances.get(old)?.state !== 'running') this.replacing.delete(old);
+    for (const fleet of this.opts.fleets) for (const az of this.opts.azs) this.tend(fleet, az);
+  }
+
+  private tend(fleet: FleetOptions, az: string): void {
     const now = this.clock.now();
-    for (const az of this.opts.azs) {
-      const instances = this.ec2.list({ az }).filter((i) => i.state !== 'terminated');
-      let live = instances.length;
-      // One instance per AZ and tick, so instances launched together are not all replaced in the same second.
-      for (const old of instances.filter((i) => i.state === 'running' && now - i.launchedAt >= this.maxAge(i.id)).slice(0, 1)) {
-        if (this.tryLaunch(az, 1)) live++;
-        this.ec2.terminate(old.id);
-        this.stats.recycled++;
+    const instances = this.ec2.list({ az, group: fleet.group }).filter((i) => i.state !== 'terminated');
+    const aged = (i: Instance) => i.state === 'running' && now - i.launchedAt >= this.maxAge(i.id, fleet);
+    let live = instances.length;
+    if (fleet.replace === 'launch-first') {
+      for (const old of instances) {
+        const replacement = this.replacing.get(old.id);
+        if (replacement === undefined) continue;
+        const state = this.ec2.instances.get(replacement)?.state ?? 'terminated';
+        if (state === 'running') {
+          this.replacing.delete(old.id);
+          this.retire(old);
+        } else if (state === 'terminated') {
+          this.replacing.delete(old.id); // its launch failed: tried again when its turn comes
+        }
+        live--; // being replaced: its replacement is the one that counts
+      }
+      // One instance per AZ and tick, so instances launched together are not all replaced in the same tick.
+      const old = instances.find((i) => aged(i) && !this.replacing.has(i.id));
+      if (old) {
+        const replacement = this.tryLaunch(az, fleet.group);
+        if (replacement) this.replacing.set(old.id, replacement.id);
+      }
+    } else {
+      const old = instances.find(aged);
+      if (old) {
+        if (this.tryLaunch(az, fleet.group)) live++;
+        this.retire(old);
         live--;
       }
-      // One instance per call, as many calls as are missing: an all-or-nothing launch of the whole gap
-      // would never fit under a throttle (or a network admission limit) smaller than the gap.
-      for (let n = live; n < this.opts.desiredPerAz; n++) if (!this.tryLaunch(az, 1)) break;
     }
+    // One instance per call, as many calls as are missing: an all-or-nothing launch of the whole gap
+    // would never fit under a throttle (or a network admission limit) smaller than the gap.
+    for (let n = live; n < fleet.desiredPerAz; n++) if (!this.tryLaunch(az, fleet.group)) break;
+  }
+
+  private retire(instance: Instance): void {
+    this.ec2.terminate(instance.id);
+    this.stats.recycled++;
   }
 
   /**
-   * Each instance's own age limit, 0.5 to 1.5 times maxInstanceAgeMs (from its random id), so instances
-   * launched together do not come up for replacement together. A narrower spread (1 to 1.25) kept the
-   * first cohort together: its replacements arrived faster than the network manager propagates, and the
-   * resting lab showed a propagation backlog and flapping of its own.
+   * Each instance's own age limit, drawn from its random id: exponential with the fleet's mean, so a fleet
+   * retires instances at the same rate whatever their ages (a lab just started is already in its steady
+   * state, at every clock), and instances launched together do not come up for replacement together.
    */
-  private maxAge(id: string): number {
-    const spread = (Number.parseInt(id.slice(2, 6), 16) || 0) / 0x10000;
-    return this.opts.maxInstanceAgeMs * (0.5 + spread);
+  private maxAge(id: string, fleet: FleetOptions): number {
+    const u = ((Number.parseInt(id.slice(2, 8), 16) || 0) + 0.5) / 0x1000000;
+    return -fleet.maxInstanceAgeMs * Math.log(u);
   }
 
-  /** Capacity missing right now: desired minus running, per AZ. */
+  /** Capacity missing right now, every fleet together: desired minus running, per AZ. */
   missing(): Record<string, number> {
-    const counts = this.ec2.countByState().byAz;
-    return Object.fromEntries(this.opts.azs.map((az) => [az, Math.max(0, this.opts.desiredPerAz - (counts[az]?.running ?? 0))]));
+    const missing = Object.fromEntries(this.opts.azs.map((az) => [az, 0]));
+    for (const fleet of this.opts.fleets) {
+      for (const az of this.opts.azs) {
+        const running = this.ec2.list({ az, group: fleet.group, state: 'running' }).length;
+        missing[az]! += Math.max(0, fleet.desiredPerAz - running);
+      }
+    }
+    return missing;
   }
 
   snapshot(): AutoscalingState {
-    return { desiredPerAz: this.opts.desiredPerAz, maxInstanceAgeMs: this.opts.maxInstanceAgeMs, missing: this.missing(), stats: { ...this.stats, failures: { ...this.stats.failures } } };
+    return {
+      fleets: this.opts.fleets.map((f) => ({ group: f.group, desiredPerAz: f.desiredPerAz, maxInstanceAgeMs: f.maxInstanceAgeMs, replace: f.replace })),
+      replacing: this.replacing.size,
+      missing: this.missing(),
+      stats: { ...this.stats, failures: { ...this.stats.failures } },
+    };
   }
 
-  private tryLaunch(az: string, count: number): boolean {
+  private tryLaunch(az: string, group: string): Instance | null {
     try {
-      this.ec2.launch(az, count);
-      this.stats.launches += count;
-      return true;
+      const [instance] = this.ec2.launch(az, 1, group);
+      this.stats.launches++;
+      return instance ?? null;
     } catch (err) {
       const code = err instanceof LabError ? err.code : 'Error';
       this.stats.failures[code] = (this.stats.failures[code] ?? 0) + 1;
       if (!(err instanceof LabError)) this.events.emit('autoscaling-error', { az, error: (err as Error).message });
-      return false;
+      return null;
     }
   }
 }

@@ -25,9 +25,10 @@ export class HttpDropletHosts implements DropletHosts {
   constructor(
     private readonly hosts: Map<string, URL>,
     private readonly token: string,
-    private readonly timeoutMs = 2000,
+    /** Read at every call: it grows with the state check's time at slow clocks. */
+    public timeoutMs = 2000,
   ) {
-    this.agent = new Agent({ connections: 32, keepAliveTimeout: 10_000, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+    this.agent = new Agent({ connections: 32, keepAliveTimeout: 10_000 });
   }
 
   private async call(az: string, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, signal?: AbortSignal): Promise<unknown> {
@@ -37,6 +38,8 @@ export class HttpDropletHosts implements DropletHosts {
     const res = await request(new URL(path, base), {
       method,
       dispatcher: this.agent,
+      headersTimeout: this.timeoutMs,
+      bodyTimeout: this.timeoutMs,
       headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: signal ? AbortSignal.any([signal, timer]) : timer,

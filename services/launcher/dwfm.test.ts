@@ -72,9 +72,12 @@ describe('DWFM leases (virtual time, fake kv)', () => {
 });
 
 describe('congestive collapse after a kv outage', () => {
-  /** All leases lapse while DNS is empty; then kv is healthy again. */
+  /**
+   * All leases lapse while DNS is empty; then kv is healthy again. Renewals every 15 s: each one is three
+   * steps (read, state check, write) of about 0.3 s, so 300 leases keep about 6 of the 16 workers busy.
+   */
   async function afterOutage(dropletsPerAz: number) {
-    const lab = createDwfm(dropletsPerAz);
+    const lab = createDwfm(dropletsPerAz, { leaseRenewMs: 15_000 });
     await pass(lab.clock, 15_000);
     assert.equal(lab.dwfm.leasedCount(), dropletsPerAz * 3);
     lab.kv.dnsDown = true;
@@ -101,7 +104,7 @@ describe('congestive collapse after a kv outage', () => {
     const recovered = await goodputOver(lab, 10_000);
     assert.equal(lab.dwfm.leasedCount(), 300, 'every droplet leased again');
     assert.equal(lab.dwfm.recovering, false);
-    assert.ok(recovered > 40, `goodput after restart: ${recovered}/s (renewals of 300 leases every 5 s)`);
+    assert.ok(recovered > 15, `goodput after restart: ${recovered}/s (renewals of 300 leases every 15 s)`);
     console.log(`collapse: ${collapsed}/s with ${snap.queue.depth} items admitted; after restart-dwfm: ${recovered}/s`);
     assert.ok(lab.events.since(0, 100_000).events.some((e) => e.type === 'all-leased'));
     lab.dwfm.stop();

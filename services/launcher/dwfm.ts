@@ -62,14 +62,16 @@ export class Dwfm {
   private timeoutsSinceScan = { items: 0, wastedSteps: 0 };
 
   constructor(
-    private readonly opts: DwfmOptions,
+    /** Read where used, so retime() applies a new lab clock's settings at once. */
+    readonly opts: DwfmOptions,
     private readonly store: LeaseStore,
     private readonly hosts: DropletCheck,
     private readonly clock: Clock,
     private readonly events: EventLog,
   ) {
-    for (const az of opts.azs) {
-      for (let n = 1; n <= opts.dropletsPerAz; n++) {
+    // AZ by AZ in turn, so the droplets a scan takes up together (a recovery batch) spread over every host.
+    for (let n = 1; n <= opts.dropletsPerAz; n++) {
+      for (const az of opts.azs) {
         const id = dropletId(az, n);
         this.droplets.set(id, { id, az, lease: null, lastRenewedAt: 0, renewDueAt: 0 });
       }
@@ -95,6 +97,12 @@ export class Dwfm {
     let n = 0;
     for (const d of this.droplets.values()) if ((az === undefined || d.az === az) && this.isLeased(d)) n++;
     return n;
+  }
+
+  /** New time settings (a new lab clock): the queue's deadlines and pauses with them. */
+  retime(t: Partial<Pick<DwfmOptions, 'leaseTtlMs' | 'leaseRenewMs' | 'scanMs' | 'itemDeadlineMs' | 'requeueJitterMs' | 'goodputWindowMs'>>): void {
+    Object.assign(this.opts, t);
+    Object.assign(this.queue.opts, { deadlineMs: this.opts.itemDeadlineMs, requeueJitterMs: this.opts.requeueJitterMs, goodputWindowMs: this.opts.goodputWindowMs });
   }
 
   /** Runs scans until stop(). */
@@ -128,13 +136,16 @@ export class Dwfm {
       this.recovering = false;
       this.events.emit('all-leased', { droplets: leased });
     }
+    // In batches, only establishments are held back: renewals keep the leases already held.
+    let establishing = 0;
+    for (const d of this.droplets.values()) if (!d.lease && this.queue.has(d.id)) establishing++;
     for (const d of this.droplets.values()) {
       if (this.queue.has(d.id)) continue;
       if (d.lease) {
         if (now >= d.renewDueAt) this.queue.add(this.renewItem(d));
       } else {
-        if (this.recovering && this.queue.depth >= this.opts.recoveryBatch) continue;
-        this.queue.add(this.establishItem(d));
+        if (this.recovering && establishing >= this.opts.recoveryBatch) continue;
+        if (this.queue.add(this.establishItem(d))) establishing++;
       }
     }
   }
@@ -176,7 +187,7 @@ export class Dwfm {
       kind: 'renew',
       run: async (step, signal) => {
         try {
-          const lease = await renewLease(this.store, d.id, () => this.clock.now(), this.opts.leaseTtlMs, step);
+          const lease = await renewLease(this.store, this.hosts, d.az, d.id, () => this.clock.now(), this.opts.leaseTtlMs, step);
           if (signal.aborted) return;
           d.lease = lease;
           this.renewed(d);

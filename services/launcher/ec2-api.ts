@@ -87,8 +87,8 @@ export class Ec2 {
     return this.throttleState;
   }
 
-  /** All-or-nothing, like RunInstances with MinCount = count. */
-  launch(az: string, count: number): Instance[] {
+  /** All-or-nothing, like RunInstances with MinCount = count; `group` is the autoscaling fleet's. */
+  launch(az: string, count: number, group = 'app'): Instance[] {
     if (!this.opts.azs.includes(az)) throw invalidAz(az, this.opts.azs);
     const now = this.clock.now();
     if (!this.throttle.take(count, now)) {
@@ -109,7 +109,7 @@ export class Ec2 {
       const candidates = free.filter((d) => this.freeSlots(d) > 0);
       const droplet = candidates[this.random.int(0, candidates.length - 1)] as Droplet;
       this.used.set(droplet.id, (this.used.get(droplet.id) ?? 0) + 1);
-      const instance: Instance = { id: this.newId(), az, dropletId: droplet.id, host: null, port: null, state: 'pending', launchedAt: now };
+      const instance: Instance = { id: this.newId(), az, group, dropletId: droplet.id, host: null, port: null, state: 'pending', launchedAt: now };
       this.instances.set(instance.id, instance);
       this.stats.launched++;
       launched.push(instance);
@@ -133,8 +133,10 @@ export class Ec2 {
     return instance;
   }
 
-  list(filter: { state?: InstanceState; az?: string } = {}): Instance[] {
-    return [...this.instances.values()].filter((i) => (!filter.state || i.state === filter.state) && (!filter.az || i.az === filter.az));
+  list(filter: { state?: InstanceState; az?: string; group?: string } = {}): Instance[] {
+    return [...this.instances.values()].filter(
+      (i) => (!filter.state || i.state === filter.state) && (!filter.az || i.az === filter.az) && (!filter.group || i.group === filter.group),
+    );
   }
 
   countByState(): InstanceCounts {

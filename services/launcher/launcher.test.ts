@@ -22,7 +22,7 @@ interface LabOptions {
   networkRate?: number;
   fix?: boolean;
   admissionLimit?: number;
-  autoscaling?: { desiredPerAz: number; maxInstanceAgeMs: number };
+  autoscaling?: { desiredPerAz: number; maxInstanceAgeMs: number; replace?: 'launch-first' | 'terminate' };
 }
 
 function createLab(o: LabOptions = {}) {
@@ -43,7 +43,9 @@ function createLab(o: LabOptions = {}) {
     clock, events,
   );
   const ec2 = new Ec2({ azs: AZS, slotsPerDroplet: o.slots ?? 4, keepTerminated: 10_000 }, dwfm, hosts, network, clock, new Random(1), events);
-  const autoscaler = o.autoscaling ? new Autoscaler({ azs: AZS, intervalMs: 1000, ...o.autoscaling }, ec2, clock, events) : null;
+  const autoscaler = o.autoscaling
+    ? new Autoscaler({ azs: AZS, intervalMs: 1000, fleets: [{ group: 'app', replace: 'terminate', ...o.autoscaling }] }, ec2, clock, events)
+    : null;
   const app = buildApp({
     dwfm, ec2, network, autoscaler, azs: AZS, probeKv: () => kv.get('lab/readyz-probe'),
     log: silentLogger(), adminToken: TOKEN, registry: createRegistry('launcher', false), events,
@@ -317,16 +319,41 @@ describe('autoscaling', () => {
   it('loses capacity while launches fail, and gets it back once leases return', async () => {
     const lab = createLab({ autoscaling: { desiredPerAz: 3, maxInstanceAgeMs: 10_000 } });
     await pass(lab.clock, 5_000);
+    const before = new Set(lab.ec2.list({ state: 'running' }).map((i) => i.id));
     lab.kv.dnsDown = true;
     await pass(lab.clock, 40_000);
     assert.equal(lab.dwfm.leasedCount(), 0);
-    assert.equal(lab.ec2.countByState().running, 0, 'every instance aged out without a replacement');
-    assert.deepEqual(lab.autoscaler?.missing(), { 'az-a': 3, 'az-b': 3, 'az-c': 3 });
+    // Lifetimes are exponential with a 10 s mean, so after 40 s nearly all have aged out; none was replaced.
+    const running = lab.ec2.list({ state: 'running' });
+    assert.ok(running.length <= 2, `instances aged out without replacements: ${running.length} still run`);
+    assert.ok(running.every((i) => before.has(i.id)), 'nothing new started while launches failed');
+    const missing = lab.autoscaler?.missing() ?? {};
+    assert.equal(Object.values(missing).reduce((a, b) => a + b, 0), 9 - running.length);
     assert.ok((lab.autoscaler?.stats.failures.InsufficientCapacity ?? 0) > 20);
     lab.kv.dnsDown = false;
     await pass(lab.clock, 10_000);
     const back = lab.ec2.countByState();
     assert.equal(back.running + back['network-pending'], 9);
+    await lab.stop();
+  });
+
+  it('launch-first: keeps every instance while launches fail, and retires an aged one only once its replacement runs', async () => {
+    const lab = createLab({ autoscaling: { desiredPerAz: 3, maxInstanceAgeMs: 10_000, replace: 'launch-first' } });
+    await pass(lab.clock, 5_000);
+    lab.kv.dnsDown = true;
+    await pass(lab.clock, 25_000); // every lease lapses (20 s), and launches made before that finish starting
+    assert.equal(lab.dwfm.leasedCount(), 0);
+    const first = new Set(lab.ec2.list({ state: 'running' }).map((i) => i.id));
+    assert.equal(first.size, 9);
+    await pass(lab.clock, 30_000);
+    assert.equal(lab.ec2.countByState().running, 9, 'no instance was retired without a running replacement');
+    assert.ok(lab.ec2.list({ state: 'running' }).every((i) => first.has(i.id)));
+    lab.kv.dnsDown = false;
+    await pass(lab.clock, 30_000);
+    const running = lab.ec2.list({ state: 'running' });
+    assert.equal(running.length, 9, 'the fleet is at its size again');
+    assert.ok(running.some((i) => !first.has(i.id)), 'aged instances were replaced once launches worked');
+    assert.ok((lab.autoscaler?.stats.recycled ?? 0) > 0);
     await lab.stop();
   });
 });

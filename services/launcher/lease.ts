@@ -1,8 +1,9 @@
 // A droplet's lease, kept in the kv store under lease/droplet/<id> as {holder:'dwfm', expires, epoch}.
-// Renewing costs a read and a conditional write on the version read. Re-establishing a lost lease costs
-// more: the read, a state check with the droplet host, then the conditional write with a new epoch. Both
-// run each call as one step of a work-queue item (work-queue.ts): every step waits its turn in DWFM's
-// queue, and the item's abort signal stops it where it is (its work so far is wasted).
+// Renewing and re-establishing both cost three steps: the read, a state check with the droplet host (DWFM
+// "must complete a state check with each droplet"), then the conditional write, on the version read for a
+// renewal, with a new epoch for an establishment. Each call runs as one step of a work-queue item
+// (work-queue.ts): every step waits its turn in DWFM's queue, and the item's abort signal stops it where
+// it is (its work so far is wasted).
 import type { KvItem } from '../../lib/kv-client.js';
 import type { StepRunner } from './work-queue.js';
 
@@ -44,12 +45,13 @@ export class LeaseGone extends Error {
 export const leaseKey = (dropletId: string) => `lease/droplet/${dropletId}`;
 
 export async function renewLease(
-  store: LeaseStore, dropletId: string, now: () => number, ttlMs: number, step: StepRunner = direct,
+  store: LeaseStore, droplets: DropletCheck, az: string, dropletId: string, now: () => number, ttlMs: number, step: StepRunner = direct,
 ): Promise<HeldLease> {
   const key = leaseKey(dropletId);
   const item = await step((signal) => store.get(key, { signal }));
   if (!item) throw new LeaseGone(dropletId, 'no lease record');
   if (item.value.holder !== 'dwfm' || item.value.expires <= now()) throw new LeaseGone(dropletId, 'lease already lapsed');
+  await step((signal) => droplets.check(az, dropletId, signal));
   const { version, record } = await step(async (signal) => {
     const record: LeaseRecord = { holder: 'dwfm', expires: now() + ttlMs, epoch: item.value.epoch };
     return { record, ...(await store.put(key, record, { expectedVersion: item.version, signal })) };

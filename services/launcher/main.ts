@@ -8,6 +8,7 @@ import { createRegistry } from '../../lib/metrics.js';
 import { Random, seedFromEnv } from '../../lib/random.js';
 import { Resolver } from '../../lib/resolver.js';
 import { onShutdown } from '../../lib/shutdown.js';
+import { ClockedSettings, launcherTiming, overridesOf } from '../../lib/timing.js';
 import { buildApp } from './app.js';
 import { Autoscaler } from './autoscaling.js';
 import { launcherConfig } from './config.js';
@@ -17,6 +18,9 @@ import { Ec2 } from './ec2-api.js';
 import { NetworkManager } from './network-manager.js';
 
 const config = loadConfig(launcherConfig);
+// Every time setting follows the lab clock unless its own variable set it; PUT /lab/clock changes the clock.
+const timing = new ClockedSettings(launcherTiming, overridesOf(config, launcherTiming, config.LAB_CLOCK), config.LAB_CLOCK);
+const t = timing.values;
 const log = createLogger('launcher');
 const random = new Random(seedFromEnv(config.LAUNCHER_SEED));
 const events = new EventLog();
@@ -31,21 +35,21 @@ const kv = new KvClient({
   connectionsPerAddress: config.KV_CONNECTIONS,
   random: () => kvRandom.next(),
 });
-const hosts = new HttpDropletHosts(hostsByAz, config.LAB_ADMIN_TOKEN, config.DROPLET_TIMEOUT_MS);
+const hosts = new HttpDropletHosts(hostsByAz, config.LAB_ADMIN_TOKEN, t.DROPLET_TIMEOUT_MS);
 const dwfmRandom = random.fork();
 const dwfm = new Dwfm(
   {
     azs,
     dropletsPerAz: config.DROPLETS_PER_AZ,
-    leaseTtlMs: config.LEASE_TTL_MS,
-    leaseRenewMs: config.LEASE_RENEW_MS,
-    scanMs: config.LEASE_SCAN_MS,
+    leaseTtlMs: t.LEASE_TTL_MS,
+    leaseRenewMs: t.LEASE_RENEW_MS,
+    scanMs: t.LEASE_SCAN_MS,
     workQueueLimit: config.WORK_QUEUE_LIMIT,
     workConcurrency: config.WORK_CONCURRENCY,
-    itemDeadlineMs: config.ITEM_DEADLINE_MS,
+    itemDeadlineMs: t.ITEM_DEADLINE_MS,
     recoveryBatch: config.RECOVERY_BATCH,
-    goodputWindowMs: config.GOODPUT_WINDOW_MS,
-    requeueJitterMs: config.REQUEUE_JITTER_MS,
+    goodputWindowMs: t.GOODPUT_WINDOW_MS,
+    requeueJitterMs: t.REQUEUE_JITTER_MS,
     renewJitter: config.LEASE_RENEW_JITTER_PCT / 100,
     random: () => dwfmRandom.next(),
   },
@@ -53,7 +57,7 @@ const dwfm = new Dwfm(
 );
 const network = new NetworkManager(
   {
-    ratePerSecond: config.NETWORK_RATE,
+    ratePerSecond: t.NETWORK_RATE,
     burst: config.NETWORK_BURST,
     fix: config.FIX_PROPAGATION_THROTTLE,
     admissionLimit: config.NETWORK_ADMISSION_LIMIT,
@@ -64,14 +68,33 @@ const network = new NetworkManager(
   systemClock, events,
 );
 const ec2 = new Ec2({ azs, slotsPerDroplet: config.SLOTS_PER_DROPLET, keepTerminated: config.KEEP_TERMINATED, drainMs: config.TERMINATE_DRAIN_MS }, dwfm, hosts, network, systemClock, random.fork(), events);
+const fleets = {
+  app: { group: 'app', desiredPerAz: config.DESIRED_PER_AZ, maxInstanceAgeMs: t.MAX_INSTANCE_AGE_MS, replace: 'launch-first' as const },
+  others: { group: 'others', desiredPerAz: config.OTHERS_PER_AZ, maxInstanceAgeMs: t.OTHERS_MAX_AGE_MS, replace: 'launch-first' as const },
+};
 const autoscaler = config.AUTOSCALING_ENABLED
-  ? new Autoscaler({ azs, desiredPerAz: config.DESIRED_PER_AZ, maxInstanceAgeMs: config.MAX_INSTANCE_AGE_MS, intervalMs: config.AUTOSCALING_INTERVAL_MS }, ec2, systemClock, events)
+  ? new Autoscaler({ azs, fleets: [fleets.app, fleets.others].filter((f) => f.desiredPerAz > 0), intervalMs: t.AUTOSCALING_INTERVAL_MS }, ec2, systemClock, events)
   : null;
+timing.apply((v) => {
+  dwfm.retime({
+    leaseTtlMs: v.LEASE_TTL_MS,
+    leaseRenewMs: v.LEASE_RENEW_MS,
+    scanMs: v.LEASE_SCAN_MS,
+    itemDeadlineMs: v.ITEM_DEADLINE_MS,
+    requeueJitterMs: v.REQUEUE_JITTER_MS,
+    goodputWindowMs: v.GOODPUT_WINDOW_MS,
+  });
+  hosts.timeoutMs = v.DROPLET_TIMEOUT_MS;
+  network.opts.ratePerSecond = v.NETWORK_RATE;
+  fleets.app.maxInstanceAgeMs = v.MAX_INSTANCE_AGE_MS;
+  fleets.others.maxInstanceAgeMs = v.OTHERS_MAX_AGE_MS;
+  if (autoscaler) autoscaler.opts.intervalMs = v.AUTOSCALING_INTERVAL_MS;
+});
 
 const app = buildApp({
   dwfm, ec2, network, autoscaler, azs,
   probeKv: () => kv.get('lab/readyz-probe'),
-  log, adminToken: config.LAB_ADMIN_TOKEN, registry: createRegistry('launcher'), events,
+  log, adminToken: config.LAB_ADMIN_TOKEN, registry: createRegistry('launcher'), events, timing,
 });
 await app.listen({ port: config.PORT, host: config.HOST });
 log.info({ kv: config.KV_URL, azs, droplets: dwfm.droplets.size, fix: config.FIX_PROPAGATION_THROTTLE }, 'launcher started');

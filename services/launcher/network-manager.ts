@@ -51,7 +51,8 @@ export class NetworkManager {
   readonly stats = { queued: 0, delivered: 0, failed: 0, refused: 0 };
 
   constructor(
-    private readonly opts: NetworkManagerOptions,
+    /** Read at every turn: a new rate (a new lab clock) applies at once. */
+    readonly opts: NetworkManagerOptions,
     private readonly deliver: (item: NetworkItem) => Promise<void>,
     private readonly clock: Clock,
     private readonly events: EventLog,

@@ -61,10 +61,18 @@ export const ec2StatsSchema = z.object({ launched: count, insufficientCapacity: 
 export const throttleStateSchema = z.object({ enabled: z.boolean(), launchesPerSecond: z.number().positive() });
 export type ThrottleState = z.infer<typeof throttleStateSchema>;
 
-export const autoscalingStateSchema = z.object({
+export const fleetStateSchema = z.object({
+  group: z.string(),
   desiredPerAz: count,
   maxInstanceAgeMs: z.number().min(0),
-  /** Capacity missing right now: desired minus running, per AZ. */
+  replace: z.enum(['launch-first', 'terminate']),
+});
+
+export const autoscalingStateSchema = z.object({
+  fleets: z.array(fleetStateSchema),
+  /** Aged instances of launch-first fleets waiting for their replacement to run. */
+  replacing: count,
+  /** Capacity missing right now, every fleet together: desired minus running, per AZ. */
   missing: z.record(z.string(), count),
   stats: z.object({ launches: count, recycled: count, failures: z.record(z.string(), count) }),
 });
@@ -85,6 +93,8 @@ export type LauncherState = z.infer<typeof launcherStateSchema>;
 export const instanceSchema = z.object({
   id: z.string(),
   az: z.string(),
+  /** The autoscaling fleet it belongs to (app: behind the NLB). */
+  group: z.string(),
   dropletId: z.string(),
   /** The droplet host and port, once the host created it. */
   host: z.string().nullable(),

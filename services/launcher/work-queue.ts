@@ -88,7 +88,8 @@ export class WorkQueue {
   private completions: number[] = [];
   readonly stats = { added: 0, completed: 0, failed: 0, timeouts: 0, wastedSteps: 0, requeues: 0, dropped: 0, cleared: 0, stepsRun: 0 };
 
-  constructor(private readonly opts: WorkQueueOptions) {}
+  /** Read where used: a new deadline applies to the items admitted from then on. */
+  constructor(readonly opts: WorkQueueOptions) {}
 
   /** Items admitted and not finished (each waiting for or running one step). */
   get depth(): number {
