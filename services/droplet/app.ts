@@ -14,13 +14,19 @@ import type { Logger } from '../../lib/log.js';
 import type { Registry } from '../../lib/metrics.js';
 import type { AppStats } from './customer-app.js';
 import type { Instance, InstanceHost } from './instances.js';
+import type { StateChecks } from './state-checks.js';
+import type { ClockedView } from '../../lib/timing.js';
 
 export interface DropletDeps {
   /** The host's name, e.g. droplet-az-a. */
   hostId: string;
   az: string;
   host: InstanceHost;
+  /** DWFM's state checks: each takes its time, a few at once (state-checks.ts). */
+  checks: StateChecks;
   appStats: AppStats;
+  /** The time settings, which follow the lab clock (PUT /lab/clock). */
+  timing?: ClockedView;
   log: Logger;
   adminToken: string;
   registry: Registry;
@@ -54,11 +60,12 @@ export function buildApp(deps: DropletDeps): LabApp {
       const bind = await host.canBind();
       return { ok: bind, checks: { instancePorts: { ok: bind, detail: bind ? 'an instance port can be bound' : 'no instance port can be bound' } } };
     },
+    timing: deps.timing,
     stateSchema: dropletStateSchema,
     state: () => {
       const byState = { created: [] as string[], serving: [] as string[], terminated: [] as string[] };
       for (const i of host.list()) byState[i.state].push(i.id);
-      return { host: deps.hostId, az: deps.az, counts: host.counts(), instances: byState, app: deps.appStats };
+      return { host: deps.hostId, az: deps.az, counts: host.counts(), instances: byState, app: deps.appStats, stateChecks: deps.checks.snapshot() };
     },
   });
 
@@ -87,7 +94,11 @@ export function buildApp(deps: DropletDeps): LabApp {
   app.get(
     '/v1/droplets/:dropletId/check',
     { schema: { params: z.object({ dropletId }) } },
-    async (req) => {
+    async (req, reply) => {
+      // A caller that hung up (its deadline passed) takes its check out of the line.
+      const gone = new AbortController();
+      reply.raw.once('close', () => reply.raw.writableFinished || gone.abort(new Error('caller gone')));
+      await deps.checks.run(gone.signal);
       const running = host.list({ dropletId: req.params.dropletId }).filter((i) => i.state !== 'terminated');
       return { ok: true, dropletId: req.params.dropletId, host: deps.hostId, instances: running.length };
     },

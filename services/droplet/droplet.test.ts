@@ -1,3 +1,5 @@
+import { StateChecks } from './state-checks.js';
+import { systemClock } from '../../lib/clock.js';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import net from 'node:net';
@@ -74,7 +76,7 @@ describe('droplet host: instances as real listeners', () => {
     host = new InstanceHost({ portMin: base, portMax: base + 9, host: '127.0.0.1', keepTerminated: 10 }, customerHandler(kv, stats), new EventLog());
     const registry = createRegistry('droplet', false);
     registerDropletMetrics(registry, host, stats);
-    app = buildApp({ hostId: 'droplet-az-a', az: 'az-a', host, appStats: stats, log: silentLogger(), adminToken: TOKEN, registry, events: new EventLog() });
+    app = buildApp({ hostId: 'droplet-az-a', az: 'az-a', host, checks: new StateChecks({ durationMs: 0, concurrency: 4 }, systemClock), appStats: stats, log: silentLogger(), adminToken: TOKEN, registry, events: new EventLog() });
   });
   after(async () => {
     await app.close();

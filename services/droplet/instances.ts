@@ -1,15 +1,17 @@
 // The instances a droplet host runs, each a real listener on its own port:
 //
-//   create ──► created (port reserved, nothing listening: connections are refused)
+//   create ──► created (its network configuration has not arrived: part of the network knows the
+//                 │     instance, part does not, so a share of the connections to it fail at once)
 //                 │ network configuration arrives (the launcher's network manager)
 //                 ▼
-//              serving (listener open on 0.0.0.0:port, the customer app answers)
+//              serving (every connection reaches the customer app)
 //                 │ delete
 //                 ▼
 //              terminated (listener closed, port free again)
 //
-// Until its network configuration arrives an instance is unreachable, which is what NLB target health
-// checks see when a launch outruns network propagation.
+// What NLB target health checks see when a launch outruns network propagation: checks that alternate
+// fail and pass, as on 20 October. With `unconfiguredDrop` 1 an unconfigured instance refuses every
+// connection (its port is not even listening).
 import net from 'node:net';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { conflict, LabError, notFound } from '../../lib/errors.js';
@@ -36,6 +38,10 @@ export interface InstanceHostOptions {
   host: string;
   /** Terminated instances kept for GET /v1/instances. */
   keepTerminated: number;
+  /** Share of connections to an instance without its network configuration that fail (0 to 1). */
+  unconfiguredDrop?: number;
+  /** In [0, 1); seeded in the service (lib/random.ts). */
+  random?: () => number;
   now?: () => number;
 }
 
@@ -67,31 +73,44 @@ export class InstanceHost {
     const instance: Instance = { id, dropletId, port, state: 'created', createdAt: this.now() };
     this.instances.set(id, instance);
     this.events.emit('instance-created', { id, dropletId, port });
+    // Partly reachable from the start, unless an unconfigured instance is to refuse everything.
+    if ((this.opts.unconfiguredDrop ?? 1) < 1) await this.open(instance);
     return instance;
   }
 
-  /** The network configuration arrived: open the listener. Idempotent. */
+  /** The network configuration arrived: every connection gets through. Idempotent. */
   async configureNetwork(id: string): Promise<Instance> {
     const instance = this.get(id);
     if (instance.state === 'terminated') throw conflict(`instance ${id} is terminated`);
-    if (instance.state === 'serving' || this.servers.has(id)) return instance;
-    const server = createServer({ keepAliveTimeout: 5000 }, (req, res) => this.handler(instance, req, res));
-    this.servers.set(id, server);
-    try {
-      await listen(server, instance.port, this.opts.host);
-    } catch (err) {
-      this.servers.delete(id);
-      throw new LabError('DROPLET_ERR_LISTEN', 503, `cannot open ${id} on port ${instance.port}: ${(err as Error).message}`);
-    }
-    // Terminated while the listener was opening: close it again.
-    if (this.instances.get(id)?.state !== 'created') {
-      await closeServer(server);
-      return this.get(id);
-    }
+    if (instance.state === 'serving') return instance;
+    await this.open(instance);
+    // Terminated while the listener was opening.
+    if (this.instances.get(id)?.state !== 'created') return this.get(id);
     instance.state = 'serving';
     instance.servingAt = this.now();
     this.events.emit('instance-serving', { id, dropletId: instance.dropletId, port: instance.port });
     return instance;
+  }
+
+  /** Opens the instance's listener (once); while it is unconfigured a share of its connections is dropped. */
+  private async open(instance: Instance): Promise<void> {
+    if (this.servers.has(instance.id)) return;
+    const server = createServer({ keepAliveTimeout: 5000 }, (req, res) => this.handler(instance, req, res));
+    server.on('connection', (socket) => {
+      if (instance.state === 'created' && (this.opts.random ?? Math.random)() < (this.opts.unconfiguredDrop ?? 1)) socket.destroy();
+    });
+    this.servers.set(instance.id, server);
+    try {
+      await listen(server, instance.port, this.opts.host);
+    } catch (err) {
+      this.servers.delete(instance.id);
+      throw new LabError('DROPLET_ERR_LISTEN', 503, `cannot open ${instance.id} on port ${instance.port}: ${(err as Error).message}`);
+    }
+    // Terminated while the listener was opening: close it again.
+    if (this.instances.get(instance.id)?.state === 'terminated') {
+      this.servers.delete(instance.id);
+      await closeServer(server);
+    }
   }
 
   /** Closes the listener and every open connection, frees the port. Idempotent. */

@@ -1,0 +1,62 @@
+// DWFM's state check as a droplet host serves it (GET /v1/droplets/:id/check). A check takes `durationMs`
+// of the host's time, and the host runs at most `concurrency` at once; the others wait in line. A check
+// still in line when its caller hangs up is dropped, but one already running runs to its end: after a kv
+// outage DWFM's abandoned work keeps the hosts busy, and every check behind it waits longer, which is half
+// of the congestive collapse.
+import type { Clock } from '../../lib/clock.js';
+
+export interface StateCheckOptions {
+  /** Time one check takes (scaled by the lab clock, lib/timing.ts). */
+  durationMs: number;
+  concurrency: number;
+}
+
+export class StateChecks {
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+  readonly stats = { served: 0, dropped: 0, maxQueued: 0 };
+
+  constructor(
+    /** Read at every check, so a new lab clock applies at once. */
+    readonly opts: StateCheckOptions,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Runs one check; rejects (without running it) when `signal` aborts while it waits in line. */
+  async run(signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted();
+    if (this.running >= this.opts.concurrency) {
+      let leave = () => {};
+      const turn = new Promise<void>((resolve, reject) => {
+        const entry = () => {
+          signal?.removeEventListener('abort', leave);
+          resolve();
+        };
+        leave = () => {
+          const i = this.waiting.indexOf(entry);
+          if (i >= 0) this.waiting.splice(i, 1);
+          this.stats.dropped++;
+          reject(signal?.reason);
+        };
+        this.waiting.push(entry);
+        signal?.addEventListener('abort', leave, { once: true });
+      });
+      this.stats.maxQueued = Math.max(this.stats.maxQueued, this.waiting.length);
+      await turn;
+    } else {
+      this.running++;
+    }
+    try {
+      await this.clock.sleep(this.opts.durationMs);
+    } finally {
+      this.stats.served++;
+      const next = this.waiting.shift();
+      if (next) next(); // the slot passes straight to the next in line
+      else this.running--;
+    }
+  }
+
+  snapshot() {
+    return { inFlight: this.running, queued: this.waiting.length, served: this.stats.served, durationMs: this.opts.durationMs, concurrency: this.opts.concurrency };
+  }
+}
