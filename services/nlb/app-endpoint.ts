@@ -6,7 +6,6 @@
 import { ChangeRejected, type Change, type DnsApi, type RecordSet } from '../../lib/dns-control.js';
 
 export type { DnsApi };
-import { removalAllowance } from './velocity.js';
 
 export interface NodeWeight {
   /** The node's id (its AZ), used as the record's setId. */
@@ -56,14 +55,14 @@ export class AppEndpoint {
   }
 
   /**
-   * Brings DNS to the wanted weights in one change batch. With velocity control, the weight removed by
-   * this call is capped at MAX_REMOVE_FRACTION of what was published before it (node by node, a removal
-   * over the cap becomes a smaller weight, so the node drains over several rounds).
+   * Brings DNS to the wanted weights in one change batch. With velocity control, this call removes at most
+   * `velocity.allowance` weight (node by node, a removal over it becomes a smaller weight, so the node
+   * drains over several rounds); without, any.
    */
-  async publish(wanted: NodeWeight[], velocity: { fraction: number } | null): Promise<PublishResult> {
+  async publish(wanted: NodeWeight[], velocity: { allowance: number } | null): Promise<PublishResult> {
     if (!this.synced) await this.sync();
     const result: PublishResult = { removed: [], returned: [], weightRemoved: 0, weightDeferred: 0, changes: 0 };
-    let allowance = velocity ? removalAllowance(this.totalWeight, velocity.fraction) : Number.POSITIVE_INFINITY;
+    let allowance = velocity ? velocity.allowance : Number.POSITIVE_INFINITY;
     const changes: Change[] = [];
     const next = new Map(this.published);
     for (const node of [...wanted].sort((a, b) => a.id.localeCompare(b.id))) {

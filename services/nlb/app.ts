@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { conflict } from '../../lib/errors.js';
 import type { EventLog } from '../../lib/events.js';
 import { createLabApp, type LabApp, type Readiness } from '../../lib/http.js';
+import type { ClockedView } from '../../lib/timing.js';
 import { nlbStateSchema, nodeInfoSchema, targetsResponseSchema, type NlbState } from './state.js';
 import type { Logger } from '../../lib/log.js';
 import type { Registry } from '../../lib/metrics.js';
@@ -27,18 +28,21 @@ export interface NlbDeps {
   view?: CheckerView;
   forwarder: Forwarder;
   /** Data older than this is not ready (targets from the launcher, or the checker's view). */
-  staleAfterMs: number;
+  staleAfterMs: number | (() => number);
   now: () => number;
   trafficListening: () => boolean;
   log: Logger;
   adminToken: string;
   registry: Registry;
   events: EventLog;
+  /** The health checks' time settings, which follow the lab clock (PUT /lab/clock). */
+  timing?: ClockedView;
 }
 
 export function buildApp(deps: NlbDeps): LabApp {
   const { checker, view } = deps;
-  const fresh = (at: number | null) => at !== null && deps.now() - at <= deps.staleAfterMs;
+  const staleAfter = () => (typeof deps.staleAfterMs === 'function' ? deps.staleAfterMs() : deps.staleAfterMs);
+  const fresh = (at: number | null) => at !== null && deps.now() - at <= staleAfter();
 
   const ready = async (): Promise<Readiness> => {
     const traffic = { ok: deps.trafficListening(), detail: `traffic port ${deps.trafficPort}` };
@@ -84,7 +88,7 @@ export function buildApp(deps: NlbDeps): LabApp {
     };
   };
 
-  const app = createLabApp({ service: `nlb/${deps.nodeId}`, log: deps.log, adminToken: deps.adminToken, registry: deps.registry, events: deps.events, ready, stateSchema: nlbStateSchema, state });
+  const app = createLabApp({ service: `nlb/${deps.nodeId}`, log: deps.log, adminToken: deps.adminToken, registry: deps.registry, events: deps.events, ready, timing: deps.timing, stateSchema: nlbStateSchema, state });
 
   app.get('/v1/node', { schema: { response: { 200: nodeInfoSchema } } }, async () => ({ id: deps.nodeId, address: deps.address, trafficPort: deps.trafficPort, checker: !!checker }));
 

@@ -15,17 +15,21 @@ export class CheckerView implements TargetView {
   lastUpdate: number | null = null;
   lastError: string | null = null;
 
+  /** How often the view is read and how long an answer may take: read at every refresh (the lab clock may change). */
+  readonly opts: { intervalMs: number; timeoutMs: number };
+
   constructor(
     private readonly checkerUrl: string,
-    private readonly intervalMs: number,
-    private readonly timeoutMs: number,
+    intervalMs: number,
+    timeoutMs: number,
     private readonly clock: Clock,
     private readonly log: Logger,
   ) {
-    this.agent = new Agent({ connections: 1, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+    this.opts = { intervalMs, timeoutMs };
+    this.agent = new Agent({ connections: 1 });
     this.loop = new Loop({
       clock,
-      intervalMs: () => this.intervalMs,
+      intervalMs: () => this.opts.intervalMs,
       onError: (err) => {
         if (this.lastError !== (err as Error).message) this.log.warn({ err: (err as Error).message }, 'cannot read the health checker\'s view');
         this.lastError = (err as Error).message;
@@ -38,7 +42,8 @@ export class CheckerView implements TargetView {
   }
 
   async refresh(): Promise<void> {
-    const res = await request(`${this.checkerUrl}/v1/targets`, { dispatcher: this.agent, signal: AbortSignal.timeout(this.timeoutMs) });
+    const { timeoutMs } = this.opts;
+    const res = await request(`${this.checkerUrl}/v1/targets`, { dispatcher: this.agent, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, signal: AbortSignal.timeout(timeoutMs) });
     const body = targetsResponseSchema.safeParse(await res.body.json().catch(() => null));
     if (res.statusCode !== 200 || !body.success) throw new Error(`health checker answered ${res.statusCode}${body.success ? '' : ' without a target list'}`);
     this.targets = body.data.targets.filter((t) => t.inService).map((t) => ({ id: t.id, az: t.az, host: t.host, port: t.port }));

@@ -1,14 +1,10 @@
-// nlb configuration: one schema, parsed at start. The defaults let the flapping phase play out within a
-// couple of minutes of a lab run.
-import { z } from 'zod';
-import { bool, int, list, namedUrls, port, str } from '../../lib/config.js';
+// nlb configuration: one schema, parsed at start; the lab's defaults come from lib/timing.ts (the health
+// checks' times follow LAB_CLOCK unless their own variable sets them).
+import type { z } from 'zod';
+import { bool, derived, fraction, int, labClock, list, namedUrls, port, str } from '../../lib/config.js';
+import { CASCADE } from '../../lib/timing.js';
 
-/** A fraction in [0, 1]. */
-const fraction = (def: number) =>
-  z.preprocess(
-    (v) => (v === undefined || v === '' ? def : v),
-    z.coerce.number({ error: 'expected a number from 0 to 1' }).min(0, 'expected >= 0').max(1, 'expected <= 1'),
-  );
+const { nlb, customers } = CASCADE;
 
 export const nlbConfig = {
   /** Admin port: /v1/node, /v1/targets, the operator's switch and the standard lab endpoints. */
@@ -27,22 +23,30 @@ export const nlbConfig = {
   LAUNCHER_URL: str('http://launcher:8003'),
   /** Launcher instance states registered as targets (network-pending = created, network config not delivered yet). */
   TARGET_STATES: list(['network-pending', 'running']),
+  /** The autoscaling fleet whose instances are this load balancer's targets. */
+  TARGET_GROUP: str('app'),
   DNS_API_URL: str('http://dns-server:8053'),
   LAB_ADMIN_TOKEN: str(),
   APP_ENDPOINT: str('app.us-east-1.lab.internal'),
   /** TTL of the app endpoint's records, in seconds. */
   APP_RECORD_TTL: int(2, 0, 86400),
-  CHECK_INTERVAL_MS: int(1000, 10, 600000),
-  CHECK_TIMEOUT_MS: int(500, 10, 600000),
-  FAIL_THRESHOLD: int(2, 1, 100),
-  PASS_THRESHOLD: int(2, 1, 100),
+  /** One AWS hour of lab time: the health checks' times follow it. */
+  LAB_CLOCK: labClock(),
+  CHECK_INTERVAL_MS: derived(10, 3_600_000),
+  CHECK_TIMEOUT_MS: derived(10, 3_600_000),
+  FAIL_THRESHOLD: int(nlb.failThreshold, 1, 100),
+  PASS_THRESHOLD: int(nlb.passThreshold, 1, 100),
   /** Work per state change in the health-check subsystem; the next round's checks wait behind it. */
-  CHECK_COST_PER_CHANGE_MS: int(40, 0, 60000),
+  CHECK_COST_PER_CHANGE_MS: derived(0, 3_600_000),
   /** A node whose AZ has a smaller share of healthy targets is removed from DNS (AZ failover). */
-  AZ_FAILOVER_THRESHOLD: fraction(0.5),
+  AZ_FAILOVER_THRESHOLD: fraction(nlb.azFailoverThreshold),
   /** Amazon's second remediation: velocity control on the capacity one round may remove. */
   FIX_NLB_VELOCITY: bool(false),
-  MAX_REMOVE_FRACTION: fraction(0.34),
+  MAX_REMOVE_FRACTION: fraction(nlb.maxRemoveFraction),
+  /** With the fix: failover's DNS removal budget refills over this long (derived from the clock). */
+  VELOCITY_WINDOW_MS: derived(0, 86_400_000),
+  /** Customer requests per second this node forwards; beyond, it answers 503 (real time: no clock). */
+  CAPACITY_PER_SECOND: int(customers.nodeCapacityPerSecond, 1, 1_000_000),
   /** Forward to other AZs' targets when this node's AZ has none in service. */
   CROSS_ZONE: bool(false),
   FORWARD_TIMEOUT_MS: int(5000, 10, 600000),

@@ -12,12 +12,17 @@ export interface ForwarderOptions {
   az: string;
   crossZone: boolean;
   timeoutMs: number;
+  /** Requests per second this node forwards (a token bucket of one second's worth); beyond, 503. */
+  capacityPerSecond?: number;
+  now?: () => number;
 }
 
 export interface ForwarderStats {
   requests: number;
   forwarded: number;
   noTargets: number;
+  /** Requests refused because the node was at its capacity. */
+  overloaded: number;
   upstreamErrors: number;
   /** Upstream errors by cause: the error's code (ECONNREFUSED, UND_ERR_SOCKET, UND_ERR_HEADERS_TIMEOUT...). */
   upstreamErrorsByCause: Record<string, number>;
@@ -29,13 +34,33 @@ const HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade',
 export class Forwarder {
   private next = 0;
   private readonly agent: Agent;
-  readonly stats: ForwarderStats = { requests: 0, forwarded: 0, noTargets: 0, upstreamErrors: 0, upstreamErrorsByCause: {} };
+  readonly stats: ForwarderStats = { requests: 0, forwarded: 0, noTargets: 0, overloaded: 0, upstreamErrors: 0, upstreamErrorsByCause: {} };
+  private tokens: number;
+  private filledAt: number;
 
   constructor(
     private readonly view: TargetView,
     private readonly opts: ForwarderOptions,
   ) {
     this.agent = new Agent({ connections: 32, headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs, connectTimeout: opts.timeoutMs, keepAliveTimeout: 4000 });
+    this.tokens = opts.capacityPerSecond ?? Infinity;
+    this.filledAt = this.now();
+  }
+
+  private now(): number {
+    return (this.opts.now ?? Date.now)();
+  }
+
+  /** Takes a request's worth of the node's capacity; false when the node is at capacity. */
+  private admit(): boolean {
+    const capacity = this.opts.capacityPerSecond;
+    if (capacity === undefined) return true;
+    const now = this.now();
+    this.tokens = Math.min(capacity, this.tokens + ((now - this.filledAt) / 1000) * capacity);
+    this.filledAt = now;
+    if (this.tokens < 1) return false;
+    this.tokens--;
+    return true;
   }
 
   createServer(): Server {
@@ -44,6 +69,12 @@ export class Forwarder {
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     this.stats.requests++;
+    if (!this.admit()) {
+      // Capacity that DNS failover took elsewhere lands here: too much load for what remains.
+      this.stats.overloaded++;
+      req.resume();
+      return reply(res, 503, 'NLB_ERR_OVERLOADED', `NLB node ${this.opts.az} is at its capacity (${this.opts.capacityPerSecond} requests per second)`);
+    }
     let targets = this.view.inService(this.opts.az);
     if (targets.length === 0 && this.opts.crossZone) targets = this.view.inService();
     if (targets.length === 0) {

@@ -150,14 +150,19 @@ describe('NLB health checks (virtual time, fake targets, real zone)', () => {
     assert.equal(free.healthyRemoved, 0, 'without load, healthy targets stay in service');
     assert.ok(free.rounds.slice(2).every((r) => r.stateChanges === 10 && r.lateChecks === 0), 'the 10 flapping targets alone');
 
-    const loaded = await outcome(60);
+    // 10 flips a round at 150 ms each is more work than one interval drains: it piles up.
+    const loaded = await outcome(150);
     assert.ok(loaded.healthyRemoved > 0, 'checks that waited behind the work failed healthy targets');
     const late = loaded.rounds.slice(5);
     assert.ok(Math.max(...late.map((r) => r.stateChanges)) > 10, 'more state changes than the flapping targets make');
     assert.ok(late.some((r) => r.lateChecks > 0));
+    assert.equal(loaded.rounds[0]!.backlogMs, 0);
     for (let i = 1; i < loaded.rounds.length; i++) {
-      assert.equal(loaded.rounds[i]!.durationMs, loaded.rounds[i - 1]!.stateChanges * 60, 'duration grows with the previous round\'s changes');
+      const [prev, cur] = [loaded.rounds[i - 1]!, loaded.rounds[i]!];
+      const left = Math.max(0, prev.backlogMs + prev.stateChanges * 150 - (cur.startedAt - prev.startedAt));
+      assert.equal(cur.backlogMs, left, `round ${cur.round}: the work left is what came in minus the time that passed`);
     }
+    assert.ok(Math.max(...late.map((r) => r.backlogMs)) > 1000, 'the work outgrew the interval');
   });
 
   it('without velocity control one round can remove all capacity; with it no round removes more than the cap', async () => {

@@ -3,8 +3,9 @@
 //
 //   every CHECK_INTERVAL_MS, one round:
 //     targets from the launcher ──► new ones in service AT ONCE (before their network config arrived)
-//     work off the previous round's state changes (CHECK_COST_PER_CHANGE_MS each); the checks that are
-//       due queue behind that work, and a check that waited past CHECK_TIMEOUT_MS fails unsent
+//     every state change leaves work behind (CHECK_COST_PER_CHANGE_MS each), which the subsystem works
+//       off as time passes; the checks that are due queue behind the work left, the nodes' checks last
+//       (a node's health includes its targets'), and a check that waited past CHECK_TIMEOUT_MS fails unsent
 //     check every target (GET /healthz) and every node ──► FAIL_THRESHOLD fails: out of service,
 //       PASS_THRESHOLD passes: back in service
 //     app endpoint DNS: weight per node = its AZ's healthy targets; a node that fails its checks, or whose
@@ -13,8 +14,9 @@
 // The latent defect is in the shape, not in a line: targets brought into service before their network
 // state propagated alternate fail/pass, every flip is a state change, state changes slow the next round,
 // and slow rounds fail healthy targets' and nodes' checks, which makes more state changes. With `fix`
-// (velocity control, Amazon's second remediation) one round removes at most MAX_REMOVE_FRACTION of the
-// capacity it started with, from service and from DNS. An operator can turn automatic failover off:
+// (velocity control, Amazon's second remediation, velocity.ts) capacity removed from service and from DNS
+// comes out of a budget of MAX_REMOVE_FRACTION refilled over VELOCITY_WINDOW_MS: never more than that in
+// one round, and flapping cannot pull capacity out faster than the window allows. An operator can turn automatic failover off:
 // then no node leaves DNS, whatever its checks say.
 import type { Clock } from '../../lib/clock.js';
 import type { EventLog } from '../../lib/events.js';
@@ -23,7 +25,7 @@ import { Loop } from '../../lib/loop.js';
 import type { AppEndpoint, NodeWeight } from './app-endpoint.js';
 import type { Peer, Prober } from './probes.js';
 import type { Target, TargetSource, TargetView } from './targets.js';
-import { removalAllowance } from './velocity.js';
+import { VelocityBudget } from './velocity.js';
 
 export interface HealthCheckOptions {
   intervalMs: number;
@@ -35,6 +37,8 @@ export interface HealthCheckOptions {
   azFailoverThreshold: number;
   fix: boolean;
   maxRemoveFraction: number;
+  /** With the fix: DNS weight removed by failover refills its budget over this long (0: every round). */
+  velocityWindowMs?: number;
   nodes: Peer[];
 }
 
@@ -88,7 +92,11 @@ export class HealthChecker implements TargetView {
   private readonly targets = new Map<string, TargetHealth>();
   private readonly nodes: NodeHealth[];
   private readonly loop: Loop;
-  private pendingChanges = 0;
+  /** With the fix: what the velocity control still lets this NLB remove, targets from service and weight from DNS. */
+  private readonly velocity = { targets: new VelocityBudget(), dns: new VelocityBudget() };
+  /** State-change work not yet done, and when it was last counted. */
+  private workMs = 0;
+  private workAt: number | null = null;
   private roundNo = 0;
   private failoverOn = true;
   readonly history: RoundReport[] = [];
@@ -97,7 +105,8 @@ export class HealthChecker implements TargetView {
   lastError: string | null = null;
 
   constructor(
-    private readonly opts: HealthCheckOptions,
+    /** Read at every round: new times (a new lab clock) apply from the next round. */
+    readonly opts: HealthCheckOptions,
     private readonly source: TargetSource,
     private readonly prober: Prober,
     private readonly endpoint: AppEndpoint,
@@ -128,8 +137,10 @@ export class HealthChecker implements TargetView {
 
     // The previous round's state changes are worked off first; the due checks wait behind them, spread
     // evenly, in an order that moves every round.
-    const backlogMs = this.pendingChanges * this.opts.costPerChangeMs;
-    const checks: Check[] = rotate([...targets.map((t): Check => ({ target: t })), ...this.nodes.map((n): Check => ({ node: n }))], round);
+    this.workMs = Math.max(0, this.workMs - (startedAt - (this.workAt ?? startedAt)));
+    this.workAt = startedAt;
+    const backlogMs = this.workMs;
+    const checks: Check[] = [...rotate(targets.map((t): Check => ({ target: t })), round), ...this.nodes.map((n): Check => ({ node: n }))];
     await Promise.all(checks.map((check, position) => this.runCheck(check, (backlogMs * (position + 1)) / checks.length)));
     const lateChecks = checks.filter((c) => ('target' in c ? c.target : c.node).last === 'late').length;
 
@@ -138,7 +149,7 @@ export class HealthChecker implements TargetView {
     const dns = await this.publishDns();
 
     const stateChanges = targetChanges.removed + targetChanges.returned + nodeFlips + dns.removed.length + dns.returned.length;
-    this.pendingChanges = stateChanges;
+    this.workMs += stateChanges * this.opts.costPerChangeMs;
     const report: RoundReport = {
       round,
       startedAt,
@@ -262,8 +273,9 @@ export class HealthChecker implements TargetView {
     const failing = targets
       .filter((t) => t.inService && t.fails >= this.opts.failThreshold)
       .sort((a, b) => b.fails - a.fails || a.target.id.localeCompare(b.target.id));
-    const allowance = this.opts.fix ? removalAllowance(capacityBefore, this.opts.maxRemoveFraction) : failing.length;
+    const allowance = this.opts.fix ? this.velocity.targets.allowance(capacityBefore, this.opts.maxRemoveFraction, this.opts.velocityWindowMs ?? 0, this.clock.now()) : failing.length;
     const removing = failing.slice(0, allowance);
+    this.velocity.targets.spend(removing.length);
     for (const t of removing) this.flip(t, false);
     return { removed: removing.length, returned: returning.length, deferred: failing.length - removing.length };
   }
@@ -302,7 +314,11 @@ export class HealthChecker implements TargetView {
     const capacity = this.capacity();
     const wanted: NodeWeight[] = this.nodes.map((n) => ({ id: n.peer.id, address: n.address, weight: this.wantedWeight(n, capacity) }));
     try {
-      const result = await this.endpoint.publish(wanted, this.opts.fix ? { fraction: this.opts.maxRemoveFraction } : null);
+      const velocity = this.opts.fix
+        ? { allowance: this.velocity.dns.allowance(this.endpoint.totalWeight, this.opts.maxRemoveFraction, this.opts.velocityWindowMs ?? 0, this.clock.now()) }
+        : null;
+      const result = await this.endpoint.publish(wanted, velocity);
+      this.velocity.dns.spend(result.weightRemoved);
       for (const node of result.removed) this.events.emit('node-removed-from-dns', { node, capacity: capacity[node], failover: this.failoverOn });
       for (const node of result.returned) this.events.emit('node-returned-to-dns', { node, capacity: capacity[node] });
       this.totals.dnsRemovals += result.removed.length;

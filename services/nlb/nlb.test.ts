@@ -124,9 +124,9 @@ describe('NLB node traffic over loopback', () => {
 });
 
 describe('NLB targets and configuration', () => {
-  it('registers the launcher\'s instances that exist on a host, network configured or not', async () => {
+  it('registers the launcher\'s instances that exist on a host, in its target group, network configured or not', async () => {
     const launcher = createServer((req, res) => {
-      assert.equal(req.url, '/v1/instances');
+      assert.equal(req.url, '/v1/instances?group=app', 'only the target group');
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({
         instances: [

@@ -10,6 +10,7 @@ export const forwarderStatsSchema = z.object({
   requests: count,
   forwarded: count,
   noTargets: count,
+  overloaded: count,
   upstreamErrors: count,
   /** Upstream errors by cause: the error's code (ECONNREFUSED, UND_ERR_SOCKET...). */
   upstreamErrorsByCause: z.record(z.string(), count),

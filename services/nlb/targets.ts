@@ -39,12 +39,14 @@ export class LauncherTargets implements TargetSource {
     private readonly baseUrl: string,
     private readonly timeoutMs: number,
     private readonly states: string[] = ['network-pending', 'running'],
+    /** The autoscaling fleet behind this load balancer (the launcher's instance group). */
+    private readonly group = 'app',
   ) {
     this.agent = new Agent({ connections: 2, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
   }
 
   async list(): Promise<Target[]> {
-    const res = await request(`${this.baseUrl}/v1/instances`, { dispatcher: this.agent, signal: AbortSignal.timeout(this.timeoutMs) });
+    const res = await request(`${this.baseUrl}/v1/instances?group=${encodeURIComponent(this.group)}`, { dispatcher: this.agent, signal: AbortSignal.timeout(this.timeoutMs) });
     const body = (await res.body.json().catch(() => null)) as unknown;
     if (res.statusCode !== 200) throw new Error(`launcher answered ${res.statusCode}`);
     const items = Array.isArray(body) ? body : ((body as { instances?: unknown[] } | null)?.instances ?? null);

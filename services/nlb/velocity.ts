@@ -1,7 +1,28 @@
 // Amazon's second remediation (PES): "a velocity control mechanism to limit the capacity a single NLB can
-// remove when health check failures cause AZ failover". One health-check round may take out of service,
-// or out of DNS, at most this much of the capacity it started the round with; what is over the cap waits
-// for later rounds. At least one unit per round, so a dead target or node is always removed eventually.
+// remove when health check failures cause AZ failover". Capacity taken out (targets out of service, weight
+// out of the app endpoint's DNS) is paid from a budget of `maxRemoveFraction` of the capacity there is,
+// refilled over `windowMs`: one round never removes more than that fraction, and failures that persist
+// drain capacity over the window, while checks that flap for a moment cannot pull it all out. At least one
+// unit at a time, so a dead target or node is always removed eventually.
 export function removalAllowance(capacity: number, maxRemoveFraction: number): number {
   return Math.max(1, Math.floor(capacity * maxRemoveFraction));
+}
+
+export class VelocityBudget {
+  private left: number | null = null;
+  private at: number | null = null;
+
+  /** What may be removed now out of `capacity`, with the budget refilled for the time since the last call. */
+  allowance(capacity: number, maxRemoveFraction: number, windowMs: number, now: number): number {
+    const full = removalAllowance(capacity, maxRemoveFraction);
+    const refill = this.at === null ? full : ((now - this.at) / Math.max(1, windowMs)) * full;
+    this.left = Math.min(full, (this.left ?? full) + refill);
+    this.at = now;
+    return Math.max(1, Math.floor(this.left));
+  }
+
+  /** Pays for what was removed. */
+  spend(amount: number): void {
+    if (this.left !== null) this.left -= amount;
+  }
 }
