@@ -5,7 +5,7 @@ import type { LabClient } from '../lab-client.js';
 import type { StateOf } from '../contracts.js';
 import type { CheckerNodeState } from '../../services/nlb/state.js';
 import { labState } from '../../test/support/lab-states.js';
-import { leaseCollapseDetector, nlbFlappingDetector, PhaseTracker, propagationBacklogDetector, type PhaseDetector } from './phases.js';
+import { FLAPPING_MIN_EVENTS, leaseCollapseDetector, nlbFlappingDetector, PhaseTracker, propagationBacklogDetector, type PhaseDetector } from './phases.js';
 
 /** A lab whose services' /lab/state is whatever the test sets (valid snapshots); a missing one cannot be asked. */
 function fakeLab(states: { ec2?: StateOf<'ec2'>; checker?: StateOf<'nlb'> }): Pick<LabClient, 'stateOrNull' | 'checkerState'> {
@@ -14,6 +14,9 @@ function fakeLab(states: { ec2?: StateOf<'ec2'>; checker?: StateOf<'nlb'> }): Pi
     checkerState: async () => states.checker ?? null,
   };
 }
+
+/** Thresholds as the lab had them at one fixed pace: 3 s waited, 4 s of work, a 5 s window. */
+const TIMING = { backlogWaitMs: 3000, backlogWorkMs: 4000, flappingWindowMs: 5000 };
 
 describe('phase detectors', () => {
   it('lease-collapse: under 90 % of the droplets leased; unknown when the launcher does not answer', async () => {
@@ -30,7 +33,7 @@ describe('phase detectors', () => {
 
   it('propagation-backlog: the oldest waiting instance has waited 3 s or more', async () => {
     const states = { ec2: labState('ec2', { network: { latencyMs: { oldestWaitingMs: 2900 } } }) };
-    const d = propagationBacklogDetector(fakeLab(states));
+    const d = propagationBacklogDetector(fakeLab(states), TIMING);
     assert.equal(await d.sample(), false);
     states.ec2 = labState('ec2', { network: { latencyMs: { oldestWaitingMs: 3000 } } });
     assert.equal(await d.sample(), true);
@@ -40,23 +43,28 @@ describe('phase detectors', () => {
     assert.equal(await d.sample(), true, '4 s of work waiting, before anyone has waited long');
   });
 
-  it('nlb-flapping: a rise in flaps or late checks keeps it on for 5 s; a node merely out of DNS is not flapping', async () => {
+  it('nlb-flapping: three flaps, late checks or DNS removals within 5 s; fewer is noise; a node merely out of DNS is not flapping', async () => {
     const clock = new ManualClock(0);
-    const base = { totals: { flaps: 3, lateChecks: 4 }, dnsWeights: { 'az-a': 5, 'az-b': 5 }, targetsByAz: { 'az-a': { total: 5, inService: 5 }, 'az-b': { total: 5, inService: 5 } } };
+    const base = { totals: { flaps: 3, lateChecks: 4, dnsRemovals: 0 }, dnsWeights: { 'az-a': 5, 'az-b': 5 }, targetsByAz: { 'az-a': { total: 5, inService: 5 }, 'az-b': { total: 5, inService: 5 } } };
+    const at = (flaps: number, lateChecks: number, dnsRemovals = 0) => labState('nlb', { ...base, totals: { flaps, lateChecks, dnsRemovals } });
     const states: { checker?: StateOf<'nlb'> } = { checker: labState('nlb', base) };
-    const d = nlbFlappingDetector(fakeLab(states), () => clock.now());
+    const d = nlbFlappingDetector(fakeLab(states), () => clock.now(), TIMING);
     assert.equal(await d.sample(), false, 'counters that rose before the run do not count');
     await clock.advance(1000);
-    states.checker = labState('nlb', { ...base, totals: { flaps: 4, lateChecks: 4 } });
-    assert.equal(await d.sample(), true);
-    await clock.advance(4000);
-    assert.equal(await d.sample(), true, 'still within the window');
+    states.checker = at(4, 4);
+    assert.equal(await d.sample(), false, `one flap is below ${FLAPPING_MIN_EVENTS} events`);
     await clock.advance(1000);
-    assert.equal(await d.sample(), false, 'quiet for 5 s');
-    states.checker = { ...(labState('nlb', { ...base, totals: { flaps: 4, lateChecks: 4 } }) as CheckerNodeState), dnsWeights: { 'az-a': 5 } };
+    states.checker = at(4, 5, 1);
+    assert.equal(await d.sample(), true, 'a flap, a late check and a DNS removal within the window');
+    await clock.advance(3500);
+    assert.equal(await d.sample(), true, 'still within the window of the last two');
+    await clock.advance(1000);
+    assert.equal(await d.sample(), false, 'the first event left the window: two remain');
+    await clock.advance(5000);
+    states.checker = { ...(at(4, 5, 1) as CheckerNodeState), dnsWeights: { 'az-a': 5 } };
     assert.equal(await d.sample(), false, 'az-b out of DNS, counters still');
-    states.checker = labState('nlb', { ...base, totals: { flaps: 4, lateChecks: 5 } });
-    assert.equal(await d.sample(), true, 'a late check');
+    states.checker = at(4, 8, 1);
+    assert.equal(await d.sample(), true, 'three late checks at once');
   });
 });
 

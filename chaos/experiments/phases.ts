@@ -1,13 +1,15 @@
 // Detects the lab's phases from what the services really do, never from the script's schedule:
 //   dns-empty            the regional kv endpoint answers without addresses (real DNS queries)
 //   lease-collapse       DWFM holds valid leases on less than 90 % of the droplets (launcher /lab/state)
-//   propagation-backlog  the oldest instance waiting for its network configuration has waited 3 s or more,
-//                        or the network manager has 4 s of work waiting or more
+//   propagation-backlog  the oldest instance waiting for its network configuration has waited half an AWS
+//                        hour, or the network manager has an AWS hour of work waiting
 //   nlb-flapping         the health checker moved targets out of service that had been in service, or let
-//                        checks run late, within the last 5 s
-// The thresholds sit well clear of what the lab does at rest (CASCADE-NOTES.md has the numbers).
+//                        checks run late, within the last half AWS hour
+// The windows scale with the lab clock (lib/timing.ts); they sit well clear of what the lab does at rest
+// (CASCADE-NOTES.md has the numbers).
 import type { Clock } from '../../lib/clock.js';
 import { Loop } from '../../lib/loop.js';
+import type { ScenarioTiming } from '../../lib/timing.js';
 import type { LabClient } from '../lab-client.js';
 
 export interface Phase {
@@ -25,9 +27,9 @@ export interface PhaseDetector {
 }
 
 export const LEASED_FRACTION_FLOOR = 0.9;
-export const BACKLOG_WAIT_MS = 3000;
-export const BACKLOG_WORK_S = 4;
-export const FLAPPING_WINDOW_MS = 5000;
+
+/** The detectors' thresholds and windows, scaled by the lab clock (lib/timing.ts scenarioTiming). */
+export type DetectorTiming = Pick<ScenarioTiming, 'backlogWaitMs' | 'backlogWorkMs' | 'flappingWindowMs'>;
 
 type Lab = Pick<LabClient, 'stateOrNull' | 'checkerState'>;
 
@@ -42,35 +44,42 @@ export function leaseCollapseDetector(lab: Lab): PhaseDetector {
   };
 }
 
-export function propagationBacklogDetector(lab: Lab): PhaseDetector {
+export function propagationBacklogDetector(lab: Lab, timing: DetectorTiming): PhaseDetector {
   return {
     name: 'propagation-backlog',
     sample: async () => {
       const network = (await lab.stateOrNull('ec2'))?.network;
       if (!network) return null;
-      const workSeconds = network.backlog / network.ratePerSecond;
-      return network.latencyMs.oldestWaitingMs >= BACKLOG_WAIT_MS || workSeconds >= BACKLOG_WORK_S;
+      const workMs = (network.backlog / network.ratePerSecond) * 1000;
+      return network.latencyMs.oldestWaitingMs >= timing.backlogWaitMs || workMs >= timing.backlogWorkMs;
     },
   };
 }
 
+/** Flaps, late checks and failovers within the window that make it flapping, not a lone replacement. */
+export const FLAPPING_MIN_EVENTS = 3;
+
 /**
- * Counters only go up; the phase is "one of them went up within the window". (A node out of DNS is not
- * evidence on its own: an AZ drained of instances is out of DNS until the round after new ones register.)
+ * Counters only go up; the phase is "they went up, together, at least FLAPPING_MIN_EVENTS times within the
+ * window": targets flapped, checks ran late, automatic failover took nodes out of DNS. One flap is a
+ * replacement whose configuration was a little slow, not flapping. (A node being out of DNS is not evidence
+ * on its own: an AZ drained of instances is out of DNS until the round after new ones register.)
  */
-export function nlbFlappingDetector(lab: Lab, now: () => number): PhaseDetector {
-  let last: { flaps: number; lateChecks: number } | null = null;
-  let lastRise = -Infinity;
+export function nlbFlappingDetector(lab: Lab, now: () => number, timing: DetectorTiming): PhaseDetector {
+  let last: number | null = null;
+  const rises: { at: number; count: number }[] = [];
   return {
     name: 'nlb-flapping',
     sample: async () => {
       const state = await lab.checkerState();
       if (!state?.isChecker) return null;
-      const { flaps, lateChecks } = state.totals;
+      const { flaps, lateChecks, dnsRemovals } = state.totals;
+      const total = flaps + lateChecks + dnsRemovals;
       const t = now();
-      if (last && (flaps > last.flaps || lateChecks > last.lateChecks)) lastRise = t;
-      last = { flaps, lateChecks };
-      return t - lastRise < FLAPPING_WINDOW_MS;
+      if (last !== null && total > last) rises.push({ at: t, count: total - last });
+      last = total;
+      while (rises.length > 0 && t - rises[0]!.at >= timing.flappingWindowMs) rises.shift();
+      return rises.reduce((n, r) => n + r.count, 0) >= FLAPPING_MIN_EVENTS;
     },
   };
 }

@@ -3,6 +3,7 @@
 // on SIGINT/SIGTERM). Phases are detected alongside from the lab's own behaviour.
 import type { Clock } from '../../lib/clock.js';
 import { defaultLabClock, type LabClock } from '../../lib/lab-clock.js';
+import { scenarioTiming, type ScenarioTiming } from '../../lib/timing.js';
 import { Random } from '../../lib/random.js';
 import { holdLease, type LabClient } from '../lab-client.js';
 import { durationMs, type Activity, type Experiment } from './format.js';
@@ -105,7 +106,7 @@ export function resolveConfiguration(experiment: Experiment, seed: number): Reco
 }
 
 /** The detectors an experiment names; they sample together, so reads of one service's state share a request. */
-function detectorsFor(experiment: Experiment, config: Record<string, unknown>, lab: LabClient, clock: Clock): PhaseDetector[] {
+function detectorsFor(experiment: Experiment, config: Record<string, unknown>, lab: LabClient, clock: Clock, timing: ScenarioTiming): PhaseDetector[] {
   return experiment.phases.map((name) => {
     switch (name) {
       case 'dns-empty':
@@ -113,9 +114,9 @@ function detectorsFor(experiment: Experiment, config: Record<string, unknown>, l
       case 'lease-collapse':
         return leaseCollapseDetector(lab);
       case 'propagation-backlog':
-        return propagationBacklogDetector(lab);
+        return propagationBacklogDetector(lab, timing);
       case 'nlb-flapping':
-        return nlbFlappingDetector(lab, () => clock.now());
+        return nlbFlappingDetector(lab, () => clock.now(), timing);
     }
   });
 }
@@ -211,8 +212,14 @@ export async function runExperiment(experiment: Experiment, opts: RunOptions): P
     return (await lab.status()).customer;
   };
   let before: Journal['customer'] = { requests: 0, successes: 0, successRate: null, errors: {} };
-  const tracker = new PhaseTracker(detectorsFor(experiment, config, lab, clock), clock, elapsed, 250, (phase, started) =>
-    say(`  phase ${phase.name} ${started ? 'started' : 'ended'} at ${((started ? phase.start : phase.end) / 1000).toFixed(1)} s`),
+  const timing = scenarioTiming(labClock);
+  const tracker = new PhaseTracker(
+    detectorsFor(experiment, config, lab, clock, timing),
+    clock,
+    elapsed,
+    250,
+    (phase, started) => say(`  phase ${phase.name} ${started ? 'started' : 'ended'} at ${((started ? phase.start : phase.end) / 1000).toFixed(1)} s`),
+    timing.settleMs,
   );
   const timeline = startRunTimeline(lab, t0, say);
   opts.observe?.({ elapsed, phases: () => tracker.active(), activeFaults: () => ctx.faults.filter((f) => f.end === null).length, activity: () => current });

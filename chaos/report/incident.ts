@@ -68,3 +68,40 @@ export function scaleIncident(runMs: number, phases: { name: string; start: numb
     marks: INCIDENT_MARKS.map((m) => ({ at: at(m.at), label: `${m.at} PDT: ${m.label}` })),
   };
 }
+
+/** AWS's interval of each lab phase, in AWS hours after the race fired (INCIDENT.md's timeline). */
+export function awsPhaseHours(phase: string): { start: number; end: number } | null {
+  const period = INCIDENT_PERIODS.find((p) => p.phase === phase);
+  return period ? { start: minutesSinceStart(period.from) / 60, end: minutesSinceStart(period.to) / 60 } : null;
+}
+
+/** Intersection over union of two intervals (0 when either is empty). */
+export function iou(a: { start: number; end: number }, b: { start: number; end: number }): number {
+  const inter = Math.max(0, Math.min(a.end, b.end) - Math.max(a.start, b.start));
+  const union = Math.max(a.end, b.end) - Math.min(a.start, b.start);
+  return union > 0 ? inter / union : 0;
+}
+
+/**
+ * How each lab phase overlaps AWS's, placed on the event by the lab clock: the race fired (23:48) at
+ * `raceAtMs` (the run's first dns-empty start), one AWS hour is `msPerAwsHour`. A phase detected more than
+ * once counts from its first start to its last end. IoU is null for a phase the run never saw.
+ */
+export function phaseIoU(phases: { name: string; start: number; end: number }[], raceAtMs: number, msPerAwsHour: number): Record<string, { labHours: { start: number; end: number } | null; iou: number | null }> {
+  const out: Record<string, { labHours: { start: number; end: number } | null; iou: number | null }> = {};
+  for (const period of INCIDENT_PERIODS) {
+    if (!period.phase) continue;
+    const seen = phases.filter((p) => p.name === period.phase);
+    const aws = awsPhaseHours(period.phase)!;
+    if (seen.length === 0) {
+      out[period.phase] = { labHours: null, iou: null };
+      continue;
+    }
+    const labHours = {
+      start: (Math.min(...seen.map((p) => p.start)) - raceAtMs) / msPerAwsHour,
+      end: (Math.max(...seen.map((p) => p.end)) - raceAtMs) / msPerAwsHour,
+    };
+    out[period.phase] = { labHours, iou: iou(labHours, aws) };
+  }
+  return out;
+}

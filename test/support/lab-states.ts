@@ -41,7 +41,12 @@ const ec2: StateOf<'ec2'> = {
   },
   ec2: { launched: 21, insufficientCapacity: 0, throttled: 0, terminated: 0, launchFailed: 0 },
   throttle: { enabled: false, launchesPerSecond: 1 },
-  autoscaling: { desiredPerAz: 7, maxInstanceAgeMs: 40_000, missing: { 'az-a': 0, 'az-b': 0, 'az-c': 0 }, stats: { launches: 21, recycled: 0, failures: {} } },
+  autoscaling: {
+    fleets: [{ group: 'app', desiredPerAz: 7, maxInstanceAgeMs: 200_000, replace: 'launch-first' }],
+    replacing: 0,
+    missing: { 'az-a': 0, 'az-b': 0, 'az-c': 0 },
+    stats: { launches: 21, recycled: 0, failures: {} },
+  },
   fixes: { propagationThrottle: false },
 };
 
@@ -51,7 +56,7 @@ const checker: CheckerNodeState = {
   checker: 'az-a',
   isChecker: true,
   fix: false,
-  traffic: { requests: 0, forwarded: 0, noTargets: 0, upstreamErrors: 0, upstreamErrorsByCause: {} },
+  traffic: { requests: 0, forwarded: 0, noTargets: 0, overloaded: 0, upstreamErrors: 0, upstreamErrorsByCause: {} },
   failoverEnabled: true,
   targetsByAz: { 'az-a': { total: 7, inService: 7 }, 'az-b': { total: 7, inService: 7 }, 'az-c': { total: 7, inService: 7 } },
   healthyCapacity: 21,
