@@ -4,9 +4,9 @@
 // without building, and start() waits until every service is ready and the fleet has settled.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { promisify } from 'node:util';
 import { DockerComposeEnvironment, log, type StartedDockerComposeEnvironment } from 'testcontainers';
+import { freePort } from '../lib/free-port.js';
 import { Compose, composeCommand, parseFixes, type DownResult, type Fix } from '../chaos/compose.js';
 import { LabClient } from '../chaos/lab-client.js';
 import { fixEnv, waitReady, waitSettled } from '../chaos/lab.js';
@@ -105,17 +105,6 @@ async function dockerSubnets(): Promise<string[]> {
   if (ids.length === 0) return [];
   const { stdout } = await run('docker', ['network', 'inspect', '-f', '{{range .IPAM.Config}}{{.Subnet}} {{end}}', ...ids]);
   return stdout.split(/\s+/).filter(Boolean);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export class CascadeLab {
