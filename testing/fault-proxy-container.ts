@@ -132,7 +132,7 @@ export class StartedFaultProxyContainer extends AbstractStartedContainer {
     this.client = new Toxiproxy(this.apiUrl);
   }
 
-  /** A client of the API of its own (a lease's holder is kept per client). */
+  /** A LabClient of the API alone (nothing here asks a controller), one per use: a lease's holder is kept per client. */
   private api(): LabClient {
     return new LabClient({ controller: this.apiUrl, faultProxy: this.apiUrl, dnsHost: this.getHost(), dnsPort: 0, token: '' });
   }
