@@ -63,6 +63,19 @@ describe('compose down', () => {
     assert.ok(!calls().some((c) => c.includes('volume')), calls().join('\n'));
   });
 
+  it('gives another down (testcontainers\u2019) the same patience with the stale endpoint', async () => {
+    const { lab, calls } = fakeDocker({ failures: 0, message: '', volumes: ['lab_redis-data'] });
+    let tries = 0;
+    const otherDown = async () => {
+      tries++;
+      throw new Error(STALE);
+    };
+    assert.deepEqual(await lab.downDespiteStaleNetwork(otherDown, { withinMs: 0 }), { leftNetwork: 'lab_lab' });
+    assert.equal(tries, 1);
+    assert.ok(calls().includes('docker volume rm lab_redis-data'), calls().join('\n'));
+    assert.ok(!calls().some((c) => c.startsWith('compose')), 'its own compose is not run');
+  });
+
   it('fails while a container of the lab is left, and at once on any other error', async () => {
     const left = fakeDocker({ failures: 100, message: STALE, containers: ['c0ffee'] });
     await assert.rejects(left.lab.down({ withinMs: 0 }), /has active endpoints/);

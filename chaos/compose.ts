@@ -59,22 +59,23 @@ export interface DownResult {
 
 const STALE_ENDPOINT = /network (\S+) id \S+ has active endpoints/;
 
-let composeCommand: string[] | null = null;
+let detected: string[] | null = null;
 
-async function detect(): Promise<string[]> {
-  if (composeCommand) return composeCommand;
+/** The machine's compose command, asked once: `docker compose` (v2) when it answers, else `docker-compose` (v1). */
+export async function composeCommand(): Promise<string[]> {
+  if (detected) return detected;
   try {
     await run('docker', ['compose', 'version']);
-    composeCommand = ['docker', 'compose'];
+    detected = ['docker', 'compose'];
   } catch {
     try {
       await run('docker-compose', ['version']);
-      composeCommand = ['docker-compose'];
+      detected = ['docker-compose'];
     } catch {
       throw new Error('neither `docker compose` nor `docker-compose` is available: install Docker Compose');
     }
   }
-  return composeCommand;
+  return detected;
 }
 
 export class Compose {
@@ -87,7 +88,7 @@ export class Compose {
   }
 
   private async argv(args: string[]): Promise<string[]> {
-    const [cmd, ...pre] = this.opts.command ?? (await detect());
+    const [cmd, ...pre] = this.opts.command ?? (await composeCommand());
     const files = (this.opts.files ?? ['docker-compose.yml']).flatMap((f) => ['-f', join(this.root, f)]);
     return [cmd as string, ...pre, '-p', this.project, ...files, ...args];
   }
@@ -109,20 +110,25 @@ export class Compose {
     });
   }
 
-  /**
-   * Removes the containers, the network and (unless keepData) the volumes. Docker (20.10 and later) can
-   * go on counting an endpoint of a removed container on the network, so that it refuses to remove the
-   * network until the daemon restarts ("has active endpoints", moby/moby#43286). `down` is tried again
-   * for `withinMs`; if the count stays while no container of the lab is left, the lab is down all the
-   * same: its volumes are removed here (compose stops before them) and the network is reported as left
-   * behind. The next `up` reuses it.
-   */
+  /** Removes the containers, the network and (unless keepData) the volumes; see downDespiteStaleNetwork. */
   async down(opts: { keepData?: boolean; withinMs?: number } = {}): Promise<DownResult> {
     const args = ['down', '--remove-orphans', ...(opts.keepData ? [] : ['--volumes'])];
+    return this.downDespiteStaleNetwork(() => this.exec(args, { quiet: true }), opts);
+  }
+
+  /**
+   * Runs `down`, a compose down of this project by any means (this class's, or testcontainers'). Docker
+   * (20.10 and later) can go on counting an endpoint of a removed container on the network, so that it
+   * refuses to remove the network until the daemon restarts ("has active endpoints", moby/moby#43286).
+   * `down` is tried again for `withinMs`; if the count stays while no container of the lab is left, the
+   * lab is down all the same: its volumes are removed here (compose stops before them) unless keepData,
+   * and the network is reported as left behind. The next `up` reuses it.
+   */
+  async downDespiteStaleNetwork(down: () => Promise<unknown>, opts: { keepData?: boolean; withinMs?: number } = {}): Promise<DownResult> {
     const deadline = Date.now() + (opts.withinMs ?? 5_000);
     for (;;) {
       try {
-        await this.exec(args, { quiet: true });
+        await down();
         return {};
       } catch (err) {
         const stale = STALE_ENDPOINT.exec((err as Error).message);

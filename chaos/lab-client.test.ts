@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { ManualClock } from '../lib/clock.js';
 import { labState } from '../test/support/lab-states.js';
-import { ContractMismatch, isNotFound, LabApiError, LabClient, LabUnreachable } from './lab-client.js';
+import { ContractMismatch, FAULT_LEASE_TTL_MS, holdLease, isNotFound, LabApiError, LabClient, LabUnreachable } from './lab-client.js';
 
 /** A controller and a fault proxy on one ephemeral port: answers by path, counting requests. */
 function fakeLab(routes: Record<string, (method: string) => { status: number; body: unknown; delayMs?: number }>) {
@@ -79,6 +80,29 @@ describe('the lab client', () => {
   it('says the lab is not up when nothing answers', async () => {
     const closed = new LabClient({ controller: 'http://127.0.0.1:9', faultProxy: 'http://127.0.0.1:9', dnsHost: '127.0.0.1', dnsPort: 1, token: 't' });
     await assert.rejects(closed.status(), (err: Error) => err instanceof LabUnreachable && /cascade-lab up/.test(err.message));
+  });
+});
+
+describe('holding a fault lease', () => {
+  it('renews it every third of its ttl until release(), which drops it', async () => {
+    const clock = new ManualClock();
+    const calls: string[] = [];
+    const lab = {
+      renewLease: async (holder: string, ttlMs: number) => void calls.push(`renew ${holder} ${ttlMs} at ${clock.now()}`),
+      releaseLease: async (holder: string) => void calls.push(`release ${holder} at ${clock.now()}`),
+    };
+    const lease = await holdLease(lab, 'test-1', clock, assert.fail, 3000);
+    await clock.advance(2500);
+    await lease.release();
+    await clock.advance(5000);
+    assert.deepEqual(calls, ['renew test-1 3000 at 0', 'renew test-1 3000 at 1000', 'renew test-1 3000 at 2000', 'release test-1 at 2500']);
+  });
+
+  it('lives FAULT_LEASE_TTL_MS by default', async () => {
+    const ttls: number[] = [];
+    const lease = await holdLease({ renewLease: async (_h, ttlMs) => void ttls.push(ttlMs), releaseLease: async () => undefined }, 'test-2', new ManualClock(), assert.fail);
+    await lease.release();
+    assert.deepEqual(ttls, [FAULT_LEASE_TTL_MS]);
   });
 });
 

@@ -320,19 +320,21 @@ export class LabClient {
 export const FAULT_LEASE_TTL_MS = 6000;
 
 /**
- * Takes the fault lease for `holder` and renews it until release(), which stops renewing and drops it:
- * every fault injected under it goes with it, and if this process dies the lab drops them by itself.
+ * Takes the fault lease for `holder` and renews it (every third of ttlMs) until release(), which stops
+ * renewing and drops it: every fault injected under it goes with it, and if this process dies the lab
+ * drops them by itself within ttlMs.
  */
 export async function holdLease(
   lab: Pick<LabClient, 'renewLease' | 'releaseLease'>,
   holder: string,
   clock: Clock,
   onRenewError: (err: Error) => void,
+  ttlMs = FAULT_LEASE_TTL_MS,
 ): Promise<{ release(): Promise<void> }> {
-  await lab.renewLease(holder, FAULT_LEASE_TTL_MS);
+  await lab.renewLease(holder, ttlMs);
   // The first renewal is the one above: the loop waits before each of its own.
-  const renewal = new Loop({ clock, intervalMs: FAULT_LEASE_TTL_MS / 3, waitFirst: true, onError: (err) => onRenewError(err as Error) });
-  void renewal.run(() => lab.renewLease(holder, FAULT_LEASE_TTL_MS));
+  const renewal = new Loop({ clock, intervalMs: ttlMs / 3, waitFirst: true, onError: (err) => onRenewError(err as Error) });
+  void renewal.run(() => lab.renewLease(holder, ttlMs));
   return {
     release: async () => {
       await renewal.stop();

@@ -7,7 +7,8 @@ import { ConditionFailed, DnsFailure, KvClient, Rejected, Timeout, Unavailable }
 import { silentLogger } from './log.js';
 import { createRegistry } from './metrics.js';
 import { Resolver, type Answer } from './resolver.js';
-import { freePort, startRedis, type TestRedis } from '../test/support/redis-server.js';
+import { freePort } from './free-port.js';
+import { startRedis, type TestRedis } from '../test/support/redis-server.js';
 import { Admission } from '../services/kv-store/admission.js';
 import { buildApp } from '../services/kv-store/app.js';
 import { KvStore } from '../services/kv-store/store.js';

@@ -4,7 +4,8 @@
 // with every fix on, none of the phases appears and customers keep at least 99 % success. Several seeds.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { cli, readJournal, reportDir, labDown, labUp } from '../support/lab-cli.js';
+import { startLab, type StartedCascadeLab } from '../../testing/index.js';
+import { cli, e2eLab, readJournal, reportDir } from '../support/lab-cli.js';
 
 const ORDER = ['dns-empty', 'lease-collapse', 'propagation-backlog', 'nlb-flapping'];
 
@@ -19,13 +20,14 @@ const action = (j: Journal, name: string) => {
 };
 
 describe('aws-2025-10-20 in Docker', { timeout: 3_600_000 }, () => {
+  let lab: StartedCascadeLab | undefined;
   after(async () => {
-    await labDown();
+    await lab?.down();
   });
 
   describe('without the fixes', () => {
     before(async () => {
-      await labUp();
+      lab = await startLab(e2eLab());
     });
 
     for (const seed of [41, 42]) {
@@ -54,7 +56,8 @@ describe('aws-2025-10-20 in Docker', { timeout: 3_600_000 }, () => {
 
   describe('with every fix on', () => {
     before(async () => {
-      await labUp('--fix', 'all');
+      if (lab) await lab.restart({ fixes: ['all'] });
+      else lab = await startLab(e2eLab({ fixes: ['all'] }));
     });
 
     for (const seed of [51, 52]) {

@@ -8,7 +8,8 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { request } from 'undici';
 import { until } from '../support/until.js';
-import { cli, e2eEnv, spawnCli, labDown, labUp } from '../support/lab-cli.js';
+import { startLab, type StartedCascadeLab } from '../../testing/index.js';
+import { cli, e2eEnv, e2eLab, spawnCli } from '../support/lab-cli.js';
 
 const run = promisify(execFile);
 const project = e2eEnv.COMPOSE_PROJECT_NAME as string;
@@ -50,11 +51,12 @@ async function killHolder({ holder, done }: Awaited<ReturnType<typeof inject>>, 
 }
 
 describe('container faults in Docker', { timeout: 900_000 }, () => {
+  let lab: StartedCascadeLab | undefined;
   before(async () => {
-    await labUp();
+    lab = await startLab(e2eLab());
   });
   after(async () => {
-    await labDown();
+    await lab?.down();
   });
 
   it('a container paused by `fault add` is running again within 10 s of the CLI being killed with -9', async () => {

@@ -6,14 +6,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
 import { lookupA } from '../../lib/dns-client.js';
-import { Compose } from '../../chaos/compose.js';
+import { startLab, type StartedCascadeLab } from '../../testing/index.js';
 import { until } from '../support/until.js';
-import { cli, e2eEnv, readJournal, reportDir, spawnCli, labDown, labUp } from '../support/lab-cli.js';
+import { cli, e2eEnv, e2eLab, readJournal, reportDir, spawnCli } from '../support/lab-cli.js';
 
 const ENDPOINT = 'kv.us-east-1.lab.internal';
 const dnsPort = Number(e2eEnv.LAB_DNS_PORT);
 const lookup = () => lookupA(ENDPOINT, dnsPort, '127.0.0.1', 2000);
-const compose = new Compose({ project: e2eEnv.COMPOSE_PROJECT_NAME, env: e2eEnv });
 
 async function controller(path: string) {
   const res = await request(`http://127.0.0.1:${e2eEnv.LAB_CONTROLLER_PORT}${path}`);
@@ -27,11 +26,12 @@ async function activeToxics(): Promise<number> {
 }
 
 describe('dns-race in Docker', { timeout: 3_600_000 }, () => {
+  let lab: StartedCascadeLab | undefined;
   before(async () => {
-    await labUp();
+    lab = await startLab(e2eLab());
   });
   after(async () => {
-    await labDown();
+    await lab?.down();
   });
 
   it('resolves the kv endpoint through the lab DNS to the kv-store nodes', async () => {
@@ -57,7 +57,7 @@ describe('dns-race in Docker', { timeout: 3_600_000 }, () => {
       const put = await fetch(base, { method: 'PUT', headers, body: JSON.stringify({ value: { hello: 'from inside' } }) });
       const got = await fetch(base);
       console.log(JSON.stringify({ put: put.status, get: got.status, item: await got.json() }));`;
-    const out = JSON.parse(await compose.execIn('dns-planner', ['node', '--input-type=module', '-e', script]));
+    const out = JSON.parse(await lab!.compose.execIn('dns-planner', ['node', '--input-type=module', '-e', script]));
     assert.equal(out.put, 200);
     assert.equal(out.get, 200);
     assert.deepEqual(out.item.value, { hello: 'from inside' });
@@ -88,7 +88,8 @@ describe('dns-race in Docker', { timeout: 3_600_000 }, () => {
 
   describe('with the enactor fix', () => {
     before(async () => {
-      await labUp('--fix', 'enactor');
+      if (lab) await lab.restart({ fixes: ['enactor'] });
+      else lab = await startLab(e2eLab({ fixes: ['enactor'] }));
     });
     it('a run killed with SIGKILL mid-fault leaves no fault behind within 10 s', async () => {
       const run = spawnCli(['run', 'dns-race', '--seed', '31', '--report', reportDir('killed')]);

@@ -16,15 +16,15 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
-import { Compose } from '../../chaos/compose.js';
 import { lookupA } from '../../lib/dns-client.js';
+import { startLab, type StartedCascadeLab } from '../../testing/index.js';
 import { until } from '../support/until.js';
-import { e2eEnv } from '../support/lab-cli.js';
+import { e2eEnv, e2eLab } from '../support/lab-cli.js';
 
 const run = promisify(execFile);
 const ENDPOINT = 'kv.us-east-1.lab.internal';
-const env: NodeJS.ProcessEnv = { ...e2eEnv, LEASE_TTL_MS: '600000', DROPLETS_PER_AZ: '10' };
-const compose = new Compose({ project: env.COMPOSE_PROJECT_NAME, env });
+const LONG_LEASES = { LEASE_TTL_MS: '600000', DROPLETS_PER_AZ: '10' };
+const env: NodeJS.ProcessEnv = { ...e2eEnv, ...LONG_LEASES };
 
 /** Services that answer /readyz (through the controller), and Redis. */
 const WATCHED = [
@@ -63,11 +63,12 @@ const allReady = (what: string, timeoutMs: number) =>
 const startTimes = async (services: string[]) => Object.fromEntries(await Promise.all(services.map(async (s) => [s, (await inspect(s)).startedAt])));
 
 describe('kv durability and self-recovery in Docker', { timeout: 600_000 }, () => {
+  let lab: StartedCascadeLab | undefined;
   before(async () => {
-    await compose.exec(['build', 'dns-server'], { quiet: true });
-    await compose.exec(['up', '-d', '--no-build', ...SERVICES], { quiet: true });
+    // Only SERVICES; the fixture waits for their health checks, and the test for every one to be ready.
+    lab = await startLab(e2eLab({ env: LONG_LEASES, services: SERVICES, wait: 'healthy' }));
     for (const s of SERVICES) {
-      const [id] = await compose.containers(s);
+      const [id] = await lab.compose.containers(s);
       assert.ok(id, `no container for ${s}`);
       ids[s] = id;
     }
@@ -75,7 +76,7 @@ describe('kv durability and self-recovery in Docker', { timeout: 600_000 }, () =
   });
   after(async () => {
     for (const cleanup of cleanups) await cleanup().catch(() => undefined);
-    await compose.down();
+    await lab?.down();
   });
 
   it('loses no acknowledged write while a kv-store node crashes and Redis is killed and started again', async () => {
@@ -113,7 +114,7 @@ console.log(JSON.stringify({ attempts: ledger.attempts, acked: ledger.acked.leng
 
     // A crash of kv-1: its node process killed with SIGKILL; the restart policy starts the container again.
     const kvBefore = await inspect('kv-1');
-    await compose.execIn('kv-1', ['sh', '-c', 'kill -9 $(cat /proc/1/task/1/children)']);
+    await lab!.compose.execIn('kv-1', ['sh', '-c', 'kill -9 $(cat /proc/1/task/1/children)']);
     await until('the restart policy to restart kv-1', async () => (await inspect('kv-1')).restarts > kvBefore.restarts, 30_000, 250);
     await allReady('kv-1 back after its crash', 60_000);
     await ackedGrows(100, 'writes acknowledged after kv-1 crashed');

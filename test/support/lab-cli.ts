@@ -1,10 +1,13 @@
 // Drives the real `cascade-lab` CLI (dist/chaos/cli.js) against a lab of its own: its own compose project,
-// host ports and subnet, so end-to-end tests never touch a lab a developer has running.
+// host ports and subnet, so end-to-end tests never touch a lab a developer has running. The lab itself is
+// started and stopped through the testcontainers fixture (cascade-lab/testing's startLab) with the same
+// settings (e2eLab), so that the CLI and the fixture point at one lab.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { LabOptions } from '../../testing/index.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const CLI = join(root, 'dist', 'chaos', 'cli.js');
@@ -60,13 +63,13 @@ export const readJournal = (dir: string) => JSON.parse(readFileSync(join(dir, 'j
   customer: { requests: number; successes: number; successRate: number | null };
 };
 
-/** `cascade-lab up` with these arguments (e.g. --fix all), failing the test with the CLI's own error. */
-export async function labUp(...args: string[]): Promise<void> {
-  const up = await cli(['up', ...args]);
-  if (up.code !== 0) throw new Error(`cascade-lab up ${args.join(' ')} failed (exit ${up.code}):\n${up.stderr}`);
-}
-
-export async function labDown(): Promise<void> {
-  const down = await cli(['down']);
-  if (down.code !== 0) throw new Error(`cascade-lab down failed (exit ${down.code}):\n${down.stderr}`);
+/** The fixture's options for the e2e lab: e2eEnv's project, subnet, ports and token, with `more`. */
+export function e2eLab(more: LabOptions = {}): LabOptions {
+  return {
+    project: e2eEnv.COMPOSE_PROJECT_NAME,
+    net: e2eEnv.LAB_NET,
+    ports: { dns: Number(e2eEnv.LAB_DNS_PORT), controller: Number(e2eEnv.LAB_CONTROLLER_PORT), faultApi: Number(e2eEnv.LAB_FAULT_API_PORT) },
+    token: e2eEnv.LAB_ADMIN_TOKEN,
+    ...more,
+  };
 }
