@@ -96,7 +96,11 @@ function parsed<S extends z.ZodType>(schema: S, body: unknown, what: string): z.
 }
 
 export class LabClient {
-  constructor(readonly endpoints: LabEndpoints = labEndpoints()) {}
+  constructor(
+    readonly endpoints: LabEndpoints = labEndpoints(),
+    /** How long one call may take; the controller's live stream asks with a short one. */
+    private readonly timeoutMs = 30_000,
+  ) {}
 
   /** The fault lease every toxic this client adds is bound to (see chaos/proxy/leases.ts). */
   leaseHolder: string | null = null;
@@ -133,7 +137,7 @@ export class LabClient {
           ...init.headers,
         },
         body: init.body === undefined ? undefined : JSON.stringify(init.body),
-        signal: AbortSignal.timeout(30000),
+        signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (err) {
       throw new LabUnreachable(what, err);

@@ -11,6 +11,7 @@ import type { LoadgenState } from '../../loadgen/state.js';
 import { STATE_SCHEMAS } from '../contracts.js';
 import type { LabService, Topology } from '../topology.js';
 import type { LabApp } from '../../lib/http.js';
+import { withDeadline } from '../../lib/deadline.js';
 
 type Source =
   | { source: 'customer'; label: string }
@@ -96,6 +97,7 @@ export class Timeline {
   private readonly stopper = new AbortController();
   private loop: Promise<void> | null = null;
   private readonly startedAt: number;
+  private readonly listeners = new Set<(sample: TimelineSample) => void>();
 
   constructor(
     private readonly sources: TimelineSources,
@@ -119,6 +121,12 @@ export class Timeline {
   async stop(): Promise<void> {
     this.stopper.abort();
     await this.loop;
+  }
+
+  /** Calls `listener` with every sample as it is taken (the live stream's one producer); returns its unsubscribe. */
+  onSample(listener: (sample: TimelineSample) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** Samples taken at or after `since` (ms epoch), oldest first. */
@@ -175,6 +183,7 @@ export class Timeline {
     }
     this.samples.push(sample);
     if (this.samples.length > this.opts.capacity) this.samples.splice(0, this.samples.length - this.opts.capacity);
+    for (const listener of this.listeners) listener(sample);
     return sample;
   }
 
@@ -206,14 +215,7 @@ export class Timeline {
   }
 
   private bounded<T>(promise: Promise<T>): Promise<T> {
-    const ms = this.opts.timeoutMs ?? Math.max(100, this.opts.intervalMs);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      // Real time on purpose: a stuck socket does not advance a manual clock either.
-      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-      timer.unref();
-    });
-    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+    return withDeadline(promise, this.opts.timeoutMs ?? Math.max(100, this.opts.intervalMs));
   }
 }
 
