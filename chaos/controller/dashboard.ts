@@ -49,6 +49,7 @@ export function registerDashboard(app: LabApp, webDir = WEB_DIR): void {
   };
   const params = { schema: { params: z.object({ file: z.string().max(100) }) } };
   app.get('/', async (_req, reply) => serve(web)({ params: { file: 'index.html' } }, reply));
+  app.get('/favicon.ico', async (_req, reply) => reply.status(204).send());
   app.get('/web/:file', params, serve(web));
   app.get('/vendor/uplot/:file', params, serve(vendor));
 }

@@ -94,6 +94,8 @@ export class LiveFeed {
   private readonly pending: TimelineSample[] = [];
   private building: Promise<void> | null = null;
   private latest: LiveFrame | null = null;
+  /** The newest sample already sent in a frame: `hello` carries samples up to it, the next frame the rest. */
+  private framedUntil = -Infinity;
   private topology: LiveTopology | null = null;
   private seq = 0;
   private unsubscribe: (() => void) | null = null;
@@ -168,7 +170,7 @@ export class LiveFeed {
 
   hello(): LiveHello {
     const now = this.clock.now();
-    const samples = this.timeline.since(now - this.opts.windowMs);
+    const samples = this.timeline.since(now - this.opts.windowMs, this.framedUntil);
     return {
       t: now,
       intervalMs: this.timeline.opts.intervalMs,
@@ -233,8 +235,10 @@ export class LiveFeed {
     if (this.building || this.stopper.signal.aborted) return;
     this.building = (async () => {
       while (this.pending.length && !this.stopper.signal.aborted) {
-        const frame = await this.makeFrame(this.pending.splice(0));
+        const samples = this.pending.splice(0);
+        const frame = await this.makeFrame(samples);
         this.latest = frame;
+        this.framedUntil = Math.max(this.framedUntil, ...samples.map((s) => s.t));
         this.metrics.frames.inc();
         this.broadcast(sseMessage('frame', frame, frame.seq));
       }
