@@ -10,6 +10,7 @@ import { EventLog } from '../../lib/events.js';
 import { silentLogger, type Logger } from '../../lib/log.js';
 import { createRegistry } from '../../lib/metrics.js';
 import { createController, type Controller, type ControllerInputs, type ControllerSettings } from '../../chaos/controller/controller.js';
+import { runbook } from '../../chaos/controller/runbook.js';
 import { ServiceDirectory } from '../../chaos/controller/services.js';
 import type { LabContainers } from '../../chaos/faults/docker.js';
 import type { LabService } from '../../chaos/topology.js';
@@ -23,7 +24,8 @@ export interface TestControllerOptions {
   containers?: LabContainers | null;
   /** The lab's DNS server; by default a port nobody answers on. */
   dns?: { host: string; port: number };
-  repairs?: Record<string, () => Promise<unknown>>;
+  /** The runbook's actions; `'runbook'` for the lab's own (chaos/controller/runbook.ts) against the services given. */
+  repairs?: Record<string, () => Promise<unknown>> | 'runbook';
   setClock?: ControllerInputs['setClock'];
   execute?: ControllerInputs['execute'];
   scenarios?: ControllerInputs['scenarios'];
@@ -49,6 +51,7 @@ export function testController(opts: TestControllerOptions = {}): TestController
   const reportsDir = opts.reportsDir ?? mkdtempSync(join(tmpdir(), 'cascade-lab-reports-'));
   const dns = opts.dns ?? { host: '127.0.0.1', port: 9 };
   let base = 'http://127.0.0.1:9';
+  const directory = new ServiceDirectory(opts.services ?? [], token, 1000);
   const controller = createController({
     settings: {
       kvName: 'kv.us-east-1.lab.internal',
@@ -72,9 +75,9 @@ export function testController(opts: TestControllerOptions = {}): TestController
     registry: createRegistry('controller', false),
     events,
     clock: opts.clock ?? systemClock,
-    directory: new ServiceDirectory(opts.services ?? [], token, 1000),
+    directory,
     canary: { counts: { requests: 0, successes: 0, errors: {}, lastError: null } },
-    repairs: opts.repairs ?? {},
+    repairs: opts.repairs === 'runbook' ? runbook(directory) : (opts.repairs ?? {}),
     pingRedis: opts.pingRedis ?? (async () => 'PONG'),
     containers: opts.containers ?? null,
     setClock: opts.setClock ?? (async () => {}),

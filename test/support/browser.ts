@@ -1,0 +1,43 @@
+// A real browser for the dashboard's tests: Debian's Chromium (/usr/bin/chromium, or CHROMIUM=path)
+// driven by playwright-core, headless, with a fresh profile in a scratch folder that is removed after.
+// `.ci/run` installs the chromium package; nothing is downloaded by playwright.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+
+export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+export interface TestBrowser {
+  context: BrowserContext;
+  /** A new tab at the projector's size; its page errors and console errors are collected. */
+  page(): Promise<Page>;
+  /** Page errors (uncaught exceptions) and console errors, CSP violations among them. */
+  problems: string[];
+  close(): Promise<void>;
+}
+
+export async function launchBrowser(): Promise<TestBrowser> {
+  const profile = mkdtempSync(join(tmpdir(), 'cascade-lab-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: CHROMIUM_ARGS, viewport: { width: 1920, height: 1080 } });
+  const problems: string[] = [];
+  return {
+    context,
+    problems,
+    page: async () => {
+      const page = await context.newPage();
+      page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+      page.on('console', (m) => {
+        // Expected: the stream cut while the controller restarts (net::ERR_...), and the 400 and 401 answers
+        // the page shows its user. Anything else (a missing file, a CSP violation) is a problem.
+        if (m.type() === 'error' && !/net::ERR_|the server responded with a status of 40[01]/.test(m.text())) problems.push(`console: ${m.text()}`);
+      });
+      return page;
+    },
+    close: async () => {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
