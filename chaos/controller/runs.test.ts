@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
+import { pino } from 'pino';
 import { ManualClock } from '../../lib/clock.js';
 import { badRequest } from '../../lib/errors.js';
 import { TEST_TOKEN, testController } from '../../test/support/controller.js';
@@ -182,5 +184,25 @@ describe('runs hosted by the controller', () => {
     assert.equal(last.state, 'aborted');
     assert.match(last.reason ?? '', /the run failed: no live lease: the fault proxy is down/);
     await app.close();
+  });
+
+  it('never writes the admin token to its log, even when a request fails inside', async () => {
+    const out = new PassThrough();
+    let logged = '';
+    out.on('data', (d: Buffer) => (logged += d.toString()));
+    const { app } = testController({
+      log: pino({ level: 'trace' }, out),
+      setClock: async () => {
+        throw new Error('the clock service blew up');
+      },
+    });
+    const res = await app.inject({ method: 'POST', url: '/api/runs', headers: auth, payload: { scenario: 'dns-race', clock: '1h=60s' } });
+    assert.equal(res.statusCode, 500);
+    await app.inject({ method: 'POST', url: '/api/emergency-stop', headers: { authorization: 'Bearer wrong-token' } });
+    await app.inject({ method: 'GET', url: '/api/nothing-here', headers: auth });
+    await app.close();
+    assert.match(logged, /the clock service blew up/, 'the failure is logged');
+    assert.ok(!logged.includes(TEST_TOKEN), 'but not the token');
+    assert.ok(!logged.includes('wrong-token'));
   });
 });
