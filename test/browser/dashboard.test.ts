@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { Journal, RunOptions } from '../../chaos/experiments/runner.js';
 import { sampleJournal } from '../../chaos/report/sample-journal.js';
-import { launchBrowser, type TestBrowser } from '../support/browser.js';
+import { launchBrowser, pressRunbook, type TestBrowser } from '../support/browser.js';
 import { TEST_TOKEN, testController, type TestController } from '../support/controller.js';
 import { fakeLab, type FakeLab } from '../support/fake-services.js';
 
@@ -92,19 +92,15 @@ describe('the dashboard in a browser', { timeout: 180_000 }, () => {
   });
 
   it('refuses a runbook action without the token (401 shown), does it with the token, and never puts the token in the page or a URL', async () => {
-    await page.click('#open-facilitator');
-    const throttle = page.locator('button.runbook[data-action="throttle"]');
-    await throttle.waitFor({ timeout: 10_000 });
-    await throttle.click();
-    await page.waitForSelector('#result[data-state="refused"]', { timeout: 10_000 });
-    assert.match((await page.textContent('#result')) ?? '', /refused \(401\)/);
+    const refused = await pressRunbook(page, 'throttle');
+    assert.equal(refused.state, 'refused');
+    assert.match(refused.text, /refused \(401\)/);
     assert.equal(lab.get('launcher').posts.length, 0, 'nothing reached the launcher');
 
     await page.fill('#token', TEST_TOKEN);
     await page.click('#token-form button[type="submit"]');
     await page.waitForSelector('#token-status[data-state="accepted"]', { timeout: 10_000 });
-    await throttle.click();
-    await page.waitForSelector('#result[data-state="ok"]', { timeout: 10_000 });
+    assert.equal((await pressRunbook(page, 'throttle')).state, 'ok');
     assert.deepEqual(
       lab.get('launcher').posts.map((p) => [p.path, p.authorized]),
       [['/v1/operator/throttle', true]],

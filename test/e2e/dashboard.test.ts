@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
-import { launchBrowser, type TestBrowser } from '../support/browser.js';
+import { launchBrowser, pressRunbook, type TestBrowser } from '../support/browser.js';
 import { e2eEnv, labDown, labUp } from '../support/lab-cli.js';
 import { waitFor } from '../support/redis-server.js';
 
@@ -66,12 +66,9 @@ describe('the dashboard in Docker', { timeout: 900_000 }, () => {
   });
 
   it('refuses a runbook button pressed without the admin token, and shows the 401', async () => {
-    await page.click('#open-facilitator');
-    const button = page.locator('button.runbook[data-action="failover-on"]');
-    await button.waitFor({ timeout: 10_000 });
-    await button.click();
-    await page.waitForSelector('#result[data-state="refused"]', { timeout: 10_000 });
-    assert.match((await page.textContent('#result')) ?? '', /refused \(401\)/);
+    const outcome = await pressRunbook(page, 'failover-on');
+    assert.equal(outcome.state, 'refused');
+    assert.match(outcome.text, /refused \(401\)/);
     assert.deepEqual(browser.problems, [], 'no page error, no CSP violation');
   });
 });

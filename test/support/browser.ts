@@ -41,3 +41,13 @@ export async function launchBrowser(): Promise<TestBrowser> {
     },
   };
 }
+
+/** Presses a runbook button in the facilitator's drawer (opened first if need be); the outcome line once it says ok or refused. */
+export async function pressRunbook(page: Page, action: string): Promise<{ state: string; text: string }> {
+  if (await page.locator('#facilitator').isHidden()) await page.click('#open-facilitator');
+  const button = page.locator(`button.runbook[data-action="${action}"]`);
+  await button.waitFor({ timeout: 10_000 });
+  await button.click();
+  await page.waitForSelector('#result:is([data-state="ok"], [data-state="refused"])', { timeout: 10_000 });
+  return { state: (await page.getAttribute('#result', 'data-state')) ?? '', text: (await page.textContent('#result')) ?? '' };
+}
