@@ -169,11 +169,13 @@ export class ServiceMap {
       g.dataset.addresses = addresses === null ? '' : String(addresses.length);
       g.setAttribute('class', `node endpoint state-${state}`);
       g.querySelector('.summary').textContent =
-        addresses === null ? 'DNS not answering' : addresses.length ? `${addresses.length} address${addresses.length === 1 ? '' : 'es'}` : 'EMPTY: no addresses';
+        addresses === null ? 'DNS not answering' : addresses.length ? `${addresses.length} address${addresses.length === 1 ? '' : 'es'}` : 'EMPTY';
       const room = Number(g.dataset.lines);
       const all = [...(addresses ?? [])].sort();
       const shown = all.length > room ? all.slice(0, room - 1) : all;
       const lines = shown.map((a, i) => s('text', { x: 14, y: 102 + i * 22, class: 'address' }, a));
+      // What DynamoDB's clients got on 20 October: an answer, and nothing in it.
+      if (addresses?.length === 0) lines.push(s('text', { x: 14, y: 102, class: 'address' }, 'NOERROR, 0 answers'));
       if (all.length > shown.length) lines.push(s('text', { x: 14, y: 102 + shown.length * 22, class: 'address' }, `+${all.length - shown.length} more`));
       replace(g.querySelector('.addresses'), lines);
     }

@@ -108,7 +108,7 @@ export function renderEvents(el, list) {
         h('time', {}, timeOfDay(e.time)),
         h('span', { class: 'service' }, e.service),
         h('span', { class: 'type' }, e.type),
-        h('span', { class: 'data' }, Object.keys(e.data).length ? brief(e.data, 140) : ''),
+        Object.keys(e.data).length ? h('span', { class: 'data' }, brief(e.data, 140)) : null,
       ),
     ),
   );
