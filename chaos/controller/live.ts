@@ -281,7 +281,15 @@ export function registerLiveRoutes(app: LabApp, feed: LiveFeed): void {
       connection: 'keep-alive',
     });
     req.raw.socket.setNoDelay(true);
-    const sink: LiveSink = { write: (chunk) => void res.write(chunk), buffered: () => res.writableLength, end: () => res.end(), close: () => res.destroy() };
+    const open = () => !res.destroyed && !res.writableEnded;
+    const sink: LiveSink = {
+      write: (chunk) => void (open() && res.write(chunk)),
+      buffered: () => res.writableLength,
+      end: () => void (open() && res.end()),
+      close: () => res.destroy(),
+    };
+    // A connection cut between a write and its 'close' must not become an unhandled error.
+    res.on('error', () => undefined);
     const unsubscribe = feed.subscribe(sink);
     res.on('close', unsubscribe);
   });
