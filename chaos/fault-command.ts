@@ -86,6 +86,11 @@ export function registerFault(program: Command): void {
       const params = validParams(kind, { ...opts.attr, ...opts.param });
       if (!['upstream', 'downstream', 'both'].includes(opts.stream)) throw new Error('--stream: expected upstream, downstream or both');
       if (!(opts.toxicity >= 0 && opts.toxicity <= 1)) throw new Error('--toxicity: expected a probability from 0 to 1');
+      // Ctrl-C from now on removes the fault: one that comes while it is being injected too.
+      let stopping = false;
+      const stop = () => (stopping = true);
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
       const lab = new LabClient();
       const holder = `fault-${process.pid}-${Date.now()}`;
       const lease = await holdLease(lab, holder, systemClock, (err) => say(`could not renew: ${err.message}`));
@@ -105,10 +110,6 @@ export function registerFault(program: Command): void {
       const how = kind.injectedBy === 'fault-proxy' ? ` (${opts.stream})` : '';
       say(`${kind.kind} on ${target}${how} ${JSON.stringify(params)}: held${opts.for ? ` for ${opts.for / 1000} s` : ''}; Ctrl-C removes it`);
       const until = opts.for ? Date.now() + opts.for : Infinity;
-      let stopping = false;
-      const stop = () => (stopping = true);
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
       while (!stopping && Date.now() < until) await new Promise((r) => setTimeout(r, Math.max(0, Math.min(250, until - Date.now()))));
       await lease.release();
       say('removed');
