@@ -7,6 +7,16 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
+    // The dashboard's page: plain ES modules run by the browser (chaos/controller/web), no bundler.
+    files: ['chaos/controller/web/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        ['window', 'document', 'Node', 'fetch', 'AbortController', 'TextDecoderStream', 'ResizeObserver', 'sessionStorage', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'URL', 'console'].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
+  {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-non-null-assertion': 'off',

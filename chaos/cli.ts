@@ -141,6 +141,30 @@ program
   });
 
 program
+  .command('stop')
+  .description("stop the scenario the controller runs (one started from the dashboard): its rollbacks run and its report is kept. A run of `cascade-lab run` stops with Ctrl-C")
+  .action(async () => {
+    const lab = new LabClient();
+    const run = await lab.stopRun();
+    if (!run) return void say('no run is going on the controller');
+    say(`stopped ${run.id}: ${run.state}${run.reason ? ` (${run.reason})` : ''}`);
+    say(`report: ${lab.endpoints.controller}/api/runs/${run.id}/report.html`);
+  });
+
+program
+  .command('emergency-stop')
+  .description("end the controller's run at once and remove every fault in the lab: the controller's container and service faults and leases, every fault-proxy toxic and lease")
+  .action(async () => {
+    const result = await new LabClient().emergencyStop();
+    say(
+      `emergency stop: ${result.run ? `run ${result.run} aborted` : 'no run was going'}; ${result.controllerFaults} controller faults undone; ` +
+        `${result.toxics} toxics and ${result.proxyLeases} leases removed from the fault proxy`,
+    );
+    for (const error of result.errors) say(`  not done: ${error}`);
+    process.exitCode = result.errors.length ? 1 : 0;
+  });
+
+program
   .command('repair')
   .description("an operator's intervention from the runbook, in the order Amazon's engineers used them")
   .addArgument(new Command().createArgument('<action>', 'the intervention').choices(Object.keys(RUNBOOK_HELP)))

@@ -7,14 +7,8 @@ import { silentLogger } from '../lib/log.js';
 import { startProxyServer, type ProxyServer } from './proxy/index.js';
 import { echoServer } from './proxy/test-support.js';
 import { until } from '../test/support/until.js';
-import { systemClock } from '../lib/clock.js';
-import { EventLog } from '../lib/events.js';
-import { createRegistry } from '../lib/metrics.js';
-import { buildApp } from './controller/app.js';
-import { ServiceDirectory } from './controller/services.js';
-import { controllerKind } from './faults/catalogue.js';
+import { TEST_TOKEN, testController } from '../test/support/controller.js';
 import { LabContainers } from './faults/docker.js';
-import { HeldFaults } from './faults/held-faults.js';
 import { FakeDocker } from './faults/test-support.js';
 
 const CLI = join(dirname(fileURLToPath(import.meta.url)), 'cli.js');
@@ -81,29 +75,17 @@ describe('cascade-lab fault against a real fault proxy', () => {
 describe('cascade-lab fault with container faults, against a controller over a fake Docker', () => {
   const docker = new FakeDocker();
   const kv1 = docker.add('lab', 'kv-1', [{ network: 'lab_lab', ipv4: '10.1.1.1', aliases: ['kv-1'] }]);
-  const faults = new HeldFaults(
-    systemClock,
-    new EventLog(),
-    { containers: new LabContainers(docker, 'lab', 'controller'), callService: async () => ({}) },
-    controllerKind,
-    null,
-    200,
-  );
-  const app = buildApp({
-    canary: { counts: { requests: 0, successes: 0, errors: {}, lastError: null } }, directory: new ServiceDirectory([], 'tok'), repairs: {}, pingRedis: async () => 'PONG', log: silentLogger(),
-    adminToken: 'tok', registry: createRegistry('controller', false), events: new EventLog(), faults,
-  });
+  const controller = testController({ containers: new LabContainers(docker, 'lab', 'controller') });
   let env: NodeJS.ProcessEnv;
   let proxy: ProxyServer;
   before(async () => {
     proxy = await startProxyServer({ port: 0, seed: 1, log: silentLogger(), config: [] });
-    const url = await app.listen({ port: 0, host: '127.0.0.1' });
-    env = { CASCADE_LAB_FAULT_PROXY: proxy.url, CASCADE_LAB_CONTROLLER: url, LAB_ADMIN_TOKEN: 'tok' };
-    void faults.run();
+    const url = await controller.listen();
+    env = { CASCADE_LAB_FAULT_PROXY: proxy.url, CASCADE_LAB_CONTROLLER: url, LAB_ADMIN_TOKEN: TEST_TOKEN };
+    controller.start();
   });
   after(async () => {
-    faults.stop();
-    await app.close();
+    await controller.stop();
     await proxy.close();
   });
 

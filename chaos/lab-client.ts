@@ -12,18 +12,23 @@ import { lookupA, type LookupResult } from '../lib/dns-client.js';
 import { LabError } from '../lib/errors.js';
 import { STATE_SCHEMAS, type ServiceKind, type StateOf } from './contracts.js';
 import {
+  emergencyStopSchema,
   heldFaultSchema,
   labStatusSchema,
   repairResultSchema,
+  runInfoSchema,
+  runListSchema,
   topologySchema,
+  type EmergencyStopResult,
   type HeldFaultInfo,
   type LabStatus,
+  type RunInfo,
 } from './controller/contract.js';
 import { timelineResponseSchema, type TimelineSample } from './controller/timeline.js';
 import { proxiesResponseSchema, proxyLeaseSchema, type ProxyJson, type ProxyLease } from './proxy/state.js';
 import { Topology, type Role } from './topology.js';
 
-export type { HeldFaultInfo, LabStatus };
+export type { EmergencyStopResult, HeldFaultInfo, LabStatus, RunInfo };
 
 export interface LabEndpoints {
   controller: string;
@@ -97,7 +102,11 @@ function parsed<S extends z.ZodType>(schema: S, body: unknown, what: string): z.
 }
 
 export class LabClient {
-  constructor(readonly endpoints: LabEndpoints = labEndpoints()) {}
+  constructor(
+    readonly endpoints: LabEndpoints = labEndpoints(),
+    /** How long one call may take; the controller's live stream asks with a short one. */
+    private readonly timeoutMs = 30_000,
+  ) {}
 
   /** The fault lease every toxic this client adds is bound to (see chaos/proxy/leases.ts). */
   leaseHolder: string | null = null;
@@ -134,7 +143,7 @@ export class LabClient {
           ...init.headers,
         },
         body: init.body === undefined ? undefined : JSON.stringify(init.body),
-        signal: AbortSignal.timeout(30000),
+        signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (err) {
       throw new LabUnreachable(what, err);
@@ -223,6 +232,26 @@ export class LabClient {
 
   async repair(action: string): Promise<Record<string, unknown>> {
     return parsed(repairResultSchema, await this.controller('/api/repair', { method: 'POST', body: { action }, auth: true }), 'controller POST /api/repair');
+  }
+
+  /** The controller's run going on and the runs it kept (GET /api/runs). */
+  async runs(): Promise<{ current: RunInfo | null; finished: RunInfo[] }> {
+    return parsed(runListSchema, await this.controller('/api/runs'), 'controller GET /api/runs');
+  }
+
+  /** Stops the controller's run (its rollbacks run); null when none was going. */
+  async stopRun(): Promise<RunInfo | null> {
+    try {
+      return parsed(runInfoSchema, await this.controller('/api/runs/current', { method: 'DELETE', auth: true }), 'controller DELETE /api/runs/current');
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw err;
+    }
+  }
+
+  /** Ends the controller's run at once and removes every fault of the lab. */
+  async emergencyStop(): Promise<EmergencyStopResult> {
+    return parsed(emergencyStopSchema, await this.controller('/api/emergency-stop', { method: 'POST', auth: true }), 'controller POST /api/emergency-stop');
   }
 
   async hook(service: string, hook: 'pause' | 'resume'): Promise<unknown> {

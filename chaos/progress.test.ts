@@ -14,7 +14,7 @@ function capture(tty: boolean) {
   return { stream, text: () => text };
 }
 
-const live = (clock: ManualClock, phases: string[]): LiveRun => ({ elapsed: () => clock.now(), phases: () => phases, activeFaults: () => 1, activity: () => 'wait-for-the-endpoint-to-empty' });
+const live = (clock: ManualClock, phases: string[]): LiveRun => ({ elapsed: () => clock.now(), phases: () => phases, detected: () => [], activeFaults: () => 1, activity: () => 'wait-for-the-endpoint-to-empty' });
 
 describe('run progress', () => {
   it('adds up the waits, holds and pauses of an experiment, or says it cannot', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SERVICE_KINDS } from './contracts.js';
-import { composeServices, KIND_LABEL, PORT_LABEL, resolveRoles, serviceFromLabels, servicesOfContainers, Topology, TopologyError } from './topology.js';
+import { composeServices, KIND_LABEL, PORT_LABEL, resolveRoles, serviceFromLabels, servicesFromList, servicesOfContainers, Topology, TopologyError } from './topology.js';
 
 describe('the topology from the compose labels', () => {
   const services = composeServices();
@@ -26,6 +26,16 @@ describe('the topology from the compose labels', () => {
     assert.throws(() => serviceFromLabels('x', { [KIND_LABEL]: 'mainframe', [PORT_LABEL]: '1' }), (err: Error) => err instanceof TopologyError && /service x: .*mainframe/.test(err.message));
     assert.throws(() => serviceFromLabels('x', { [KIND_LABEL]: 'nlb', [PORT_LABEL]: 'eighty' }), /service x: label cascade-lab.port must be a port/);
     assert.equal(serviceFromLabels('redis', {}), null);
+  });
+
+  it('reads a fixed list of services (LAB_SERVICES) and names the item it cannot read', () => {
+    assert.deepEqual(servicesFromList(' kv-1=kv-store@http://127.0.0.1:4001 ,launcher=ec2@http://127.0.0.1:4002/'), [
+      { name: 'kv-1', kind: 'kv-store', port: 4001, url: 'http://127.0.0.1:4001' },
+      { name: 'launcher', kind: 'ec2', port: 4002, url: 'http://127.0.0.1:4002' },
+    ]);
+    assert.deepEqual(servicesFromList(''), []);
+    assert.throws(() => servicesFromList('kv-1=kv-store'), /"kv-1=kv-store": expected name=kind@http:\/\/host:port/);
+    assert.throws(() => servicesFromList('x=mainframe@http://h:1'), /service x: mainframe is not a kind/);
   });
 
   it('asks the NLB nodes which one runs the health checks, and keeps the last answer while it cannot be asked', async () => {

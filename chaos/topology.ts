@@ -48,6 +48,25 @@ export function serviceFromLabels(name: string, labels: Record<string, string> |
   return { name, kind, port, url: `http://${name}:${port}` };
 }
 
+/**
+ * A fixed list of services, `name=kind@url` separated by commas (LAB_SERVICES): for a controller outside
+ * Docker, such as the dashboard benchmark's, whose services listen on loopback ports.
+ */
+export function servicesFromList(text: string): LabService[] {
+  return text
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean)
+    .map((item) => {
+      const m = /^([A-Za-z0-9_.-]+)=([a-z0-9-]+)@(https?:\/\/[^\s,]+)$/.exec(item);
+      if (!m) throw new TopologyError(`${JSON.stringify(item)}: expected name=kind@http://host:port`);
+      const [, name, kind, url] = m as unknown as [string, string, string, string];
+      if (!isServiceKind(kind)) throw new TopologyError(`service ${name}: ${kind} is not a kind of lab service`);
+      const parsed = new URL(url);
+      return { name, kind, port: Number(parsed.port || 80), url: parsed.origin };
+    });
+}
+
 /** The services a compose file declares, from their labels (anchors and merge keys resolved). */
 export function composeServices(file = join(projectRoot(), 'docker-compose.yml')): LabService[] {
   const doc = parse(readFileSync(file, 'utf8'), { merge: true }) as { services?: Record<string, { labels?: Record<string, string> | string[] }> };

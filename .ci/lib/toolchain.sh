@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Installs what cascade-lab needs on a fresh Debian 12 box, skipping whatever is already there:
-# Docker engine + compose v1 + debootstrap + dig (from Debian), a running dockerd, and
+# Docker engine + compose v1 + debootstrap + dig + Chromium (from Debian), a running dockerd, and
 # Node 24 + npm 11 from the npm registry in a prefix of their own (the machine's node is left alone).
 # Needs lib/common.sh.
 
@@ -26,12 +26,14 @@ ci_install_packages() {
   command -v debootstrap >/dev/null 2>&1 || want+=(debootstrap)
   command -v dig >/dev/null 2>&1 || want+=(dnsutils)
   command -v redis-server >/dev/null 2>&1 || want+=(redis-server) # unit tests run against a real Redis
+  # The browser tests drive Debian's Chromium through playwright-core (which never downloads a browser).
+  [[ -x ${CHROMIUM:-/usr/bin/chromium} ]] || want+=(chromium)
   command -v npm >/dev/null 2>&1 || want+=(npm) # only to fetch Node 24 from the registry
   [[ -e /etc/ssl/certs/ca-certificates.crt ]] || want+=(ca-certificates)
   # tools the scripts use, all in a standard Debian install: tar, flock, sha256sum, chroot
   command -v flock >/dev/null 2>&1 || want+=(util-linux)
   if ((${#want[@]} == 0)); then
-    ci_log "packages: all present (docker engine, compose, debootstrap, dig, redis-server, npm)"
+    ci_log "packages: all present (docker engine, compose, debootstrap, dig, redis-server, chromium, npm)"
     return 0
   fi
   command -v apt-get >/dev/null 2>&1 || ci_die "missing: ${want[*]}, and no apt-get to install them with"

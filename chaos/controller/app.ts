@@ -1,6 +1,7 @@
 // The controller's HTTP face on :8080, the lab's front door for the CLI and the dashboard: status of
-// every service, the topology, their state and events, service hooks, container and service faults with
-// their leases, and the operator's repair actions. Every route's schemas are in contract.ts.
+// every service, the topology, their state and events, service hooks, faults with their leases, the
+// operator's repair actions, the runs it hosts, the emergency stop, the timeline, the live stream and
+// the dashboard's page. Every route's schemas are in contract.ts.
 import { eventsPageSchema, eventsQuerySchema, stateEnvelope } from '../../lib/contract.js';
 import { badRequest, LabError, notFound } from '../../lib/errors.js';
 import type { EventLog } from '../../lib/events.js';
@@ -10,10 +11,25 @@ import type { Registry } from '../../lib/metrics.js';
 import { dnsServerStateSchema } from '../../services/dns-server/state.js';
 import { z } from 'zod';
 import type { HeldFaults } from '../faults/held-faults.js';
-import { hookParams, labStatusSchema, repairRequestSchema, repairResultSchema, serviceParams, topologySchema } from './contract.js';
-import { dashboardHtml } from './dashboard.js';
-import { registerFaultRoutes } from './fault-routes.js';
+import {
+  emergencyStopSchema,
+  hookParams,
+  labStatusSchema,
+  repairRequestSchema,
+  repairResultSchema,
+  runbookSchema,
+  serviceParams,
+  topologySchema,
+  type EmergencyStopResult,
+} from './contract.js';
+import { registerDashboard } from './dashboard.js';
+import { registerFaultRoutes, type FaultLinks } from './fault-routes.js';
+import { registerLiveRoutes, type LiveFeed } from './live.js';
+import { registerRunRoutes } from './run-routes.js';
+import type { RunManager } from './runs.js';
+import { RUNBOOK_HELP } from './runbook.js';
 import type { ServiceDirectory } from './services.js';
+import { registerTimelineRoutes, type Timeline } from './timeline.js';
 import { controllerStateSchema, type CanaryCounts } from './state.js';
 
 export interface ControllerDeps {
@@ -25,8 +41,14 @@ export interface ControllerDeps {
   adminToken: string;
   registry: Registry;
   events: EventLog;
-  /** Container and service faults and their leases (fault-routes.ts). */
+  /** The faults the controller holds and their leases (fault-routes.ts). */
   faults: HeldFaults;
+  /** The fault proxy's links, the targets of toxics. */
+  links: FaultLinks;
+  timeline: Timeline;
+  live: LiveFeed;
+  runs: RunManager;
+  emergencyStop(): Promise<EmergencyStopResult>;
 }
 
 const dnsEnvelope = stateEnvelope(dnsServerStateSchema);
@@ -52,7 +74,10 @@ export function buildApp(deps: ControllerDeps): LabApp {
     state: async () => ({ services: (await directory.topology()).services.map((s) => s.name), customer: deps.canary.counts }),
   });
 
-  app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(dashboardHtml()));
+  registerDashboard(app);
+
+  /** 200 with the admin token, 401 without: how the page tells the facilitator whether the token is right. */
+  app.get('/api/admin', { onRequest: app.requireAdmin }, async () => ({ ok: true }));
 
   app.get('/api/status', { schema: { response: { 200: labStatusSchema } } }, async () => {
     const topology = await directory.topology();
@@ -99,6 +124,16 @@ export function buildApp(deps: ControllerDeps): LabApp {
       throw new LabError('LAB_ERR_REPAIR_FAILED', 502, `repair ${req.body.action} failed: ${(err as Error).message}`);
     }
   });
-  registerFaultRoutes(app, deps.faults);
+  app.get('/api/runbook', { schema: { response: { 200: runbookSchema } } }, async () =>
+    Object.keys(deps.repairs).map((action) => ({ action, help: RUNBOOK_HELP[action] ?? action })),
+  );
+
+  /** Ends the run at once and removes every fault of the lab (emergency-stop.ts). */
+  app.post('/api/emergency-stop', { onRequest: app.requireAdmin, schema: { response: { 200: emergencyStopSchema } } }, async () => deps.emergencyStop());
+
+  registerFaultRoutes(app, deps.faults, directory, deps.links);
+  registerRunRoutes(app, deps.runs);
+  registerTimelineRoutes(app, deps.timeline);
+  registerLiveRoutes(app, deps.live);
   return app;
 }

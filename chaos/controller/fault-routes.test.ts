@@ -1,41 +1,22 @@
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { ManualClock } from '../../lib/clock.js';
-import { EventLog } from '../../lib/events.js';
 import { silentLogger } from '../../lib/log.js';
-import { createRegistry } from '../../lib/metrics.js';
-import { CATALOGUE, controllerKind } from '../faults/catalogue.js';
+import { until } from '../../test/support/until.js';
+import { startProxyServer, type ProxyServer } from '../proxy/index.js';
+import { echoServer } from '../proxy/test-support.js';
+import { TEST_TOKEN, testController } from '../../test/support/controller.js';
+import { CATALOGUE } from '../faults/catalogue.js';
 import { LabContainers } from '../faults/docker.js';
-import { HeldFaults } from '../faults/held-faults.js';
 import { FakeDocker } from '../faults/test-support.js';
-import { buildApp } from './app.js';
-import { ServiceDirectory } from './services.js';
 
-const TOKEN = 't0ken';
-const auth = { authorization: `Bearer ${TOKEN}` };
+const auth = { authorization: `Bearer ${TEST_TOKEN}` };
 
 function controller() {
   const clock = new ManualClock(5000);
   const docker = new FakeDocker();
   const enactor = docker.add('lab', 'dns-enactor-az-a', [{ network: 'lab_lab', ipv4: '172.30.1.5', aliases: ['dns-enactor-az-a'] }]);
-  const events = new EventLog();
-  const faults = new HeldFaults(
-    clock,
-    events,
-    { containers: new LabContainers(docker, 'lab', 'controller'), callService: async () => ({}) },
-    controllerKind,
-  );
-  const app = buildApp({
-    canary: { counts: { requests: 0, successes: 0, errors: {}, lastError: null } },
-    directory: new ServiceDirectory([], TOKEN),
-    repairs: {},
-    pingRedis: async () => 'PONG',
-    log: silentLogger(),
-    adminToken: TOKEN,
-    registry: createRegistry('controller', false),
-    events,
-    faults,
-  });
+  const { app, faults } = testController({ clock, containers: new LabContainers(docker, 'lab', 'controller') });
   return { app, docker, enactor, faults, clock };
 }
 
@@ -64,7 +45,7 @@ describe('controller fault API', () => {
       [{ kind: 'pause', target: 'dns-enactor-az-a', params: { for: 3 }, ttlMs: 1000 }, /unknown parameter for/],
       [{ kind: 'pause', target: 'dns-enactor-az-a' }, /holder .* or a ttlMs/],
       [{ kind: 'pause', target: 'nope', ttlMs: 1000 }, /no container of service "nope" in compose project lab; known: dns-enactor-az-a/],
-      [{ kind: 'latency', target: 'enactor-az-a', ttlMs: 1000 }, /fault-proxy toxic/],
+      [{ kind: 'latency', target: 'enactor-az-a', params: { latency: -1 }, ttlMs: 1000 }, /latency: parameter latency/],
       [{ kind: 'pause', target: 'dns-enactor-az-a', ttlMs: 'long' }, /ttlMs/],
       [{ kind: 'pause' }, /target/],
     ];
@@ -105,5 +86,68 @@ describe('controller fault API', () => {
     assert.equal(docker.stateOf(enactor), 'exited');
     assert.deepEqual((await app.inject({ method: 'DELETE', url: '/api/faults', headers: auth })).json(), { removed: 1 });
     assert.equal(docker.stateOf(enactor), 'running');
+  });
+});
+
+describe('toxics the controller holds (the dashboard injects them)', () => {
+  let echo: Awaited<ReturnType<typeof echoServer>>;
+  let proxy: ProxyServer;
+  let controller: ReturnType<typeof testController>;
+  before(async () => {
+    echo = await echoServer();
+    proxy = await startProxyServer({
+      port: 0,
+      seed: 1,
+      log: silentLogger(),
+      config: [
+        { name: 'enactor-az-a', listen: '127.0.0.1:0', upstream: `127.0.0.1:${echo.port}` },
+        { name: 'dns-udp', listen: '127.0.0.1:0', upstream: `127.0.0.1:${echo.port}`, protocol: 'udp' },
+      ],
+    });
+    controller = testController({
+      services: [
+        { name: 'fault-proxy', kind: 'fault-proxy', port: proxy.port, url: proxy.url },
+        { name: 'kv-1', kind: 'kv-store', port: 9, url: 'http://127.0.0.1:9' },
+        { name: 'controller', kind: 'controller', port: 9, url: 'http://127.0.0.1:9' },
+      ],
+    });
+    controller.start();
+  });
+  after(async () => {
+    await controller.stop();
+    await proxy.close();
+    await echo.close();
+  });
+  const toxics = () => proxy.collection.get('enactor-az-a').toxics.list();
+
+  it('lists the targets each kind of fault may have', async () => {
+    const res = await controller.app.inject({ url: '/api/faults/targets' });
+    assert.deepEqual(res.json(), { 'tcp-link': ['enactor-az-a'], 'udp-link': ['dns-udp'], container: ['fault-proxy', 'kv-1'], service: ['fault-proxy', 'kv-1', 'controller'] });
+  });
+
+  it('puts the toxic on both streams of the link until DELETE or its ttl, and refuses a link that is not there', async () => {
+    const { app } = controller;
+    const res = await app.inject({ method: 'POST', url: '/api/faults', headers: auth, payload: { kind: 'latency', target: 'enactor-az-a', params: { latency: 250 }, ttlMs: 60_000 } });
+    assert.equal(res.statusCode, 201, res.body);
+    assert.deepEqual(toxics().map((t) => [t.name, t.stream, t.toJSON().attributes.latency]), [
+      ['held_latency_upstream', 'upstream', 250],
+      ['held_latency_downstream', 'downstream', 250],
+    ]);
+    assert.equal((await app.inject({ method: 'DELETE', url: `/api/faults/${res.json().id}`, headers: auth })).statusCode, 200);
+    assert.deepEqual(toxics(), []);
+
+    await app.inject({ method: 'POST', url: '/api/faults', headers: auth, payload: { kind: 'bandwidth', target: 'enactor-az-a', params: { rate: 10 }, ttlMs: 300 } });
+    assert.equal(toxics().length, 2);
+    await until('the ttl to run out', async () => toxics().length === 0, 5000);
+
+    const cases: [object, RegExp][] = [
+      [{ kind: 'latency', target: 'enactor-az-z', ttlMs: 1000 }, /latency goes on a TCP link of the fault proxy, not "enactor-az-z"; known: enactor-az-a/],
+      [{ kind: 'udp-drop', target: 'enactor-az-a', ttlMs: 1000 }, /udp-drop goes on a UDP link .* known: dns-udp/],
+    ];
+    for (const [body, message] of cases) {
+      const bad = await app.inject({ method: 'POST', url: '/api/faults', headers: auth, payload: body });
+      assert.equal(bad.statusCode, 400, bad.body);
+      assert.match(bad.json().error.message, message);
+    }
   });
 });

@@ -1,28 +1,23 @@
-// chaos controller entry: wiring only.
+// chaos controller entry: wiring only (controller.ts puts the parts together).
 import { Redis } from 'ioredis';
+import { systemClock } from '../../lib/clock.js';
 import { loadConfig } from '../../lib/config.js';
 import { DnsControl } from '../../lib/dns-control.js';
+import { badRequest } from '../../lib/errors.js';
 import { EventLog } from '../../lib/events.js';
 import { createLogger } from '../../lib/log.js';
 import { createRegistry } from '../../lib/metrics.js';
 import { PlanStore } from '../../lib/plans.js';
 import { onShutdown } from '../../lib/shutdown.js';
-import { buildApp } from './app.js';
-import { controllerConfig } from './config.js';
-import { systemClock } from '../../lib/clock.js';
+import { EngineApi, LabContainers, ownProject, PROJECT_LABEL } from '../faults/docker.js';
+import { composeServices, servicesFromList, servicesOfContainers } from '../topology.js';
 import { Canary } from './canary.js';
+import { controllerConfig } from './config.js';
+import { createController } from './controller.js';
+import { RedisFaultStore } from './fault-store.js';
 import { repairDns } from './repair.js';
 import { runbook } from './runbook.js';
 import { ServiceDirectory } from './services.js';
-import { composeServices, servicesOfContainers } from '../topology.js';
-import { controllerKind } from '../faults/catalogue.js';
-import { EngineApi, LabContainers, ownProject, PROJECT_LABEL } from '../faults/docker.js';
-import { HeldFaults } from '../faults/held-faults.js';
-import { RedisFaultStore } from './fault-store.js';
-import { callService } from './runbook.js';
-import { badRequest } from '../../lib/errors.js';
-import { directorySources, registerTimelineRoutes, Timeline } from './timeline.js';
-import { lookupA } from '../../lib/dns-client.js';
 
 const config = loadConfig(controllerConfig);
 const log = createLogger('controller');
@@ -39,55 +34,48 @@ const own = await ownProject(docker);
 if (own) log.info({ project: own.project, self: own.self }, 'container faults: Docker API available');
 else log.warn('container faults unavailable: no Docker socket (mount /var/run/docker.sock) and no LAB_PROJECT');
 // The lab's services are its compose labels: on the project's containers when Docker can be asked, else
-// in the compose file the image carries (chaos/topology.ts).
-const discover = own
-  ? async () => servicesOfContainers(await docker.list([`${PROJECT_LABEL}=${own.project}`]))
-  : async () => composeServices();
+// in the compose file the image carries (chaos/topology.ts); LAB_SERVICES names them outside Docker.
+const discover = config.LAB_SERVICES
+  ? servicesFromList(config.LAB_SERVICES)
+  : own
+    ? async () => servicesOfContainers(await docker.list([`${PROJECT_LABEL}=${own.project}`]))
+    : async () => composeServices();
 const directory = new ServiceDirectory(discover, config.LAB_ADMIN_TOKEN);
-const events = new EventLog();
-const faults = new HeldFaults(
-  systemClock,
-  events,
-  { containers: own ? new LabContainers(docker, own.project, own.self) : null, callService: async (service, path, body) => {
-      const known = (await directory.topology()).services;
-      if (!known.some((s) => s.name === service)) throw badRequest(`no lab service ${JSON.stringify(service)}; known: ${known.map((s) => s.name).join(', ')}`);
-      return callService(directory, service, path, body);
+
+const controller = createController({
+  settings: {
+    timeline: { intervalMs: config.TIMELINE_INTERVAL_MS, capacity: config.TIMELINE_CAPACITY, budgetMs: Math.max(100, Math.floor(config.TIMELINE_INTERVAL_MS * 0.8)) },
+    kvName: config.TIMELINE_KV_NAME,
+    live: {
+      endpoints: config.LIVE_ENDPOINTS,
+      probeTimeoutMs: config.LIVE_PROBE_TIMEOUT_MS,
+      windowMs: config.LIVE_WINDOW_MS,
+      heartbeatMs: config.LIVE_HEARTBEAT_MS,
+      maxSubscribers: config.LIVE_MAX_CLIENTS,
+      maxBufferedBytes: 1024 * 1024,
     },
+    dns: config.TIMELINE_DNS,
+    reports: { dir: config.REPORTS_DIR, keep: config.REPORTS_KEEP },
   },
-  controllerKind,
-  new RedisFaultStore(redis),
-);
-const app = buildApp({
-  canary,
+  controllerUrl: () => `http://127.0.0.1:${config.PORT}`,
+  adminToken: config.LAB_ADMIN_TOKEN,
+  log,
+  registry: createRegistry('controller'),
+  events: new EventLog(),
+  clock: systemClock,
   directory,
+  canary,
   repairs: { dns: () => repairDns({ plans, dns }), ...runbook(directory) },
   pingRedis: () => redis.ping(),
-  log,
-  adminToken: config.LAB_ADMIN_TOKEN,
-  registry: createRegistry('controller'),
-  events,
-  faults,
+  containers: own ? new LabContainers(docker, own.project, own.self) : null,
+  faultStore: new RedisFaultStore(redis),
+  // The lab clock is set through PUT /api/clock, which comes with the lab clock's own work. Until then
+  // a run that names a clock is refused here, and only here.
+  setClock: async () => {
+    throw badRequest('the lab clock cannot be changed yet');
+  },
 });
-// The timeline asks with a budget below its interval, so one dead service never delays a sample.
-const timelineBudgetMs = Math.max(100, Math.floor(config.TIMELINE_INTERVAL_MS * 0.8));
-const timeline = new Timeline(
-  directorySources(
-    directory,
-    async () => (await lookupA(config.TIMELINE_KV_NAME, config.TIMELINE_DNS.port, config.TIMELINE_DNS.host, timelineBudgetMs)).addresses.length,
-    () => canary.counts,
-    timelineBudgetMs,
-  ),
-  systemClock,
-  { intervalMs: config.TIMELINE_INTERVAL_MS, capacity: config.TIMELINE_CAPACITY, timeoutMs: timelineBudgetMs },
-);
-registerTimelineRoutes(app, timeline);
-await app.listen({ port: config.PORT, host: config.HOST });
+await controller.app.listen({ port: config.PORT, host: config.HOST });
 void canary.run();
-timeline.start();
-void faults
-  .recover()
-  .then((n) => n && log.warn({ faults: n }, 'undid faults a previous controller left behind'))
-  .catch((err: Error) => log.warn({ err: err.message }, 'could not recover held faults'))
-  .then(() => faults.run());
-// On a clean stop nothing it holds may stay behind: undo every fault first.
-onShutdown(log, [() => faults.clear(), () => faults.stop(), () => canary.stop(), () => timeline.stop(), () => app.close(), () => dns.close(), () => redis.quit()]);
+controller.start();
+onShutdown(log, [() => controller.stop(), () => canary.stop(), () => dns.close(), () => redis.quit()]);

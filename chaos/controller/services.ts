@@ -74,9 +74,10 @@ export class ServiceDirectory {
     return this.current;
   }
 
-  async status(service: LabService): Promise<ServiceStatus> {
+  /** Its /readyz: alive when it answers at all, ready when it answers 200; `timeoutMs` bounds a frozen one. */
+  async status(service: LabService, timeoutMs = this.timeoutMs): Promise<ServiceStatus> {
     try {
-      const ready = await getJson(`${service.url}/readyz`, this.timeoutMs);
+      const ready = await getJson(`${service.url}/readyz`, timeoutMs);
       const body = ready.body as { checks?: unknown } | null;
       return { name: service.name, alive: true, ready: ready.status === 200, checks: body?.checks };
     } catch (err) {

@@ -12,6 +12,7 @@ import type { LoadgenState } from '../../loadgen/state.js';
 import { STATE_SCHEMAS } from '../contracts.js';
 import type { LabService, Topology } from '../topology.js';
 import type { LabApp } from '../../lib/http.js';
+import { withDeadline } from '../../lib/deadline.js';
 
 type Source =
   | { source: 'customer'; label: string }
@@ -96,6 +97,7 @@ export class Timeline {
   private canaryBefore: { requests: number; successes: number } | null = null;
   private readonly loop: Loop;
   private readonly startedAt: number;
+  private readonly listeners = new Set<(sample: TimelineSample) => void>();
 
   constructor(
     private readonly sources: TimelineSources,
@@ -113,6 +115,12 @@ export class Timeline {
 
   stop(): Promise<void> {
     return this.loop.stop();
+  }
+
+  /** Calls `listener` with every sample as it is taken (the live stream's one producer); returns its unsubscribe. */
+  onSample(listener: (sample: TimelineSample) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** Samples taken at or after `since` (ms epoch), oldest first. */
@@ -169,6 +177,7 @@ export class Timeline {
     }
     this.samples.push(sample);
     if (this.samples.length > this.opts.capacity) this.samples.splice(0, this.samples.length - this.opts.capacity);
+    for (const listener of this.listeners) listener(sample);
     return sample;
   }
 
@@ -200,14 +209,7 @@ export class Timeline {
   }
 
   private bounded<T>(promise: Promise<T>): Promise<T> {
-    const ms = this.opts.timeoutMs ?? Math.max(100, this.opts.intervalMs);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      // Real time on purpose: a stuck socket does not advance a manual clock either.
-      timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-      timer.unref();
-    });
-    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+    return withDeadline(promise, this.opts.timeoutMs ?? Math.max(100, this.opts.intervalMs));
   }
 }
 

@@ -56,7 +56,10 @@ export interface Journal {
 /** What a progress display can ask a run while it goes on. */
 export interface LiveRun {
   elapsed(): number;
+  /** The phases going on right now. */
   phases(): string[];
+  /** Every phase detected so far, ended or not, with start and end in ms from the run's start. */
+  detected(): Phase[];
   activeFaults(): number;
   activity(): string | null;
 }
@@ -222,7 +225,7 @@ export async function runExperiment(experiment: Experiment, opts: RunOptions): P
     timing.settleMs,
   );
   const timeline = startRunTimeline(lab, t0, say);
-  opts.observe?.({ elapsed, phases: () => tracker.active(), activeFaults: () => ctx.faults.filter((f) => f.end === null).length, activity: () => current });
+  opts.observe?.({ elapsed, phases: () => tracker.active(), detected: () => tracker.phases.map((p) => ({ ...p })), activeFaults: () => ctx.faults.filter((f) => f.end === null).length, activity: () => current });
   try {
     before = { ...(await customerAt()), successRate: null };
     say(`steady state: ${journal.hypothesis.title}`);

@@ -8,6 +8,7 @@ import { toxicDefinition, toxicTypes } from '../proxy/toxic.js';
 import { badRequest } from '../../lib/errors.js';
 import type { ControllerFaultKind, FaultKind, ProxyFaultKind } from './fault.js';
 import { disconnect } from './disconnect.js';
+import { heldToxic } from './held-toxic.js';
 import { kill } from './kill.js';
 import { pause } from './pause.js';
 import { pauseLoop } from './pause-loop.js';
@@ -43,6 +44,16 @@ export function faultKind(kind: string): FaultKind {
   const found = CATALOGUE.find((k) => k.kind === kind);
   if (!found) throw badRequest(`unknown fault kind ${JSON.stringify(kind)}; known: ${CATALOGUE.map((k) => k.kind).join(', ')}`);
   return found;
+}
+
+const HELD_KINDS = new Map<string, ControllerFaultKind>(CATALOGUE.map((k) => [k.kind, k.injectedBy === 'controller' ? k : heldToxic(k)]));
+
+/**
+ * A kind as the controller holds it (HeldFaults): its own kinds as they are, toxics through held-toxic.ts;
+ * undefined for a kind that does not exist (any more).
+ */
+export function heldKind(kind: string): ControllerFaultKind | undefined {
+  return HELD_KINDS.get(kind);
 }
 
 /** Checks a fault's parameters against its kind; a 400 naming the parameter and what was expected. */

@@ -30,10 +30,29 @@ export interface ProxyFaultKind extends FaultKindBase {
   protocol: 'tcp' | 'udp';
 }
 
+/** A toxic as the fault proxy's Toxiproxy API takes it. */
+export interface ToxicSpec {
+  name: string;
+  type: string;
+  stream: 'upstream' | 'downstream';
+  toxicity: number;
+  attributes: Record<string, unknown>;
+}
+
+/** The fault proxy's links, for the toxics the controller holds itself (held-toxic.ts). */
+export interface ToxicLinks {
+  links(): Promise<{ name: string; protocol: 'tcp' | 'udp' }[]>;
+  add(link: string, toxic: ToxicSpec): Promise<void>;
+  /** Removes a toxic; one already gone (or a link gone) is not an error. */
+  remove(link: string, name: string): Promise<void>;
+}
+
 export interface FaultContext {
   containers: LabContainers | null;
   /** POSTs to a lab service's admin API (with the lab token); rejects when the service answers >= 400. */
   callService(service: string, path: string, body?: unknown): Promise<unknown>;
+  /** The fault proxy, for toxics held by the controller; absent where there is none. */
+  toxics?: ToxicLinks | null;
 }
 
 export type UndoRecord = Record<string, unknown>;

@@ -1,0 +1,76 @@
+// The dashboard in Docker: a real browser (Debian's Chromium through playwright-core) on the page the
+// lab's controller serves, while the lab's own loadgen runs. The charts move; a service killed with
+// `docker kill` turns red within a few seconds (and green once started again); a runbook button without
+// the admin token is refused with a 401 the page shows.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import type { Page } from 'playwright-core';
+import { launchBrowser, pressRunbook, type TestBrowser } from '../support/browser.js';
+import { startLab, type StartedCascadeLab } from '../../testing/index.js';
+import { e2eEnv, e2eLab } from '../support/lab-cli.js';
+import { until } from '../support/until.js';
+
+const run = promisify(execFile);
+const project = e2eEnv.COMPOSE_PROJECT_NAME as string;
+const DASHBOARD = `http://127.0.0.1:${e2eEnv.LAB_CONTROLLER_PORT}/`;
+
+/** The id of a service's one container in the e2e lab, found by its compose labels. */
+async function containerOf(service: string): Promise<string> {
+  const { stdout } = await run('docker', ['ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`, '--filter', `label=com.docker.compose.service=${service}`]);
+  const id = stdout.trim().split('\n')[0];
+  assert.ok(id, `no container for ${service}`);
+  return id;
+}
+
+const chartPoints = (page: Page, chart: string) => page.$eval(`[data-chart="${chart}"]`, (el) => Number((el as HTMLElement).dataset.points));
+const stateOf = (page: Page, service: string) => page.getAttribute(`[data-service="${service}"]`, 'data-state');
+
+describe('the dashboard in Docker', { timeout: 900_000 }, () => {
+  let lab: StartedCascadeLab | undefined;
+  let browser: TestBrowser;
+  let page: Page;
+  before(async () => {
+    lab = await startLab(e2eLab());
+    browser = await launchBrowser();
+    page = await browser.page();
+    await page.goto(DASHBOARD);
+  });
+  after(async () => {
+    await browser?.close();
+    await lab?.down();
+  });
+
+  it("moves the charts while the loadgen runs, with the customers' success rate", async () => {
+    await page.waitForSelector('[data-service="loadgen"][data-state="ready"]', { timeout: 60_000 });
+    await page.waitForSelector('[data-endpoint="kv.us-east-1.lab.internal"][data-state="ready"]', { timeout: 60_000 });
+    const success = await chartPoints(page, 'success');
+    const p99 = await chartPoints(page, 'p99');
+    await until('three more points on the customer charts', async () => (await chartPoints(page, 'success')) >= success + 3 && (await chartPoints(page, 'p99')) >= p99 + 3, 20_000, 250);
+    await until('a success rate on the chart', async () => /%$/.test((await page.textContent('[data-chart="success"] .value')) ?? ''), 20_000, 250);
+    const leased = await page.textContent('[data-chart="leases"] .value');
+    assert.match(leased ?? '', /^\d+$/, 'leased droplets from the launcher');
+  });
+
+  it('turns a service killed with docker kill red within a few seconds, and green once it is started again', async () => {
+    await page.waitForSelector('[data-service="kv-3"][data-state="ready"]', { timeout: 60_000 });
+    const id = await containerOf('kv-3');
+    const killed = Date.now();
+    await run('docker', ['kill', id]);
+    await page.waitForSelector('[data-service="kv-3"][data-state="dead"]', { timeout: 10_000 });
+    const tookMs = Date.now() - killed;
+    assert.ok(tookMs <= 5000, `red ${tookMs} ms after docker kill`);
+    // Docker does not restart a container killed through its API; an operator starts it.
+    await run('docker', ['start', id]);
+    await page.waitForSelector('[data-service="kv-3"][data-state="ready"]', { timeout: 60_000 });
+    assert.equal(await stateOf(page, 'kv-3'), 'ready');
+  });
+
+  it('refuses a runbook button pressed without the admin token, and shows the 401', async () => {
+    const outcome = await pressRunbook(page, 'failover-on');
+    assert.equal(outcome.state, 'refused');
+    assert.match(outcome.text, /refused \(401\)/);
+    assert.deepEqual(browser.problems, [], 'no page error, no CSP violation');
+  });
+});

@@ -1,0 +1,53 @@
+// A real browser for the dashboard's tests: Debian's Chromium (/usr/bin/chromium, or CHROMIUM=path)
+// driven by playwright-core, headless, with a fresh profile in a scratch folder that is removed after.
+// `.ci/run` installs the chromium package; nothing is downloaded by playwright.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+
+export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+export interface TestBrowser {
+  context: BrowserContext;
+  /** A new tab at the projector's size; its page errors and console errors are collected. */
+  page(): Promise<Page>;
+  /** Page errors (uncaught exceptions) and console errors, CSP violations among them. */
+  problems: string[];
+  close(): Promise<void>;
+}
+
+export async function launchBrowser(): Promise<TestBrowser> {
+  const profile = mkdtempSync(join(tmpdir(), 'cascade-lab-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: CHROMIUM_ARGS, viewport: { width: 1920, height: 1080 } });
+  const problems: string[] = [];
+  return {
+    context,
+    problems,
+    page: async () => {
+      const page = await context.newPage();
+      page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+      page.on('console', (m) => {
+        // Expected: the stream cut while the controller restarts (net::ERR_...), and the 400 and 401 answers
+        // the page shows its user. Anything else (a missing file, a CSP violation) is a problem.
+        if (m.type() === 'error' && !/net::ERR_|the server responded with a status of 40[01]/.test(m.text())) problems.push(`console: ${m.text()}`);
+      });
+      return page;
+    },
+    close: async () => {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Presses a runbook button in the facilitator's drawer (opened first if need be); the outcome line once it says ok or refused. */
+export async function pressRunbook(page: Page, action: string): Promise<{ state: string; text: string }> {
+  if (await page.locator('#facilitator').isHidden()) await page.click('#open-facilitator');
+  const button = page.locator(`button.runbook[data-action="${action}"]`);
+  await button.waitFor({ timeout: 10_000 });
+  await button.click();
+  await page.waitForSelector('#result:is([data-state="ok"], [data-state="refused"])', { timeout: 10_000 });
+  return { state: (await page.getAttribute('#result', 'data-state')) ?? '', text: (await page.textContent('#result')) ?? '' };
+}
