@@ -2,8 +2,8 @@
 // remove when health check failures cause AZ failover". Capacity taken out (targets out of service, weight
 // out of the app endpoint's DNS) is paid from a budget of `maxRemoveFraction` of the capacity there is,
 // refilled over `windowMs`: one round never removes more than that fraction, and failures that persist
-// drain capacity over the window, while checks that flap for a moment cannot pull it all out. At least one
-// unit at a time, so a dead target or node is always removed eventually.
+// drain capacity at that rate, while checks that flap cannot pull it all out. The budget is at least one
+// unit per window, so a dead target or node is always removed eventually, however small the capacity.
 export function removalAllowance(capacity: number, maxRemoveFraction: number): number {
   return Math.max(1, Math.floor(capacity * maxRemoveFraction));
 }
@@ -18,7 +18,7 @@ export class VelocityBudget {
     const refill = this.at === null ? full : ((now - this.at) / Math.max(1, windowMs)) * full;
     this.left = Math.min(full, (this.left ?? full) + refill);
     this.at = now;
-    return Math.max(1, Math.floor(this.left));
+    return Math.max(0, Math.floor(this.left));
   }
 
   /** Pays for what was removed. */
