@@ -31,3 +31,10 @@ export const SERVICE_KINDS = Object.keys(STATE_SCHEMAS) as ServiceKind[];
 export type StateOf<K extends ServiceKind> = z.infer<(typeof STATE_SCHEMAS)[K]>;
 
 export const isServiceKind = (value: string): value is ServiceKind => Object.hasOwn(STATE_SCHEMAS, value);
+
+/**
+ * The kinds whose time settings follow the lab clock (GET/PUT /lab/clock, `clock` in /lab/state; see
+ * lib/timing.ts). The others keep real time: the DNS race is the trigger, kv and the loadgen serve at the
+ * pace of their callers.
+ */
+export const TIMED_KINDS: readonly ServiceKind[] = ['ec2', 'droplet', 'nlb'];

@@ -14,6 +14,7 @@ import { STATE_SCHEMAS, type ServiceKind, type StateOf } from './contracts.js';
 import {
   emergencyStopSchema,
   heldFaultSchema,
+  labClockStatusSchema,
   labStatusSchema,
   repairResultSchema,
   runInfoSchema,
@@ -21,6 +22,7 @@ import {
   topologySchema,
   type EmergencyStopResult,
   type HeldFaultInfo,
+  type LabClockStatus,
   type LabStatus,
   type RunInfo,
 } from './controller/contract.js';
@@ -252,6 +254,16 @@ export class LabClient {
   /** Ends the controller's run at once and removes every fault of the lab. */
   async emergencyStop(): Promise<EmergencyStopResult> {
     return parsed(emergencyStopSchema, await this.controller('/api/emergency-stop', { method: 'POST', auth: true }), 'controller POST /api/emergency-stop');
+  }
+
+  /** The lab clock, and what each service whose time follows it runs at. */
+  async labClock(): Promise<LabClockStatus> {
+    return parsed(labClockStatusSchema, await this.controller('/api/clock'), 'controller GET /api/clock');
+  }
+
+  /** A new lab clock for every timed service (`1h=60s`); the controller keeps it. */
+  async setLabClock(clock: string): Promise<LabClockStatus> {
+    return parsed(labClockStatusSchema, await this.controller('/api/clock', { method: 'PUT', auth: true, body: { clock } }), 'controller PUT /api/clock');
   }
 
   async hook(service: string, hook: 'pause' | 'resume'): Promise<unknown> {

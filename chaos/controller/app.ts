@@ -2,7 +2,7 @@
 // every service, the topology, their state and events, service hooks, faults with their leases, the
 // operator's repair actions, the runs it hosts, the emergency stop, the timeline, the live stream and
 // the dashboard's page. Every route's schemas are in contract.ts.
-import { eventsPageSchema, eventsQuerySchema, stateEnvelope } from '../../lib/contract.js';
+import { clockBodySchema, eventsPageSchema, eventsQuerySchema, stateEnvelope } from '../../lib/contract.js';
 import { badRequest, LabError, notFound } from '../../lib/errors.js';
 import type { EventLog } from '../../lib/events.js';
 import { createLabApp, readinessOf, type LabApp } from '../../lib/http.js';
@@ -14,6 +14,7 @@ import type { HeldFaults } from '../faults/held-faults.js';
 import {
   emergencyStopSchema,
   hookParams,
+  labClockStatusSchema,
   labStatusSchema,
   repairRequestSchema,
   repairResultSchema,
@@ -27,6 +28,7 @@ import { registerFaultRoutes, type FaultLinks } from './fault-routes.js';
 import { registerLiveRoutes, type LiveFeed } from './live.js';
 import { registerRunRoutes } from './run-routes.js';
 import type { RunManager } from './runs.js';
+import type { LabClockKeeper } from './lab-clock.js';
 import { RUNBOOK_HELP } from './runbook.js';
 import type { ServiceDirectory } from './services.js';
 import { registerTimelineRoutes, type Timeline } from './timeline.js';
@@ -48,6 +50,7 @@ export interface ControllerDeps {
   timeline: Timeline;
   live: LiveFeed;
   runs: RunManager;
+  labClock: LabClockKeeper;
   emergencyStop(): Promise<EmergencyStopResult>;
 }
 
@@ -75,6 +78,12 @@ export function buildApp(deps: ControllerDeps): LabApp {
   });
 
   registerDashboard(app);
+
+  /** The lab clock: every timed service's, and a new one for the whole lab (lab-clock.ts). */
+  app.get('/api/clock', { schema: { response: { 200: labClockStatusSchema } } }, async () => deps.labClock.status());
+  app.put('/api/clock', { onRequest: app.requireAdmin, schema: { body: clockBodySchema, response: { 200: labClockStatusSchema } } }, async (req) =>
+    deps.labClock.set(req.body.clock),
+  );
 
   /** 200 with the admin token, 401 without: how the page tells the facilitator whether the token is right. */
   app.get('/api/admin', { onRequest: app.requireAdmin }, async () => ({ ok: true }));

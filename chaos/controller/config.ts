@@ -1,10 +1,12 @@
 // chaos controller configuration.
-import { hostPort, int, list, port, str } from '../../lib/config.js';
+import { hostPort, int, labClock, list, port, str } from '../../lib/config.js';
 
 export const controllerConfig = {
   PORT: port(8080),
   HOST: str('0.0.0.0'),
   LAB_ADMIN_TOKEN: str(),
+  /** The lab clock the controller keeps every timed service at until PUT /api/clock changes it (kept in Redis). */
+  LAB_CLOCK: labClock(),
   REDIS_URL: str('redis://redis:6379'),
   DNS_API_URL: str('http://dns-server:8053'),
   /**

@@ -99,6 +99,15 @@ export const scenarioNameSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 
 /** A lab clock as LAB_CLOCK spells it: an AWS duration = a lab duration. */
 export const labClockSchema = z.string().regex(/^\d+(\.\d+)?(ms|s|m|h)=\d+(\.\d+)?(ms|s|m|h)$/, 'a lab clock like 1h=60s');
 
+/** GET and PUT /api/clock: the lab clock, and what every service whose time follows it says it runs at. */
+export const labClockStatusSchema = z.object({
+  clock: z.string(),
+  consistent: z.boolean(),
+  services: z.array(z.object({ name: z.string(), clock: z.string().nullable(), error: z.string().optional() })),
+});
+
+export type LabClockStatus = z.infer<typeof labClockStatusSchema>;
+
 /** POST /api/runs: a shipped scenario, its seed (drawn when left out) and the lab clock to run it at. */
 export const runRequestSchema = z
   .object({ scenario: scenarioNameSchema, seed: z.number().int().min(0).max(2 ** 31 - 1).optional(), clock: labClockSchema.optional() })
@@ -117,7 +126,8 @@ export const runInfoSchema = z.object({
   scenario: z.string(),
   title: z.string(),
   seed: z.number().int(),
-  clock: z.string().nullable(),
+  /** The lab clock it plays at. */
+  clock: z.string(),
   fixes: z.array(z.string()),
   state: z.enum(RUN_STATES),
   /** ms epoch */

@@ -22,6 +22,7 @@ import { LiveFeed } from './live.js';
 import { controllerLiveSources } from './live-sources.js';
 import { ReportStore } from './reports.js';
 import { callService } from './runbook.js';
+import type { LabClockKeeper } from './lab-clock.js';
 import { RunManager, type RunManagerDeps, type Scenario } from './runs.js';
 import type { ServiceDirectory } from './services.js';
 import type { CanaryCounts } from './state.js';
@@ -53,8 +54,8 @@ export interface ControllerInputs {
   /** The lab's containers through the Docker API; null without the socket. */
   containers: LabContainers | null;
   faultStore?: FaultStore | null;
-  /** Sets the lab clock before a run that names one. */
-  setClock(clock: string): Promise<void>;
+  /** The lab clock the controller keeps every timed service at (lab-clock.ts). */
+  labClock: LabClockKeeper;
   scenarios?: () => Scenario[];
   /** The runner of the runs; tests give their own. */
   execute?: RunManagerDeps['execute'];
@@ -107,7 +108,7 @@ export function createController(inputs: ControllerInputs): Controller {
     clock,
     events,
     lab: () => lab(),
-    setClock: inputs.setClock,
+    labClock: inputs.labClock,
     reports: new ReportStore(settings.reports.dir, settings.reports.keep),
     scenarios: inputs.scenarios ?? listScenarios,
     fixes: runningFixes,
@@ -133,6 +134,7 @@ export function createController(inputs: ControllerInputs): Controller {
     timeline,
     live,
     runs,
+    labClock: inputs.labClock,
     emergencyStop: () => emergencyStop({ runs, faults, lab: () => lab(settings.live.probeTimeoutMs * 4), events }),
   });
   let sweeping: Promise<void> | null = null;
@@ -144,6 +146,7 @@ export function createController(inputs: ControllerInputs): Controller {
     runs,
     lab,
     start() {
+      void inputs.labClock.start().catch((err: Error) => log.warn({ err: err.message }, 'could not start the lab clock'));
       timeline.start();
       live.start();
       sweeping ??= faults
@@ -161,6 +164,7 @@ export function createController(inputs: ControllerInputs): Controller {
       await sweeping;
       await timeline.stop();
       await live.stop();
+      await inputs.labClock.stop();
       await app.close();
     },
   };

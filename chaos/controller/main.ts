@@ -3,7 +3,6 @@ import { Redis } from 'ioredis';
 import { systemClock } from '../../lib/clock.js';
 import { loadConfig } from '../../lib/config.js';
 import { DnsControl } from '../../lib/dns-control.js';
-import { badRequest } from '../../lib/errors.js';
 import { EventLog } from '../../lib/events.js';
 import { createLogger } from '../../lib/log.js';
 import { createRegistry } from '../../lib/metrics.js';
@@ -14,6 +13,7 @@ import { composeServices, servicesFromList, servicesOfContainers } from '../topo
 import { Canary } from './canary.js';
 import { controllerConfig } from './config.js';
 import { createController } from './controller.js';
+import { LabClockKeeper, redisClockStore } from './lab-clock.js';
 import { RedisFaultStore } from './fault-store.js';
 import { repairDns } from './repair.js';
 import { runbook } from './runbook.js';
@@ -42,6 +42,7 @@ const discover = config.LAB_SERVICES
     : async () => composeServices();
 const directory = new ServiceDirectory(discover, config.LAB_ADMIN_TOKEN);
 
+const events = new EventLog();
 const controller = createController({
   settings: {
     timeline: { intervalMs: config.TIMELINE_INTERVAL_MS, capacity: config.TIMELINE_CAPACITY, budgetMs: Math.max(100, Math.floor(config.TIMELINE_INTERVAL_MS * 0.8)) },
@@ -61,7 +62,7 @@ const controller = createController({
   adminToken: config.LAB_ADMIN_TOKEN,
   log,
   registry: createRegistry('controller'),
-  events: new EventLog(),
+  events,
   clock: systemClock,
   directory,
   canary,
@@ -69,11 +70,7 @@ const controller = createController({
   pingRedis: () => redis.ping(),
   containers: own ? new LabContainers(docker, own.project, own.self) : null,
   faultStore: new RedisFaultStore(redis),
-  // The lab clock is set through PUT /api/clock, which comes with the lab clock's own work. Until then
-  // a run that names a clock is refused here, and only here.
-  setClock: async () => {
-    throw badRequest('the lab clock cannot be changed yet');
-  },
+  labClock: new LabClockKeeper(config.LAB_CLOCK, directory, redisClockStore(redis), events, log, systemClock),
 });
 await controller.app.listen({ port: config.PORT, host: config.HOST });
 void canary.run();

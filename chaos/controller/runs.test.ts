@@ -5,7 +5,11 @@ import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { pino } from 'pino';
 import { ManualClock } from '../../lib/clock.js';
-import { badRequest } from '../../lib/errors.js';
+import { EventLog } from '../../lib/events.js';
+import { defaultLabClock } from '../../lib/lab-clock.js';
+import { silentLogger } from '../../lib/log.js';
+import { Topology } from '../topology.js';
+import { LabClockKeeper } from './lab-clock.js';
 import { TEST_TOKEN, testController } from '../../test/support/controller.js';
 import type { Journal, RunOptions } from '../experiments/runner.js';
 import { sampleJournal } from '../report/sample-journal.js';
@@ -115,39 +119,36 @@ describe('runs hosted by the controller', () => {
     await app.close();
   });
 
-  it('sets the lab clock before a run that names one; a clock the lab refuses starts nothing', async () => {
+  it('plays at the lab clock, sets it first when a run names one; a clock the lab refuses starts nothing', async () => {
     const runner = fakeRunner();
-    const clocks: string[] = [];
-    const order: string[] = [];
-    let refuse = false;
-    const { app } = testController({
+    const played: string[] = [];
+    const { app, events } = testController({
       execute: async (experiment, opts) => {
-        order.push('run');
+        played.push(opts.labClock?.text ?? 'none');
         return runner.execute(experiment, opts);
       },
-      setClock: async (clock) => {
-        if (refuse) throw badRequest('the lab clock cannot be changed yet');
-        clocks.push(clock);
-        order.push('clock');
-      },
     });
-    const ok = await app.inject({ method: 'POST', url: '/api/runs', headers: auth, payload: { scenario: 'dns-race', clock: '1h=60s' } });
-    assert.equal(ok.statusCode, 201, ok.body);
-    assert.equal(ok.json().clock, '1h=60s');
-    assert.deepEqual(clocks, ['1h=60s']);
-    assert.deepEqual(order, ['clock', 'run']);
+    const before = await app.inject({ method: 'POST', url: '/api/runs', headers: auth, payload: { scenario: 'dns-race' } });
+    assert.equal(before.json().clock, '1h=10s', 'the lab clock as it was');
     runner.end('completed');
     await app.inject({ method: 'DELETE', url: '/api/runs/current', headers: auth });
 
-    refuse = true;
-    const refused = await app.inject({ method: 'POST', url: '/api/runs', headers: auth, payload: { scenario: 'dns-race', clock: '1h=10s' } });
-    assert.equal(refused.statusCode, 400);
-    assert.equal(refused.json().error.message, 'the lab clock cannot be changed yet');
-    assert.equal((await app.inject({ url: '/api/runs/current' })).statusCode, 404, 'no run started');
-    assert.equal(runner.calls.length, 1);
-    const without = await app.inject({ method: 'POST', url: '/api/runs', headers: auth, payload: { scenario: 'dns-race' } });
-    assert.equal(without.statusCode, 201, 'without a clock the clock is left alone');
+    const ok = await app.inject({ method: 'POST', url: '/api/runs', headers: auth, payload: { scenario: 'dns-race', clock: '1h=60s' } });
+    assert.equal(ok.statusCode, 201, ok.body);
+    assert.equal(ok.json().clock, '1h=60s');
+    assert.deepEqual(played, ['1h=10s', '1h=60s']);
+    const types = events.since(0).events.map((e) => e.type);
+    assert.ok(types.indexOf('lab-clock-set') < types.lastIndexOf('run-started'), 'the clock was set before the run began');
+    assert.equal((await app.inject({ url: '/api/clock' })).json().clock, '1h=60s', 'and stays the lab clock');
+    runner.end('completed');
     await app.inject({ method: 'DELETE', url: '/api/runs/current', headers: auth });
+
+    const refused = await app.inject({ method: 'POST', url: '/api/runs', headers: auth, payload: { scenario: 'dns-race', clock: '1h=0.5s' } });
+    assert.equal(refused.statusCode, 400);
+    assert.match(refused.json().error.message, /^clock: too fast/);
+    assert.equal((await app.inject({ url: '/api/runs/current' })).statusCode, 404, 'no run started');
+    assert.equal(runner.calls.length, 2);
+    assert.equal((await app.inject({ url: '/api/clock' })).json().clock, '1h=60s', 'the clock is unchanged');
     await app.close();
   });
 
@@ -192,9 +193,11 @@ describe('runs hosted by the controller', () => {
     out.on('data', (d: Buffer) => (logged += d.toString()));
     const { app } = testController({
       log: pino({ level: 'trace' }, out),
-      setClock: async () => {
-        throw new Error('the clock service blew up');
-      },
+      labClock: new (class extends LabClockKeeper {
+        override async set(): Promise<never> {
+          throw new Error('the clock service blew up');
+        }
+      })(defaultLabClock(), { topology: async () => new Topology([]), get: async () => ({ status: 0, body: null }), put: async () => ({ status: 0, body: null }) }, null, new EventLog(), silentLogger(), new ManualClock(0)),
     });
     const res = await app.inject({ method: 'POST', url: '/api/runs', headers: auth, payload: { scenario: 'dns-race', clock: '1h=60s' } });
     assert.equal(res.statusCode, 500);

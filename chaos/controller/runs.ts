@@ -13,7 +13,7 @@ import type { LabClient } from '../lab-client.js';
 import { expectedDurationMs } from '../progress.js';
 import type { RunInfo } from './contract.js';
 import type { ReportFile, ReportStore } from './reports.js';
-import { defaultLabClock } from '../../lib/lab-clock.js';
+import type { LabClockKeeper } from './lab-clock.js';
 
 export interface Scenario {
   name: string;
@@ -31,8 +31,8 @@ export interface RunManagerDeps {
   events: EventLog;
   /** A client of the lab from inside the controller. */
   lab(): Promise<LabClient>;
-  /** Sets the lab clock (`1h=60s`: every time-based setting of the lab scaled) before a run that names one. */
-  setClock(clock: string): Promise<void>;
+  /** The lab clock (chaos/controller/lab-clock.ts): runs play at it, and one that names a clock sets it first. */
+  labClock: Pick<LabClockKeeper, 'clock' | 'set'>;
   reports: ReportStore;
   /** The scenarios that ship with the lab (chaos/scenarios.ts); a run names one of them, never a file. */
   scenarios(): Scenario[];
@@ -69,7 +69,7 @@ export class RunManager {
       name: s.name,
       title: s.experiment.title,
       description: s.experiment.description.replace(/\s+/g, ' ').trim(),
-      expectedMs: expectedDurationMs(s.experiment),
+      expectedMs: expectedDurationMs(s.experiment, this.deps.labClock.clock),
       phases: s.experiment.phases,
     }));
   }
@@ -85,7 +85,7 @@ export class RunManager {
     if (!scenario) throw badRequest(`unknown scenario ${JSON.stringify(request.scenario)}; known: ${scenarios.map((s) => s.name).join(', ')}`);
     this.starting = true;
     try {
-      if (request.clock !== undefined) await this.deps.setClock(request.clock);
+      if (request.clock !== undefined) await this.deps.labClock.set(request.clock);
       const lab = await this.deps.lab();
       const fixes = await this.deps.fixes(lab).catch(() => []);
       return this.launch(scenario, lab, fixes, request);
@@ -98,6 +98,7 @@ export class RunManager {
     const { clock, events } = this.deps;
     const seed = request.seed ?? (this.deps.seed ?? (() => Math.floor(Math.random() * 2 ** 31)))();
     const startedAt = clock.now();
+    const labClock = this.deps.labClock.clock;
     const id = `${new Date(startedAt).toISOString().replace(/[:.]/g, '-')}-${scenario.name}-${seed}`;
     // `done` is the runner's promise, made just below: it needs the run's signal and progress sinks.
     const run = {
@@ -106,12 +107,12 @@ export class RunManager {
         scenario: scenario.name,
         title: scenario.experiment.title,
         seed,
-        clock: request.clock ?? null,
+        clock: labClock.text,
         fixes,
         state: 'running',
         startedAt,
         elapsedMs: 0,
-        expectedMs: expectedDurationMs(scenario.experiment),
+        expectedMs: expectedDurationMs(scenario.experiment, labClock),
         activity: null,
         phases: [],
         faults: 0,
@@ -129,6 +130,7 @@ export class RunManager {
       fixes,
       lab,
       clock,
+      labClock,
       signal: run.aborter.signal,
       progress: (line) => {
         run.lines.push(line.trim());
@@ -236,7 +238,7 @@ function failedJournal(info: RunInfo, experiment: Experiment, now: number, err: 
     description: experiment.description,
     seed: info.seed,
     fixes: info.fixes,
-    clock: info.clock ?? defaultLabClock().text,
+    clock: info.clock,
     configuration: {},
     status: 'aborted',
     reason: `the run failed: ${err.message}`,

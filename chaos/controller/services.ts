@@ -95,8 +95,17 @@ export class ServiceDirectory {
   }
 
   async post(service: LabService, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+    return this.send('POST', service, path, body);
+  }
+
+  async put(service: LabService, path: string, body: unknown): Promise<{ status: number; body: unknown }> {
+    return this.send('PUT', service, path, body);
+  }
+
+  /** A state-changing call with the lab token. */
+  private async send(method: 'POST' | 'PUT', service: LabService, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
     const res = await request(`${service.url}${path}`, {
-      method: 'POST',
+      method,
       headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(this.timeoutMs),

@@ -10,7 +10,9 @@ import { EventLog } from '../../lib/events.js';
 import { silentLogger, type Logger } from '../../lib/log.js';
 import { createRegistry } from '../../lib/metrics.js';
 import { createController, type Controller, type ControllerInputs, type ControllerSettings } from '../../chaos/controller/controller.js';
+import { LabClockKeeper } from '../../chaos/controller/lab-clock.js';
 import { runbook } from '../../chaos/controller/runbook.js';
+import { defaultLabClock } from '../../lib/lab-clock.js';
 import { ServiceDirectory } from '../../chaos/controller/services.js';
 import type { LabContainers } from '../../chaos/faults/docker.js';
 import type { LabService } from '../../chaos/topology.js';
@@ -26,7 +28,8 @@ export interface TestControllerOptions {
   dns?: { host: string; port: number };
   /** The runbook's actions; `'runbook'` for the lab's own (chaos/controller/runbook.ts) against the services given. */
   repairs?: Record<string, () => Promise<unknown>> | 'runbook';
-  setClock?: ControllerInputs['setClock'];
+  /** The lab clock the controller keeps (by default a keeper over the services given, nothing kept). */
+  labClock?: LabClockKeeper;
   execute?: ControllerInputs['execute'];
   scenarios?: ControllerInputs['scenarios'];
   reportsDir?: string;
@@ -80,7 +83,7 @@ export function testController(opts: TestControllerOptions = {}): TestController
     repairs: opts.repairs === 'runbook' ? runbook(directory) : (opts.repairs ?? {}),
     pingRedis: opts.pingRedis ?? (async () => 'PONG'),
     containers: opts.containers ?? null,
-    setClock: opts.setClock ?? (async () => {}),
+    labClock: opts.labClock ?? new LabClockKeeper(defaultLabClock(), directory, null, events, opts.log ?? silentLogger(), opts.clock ?? systemClock),
     scenarios: opts.scenarios,
     execute: opts.execute,
   });
