@@ -2,6 +2,7 @@
 // use the same parsers as the CLI, so both accept and refuse the same values.
 import { z } from 'zod';
 import { adminToken, int, port, str } from '../lib/config.js';
+import { CASCADE } from '../lib/timing.js';
 import { parseRate, parseSuccessStatuses, parseTargetUrl } from './options.js';
 
 /** A text variable parsed by one of options.ts's parsers; its message becomes the config problem. */
@@ -24,9 +25,9 @@ export const loadgenConfig = {
   LAB_ADMIN_TOKEN: adminToken(),
   /** The customers' view of the application: through the OS resolver, like any customer. */
   TARGET_URL: parsed('http://app.us-east-1.lab.internal/', parseTargetUrl),
-  /** Arrival rate in requests per second (or max); changed at run time by POST /v1/rate. */
-  RATE: parsed('50', parseRate),
-  CONNECTIONS: int(10, 1, 10_000),
+  /** Arrival rate in requests per second (or max); changed at run time by POST /v1/rate. The lab's customers (lib/timing.ts). */
+  RATE: parsed(String(CASCADE.customers.ratePerSecond), parseRate),
+  CONNECTIONS: int(4, 1, 10_000),
   PIPELINING: int(1, 1, 256),
   TIMEOUT_MS: int(5000, 1, 600_000),
   /** Scheduled requests allowed to wait for a free connection (0 = rate x timeout). */
@@ -36,7 +37,8 @@ export const loadgenConfig = {
    * target's name: a small pool of long-lived sockets would never notice a DNS outage, real customers do.
    */
   REQUESTS_PER_CONNECTION: int(20, 0, 1_000_000),
-  SUCCESS_STATUSES: parsed('200-399', parseSuccessStatuses),
+  /** The application answers 404 for a key nobody wrote yet: that is still a served request. */
+  SUCCESS_STATUSES: parsed('200-404', parseSuccessStatuses),
   /** Seconds of per-second series kept in memory; GET /lab/state returns the last STATE_SECONDS of them. */
   SERIES_SECONDS: int(600, 10, 86_400),
   STATE_SECONDS: int(60, 1, 86_400),

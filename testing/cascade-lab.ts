@@ -28,7 +28,7 @@ export interface LabOptions {
   fixes?: (Fix | 'all')[];
   /** LAB_ADMIN_TOKEN; default cascade-lab-admin. */
   token?: string;
-  /** More compose variables (LAB_CLOCK, LEASE_TTL_MS, ...). */
+  /** More compose variables: LAB_CLOCK, seeds (LAUNCHER_SEED, FAULT_SEED), LOADGEN_RATE, LOG_LEVEL. */
   env?: Record<string, string>;
   /** Only these services and what they depend on; default the whole lab. */
   services?: string[];

@@ -9,11 +9,14 @@ export const kvStoreConfig = {
   ADVERTISE_ADDRESS: str(''),
   REDIS_URL: str('redis://redis:6379'),
   LAB_ADMIN_TOKEN: str(),
-  /** Requests served at once; the rest wait in line, which is how latency grows with load. */
-  CAPACITY: int(64, 1, 100000),
+  /**
+   * Requests served at once; the rest wait in line, which is how latency grows with load. With 45 ms each,
+   * six slots are what lets DWFM's lease work miss its deadlines once it piles up (CASCADE-NOTES.md).
+   */
+  CAPACITY: int(6, 1, 100000),
   /** Requests allowed to wait for a slot before the node answers 503 (throttled). */
   QUEUE_LIMIT: int(1000, 0, 1000000),
-  /** Per-request processing time of the storage node, in ms (0 = as fast as Redis). */
-  SERVICE_TIME_MS: int(0, 0, 60000),
+  /** Per-request processing time of the storage node, in ms (0 = as fast as Redis). Real time: a cost that does not scale. */
+  SERVICE_TIME_MS: int(45, 0, 60000),
   REDIS_TIMEOUT_MS: int(1000, 10, 60000),
 };

@@ -5,9 +5,10 @@
 // write must read back. After Redis, the DNS server and all kv-store nodes are restarted in turn, every
 // other service must be ready again by itself, none of them restarted.
 //
-// Only what the kv endpoint and the control plane need runs (no NLBs, no loadgen). DWFM's leases are made
-// to outlive the outages (LEASE_TTL_MS): its congestive collapse after a long kv outage is Amazon's story,
-// which only operators end, and not what is checked here; the launcher's own recovery is.
+// Only what the kv endpoint and the control plane need runs (no NLBs, no loadgen). The lab runs in real
+// time (LAB_CLOCK 1h=1h), so DWFM's leases (1.5 AWS hours) outlive the outages: its congestive collapse
+// after a long kv outage is Amazon's story, which only operators end, and not what is checked here; the
+// launcher's own recovery is.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -23,7 +24,7 @@ import { e2eEnv, e2eLab } from '../support/lab-cli.js';
 
 const run = promisify(execFile);
 const ENDPOINT = 'kv.us-east-1.lab.internal';
-const LONG_LEASES = { LEASE_TTL_MS: '600000', DROPLETS_PER_AZ: '10' };
+const LONG_LEASES = { LAB_CLOCK: '1h=1h' };
 const env: NodeJS.ProcessEnv = { ...e2eEnv, ...LONG_LEASES };
 
 /** Services that answer /readyz (through the controller), and Redis. */
