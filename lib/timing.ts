@@ -1,7 +1,7 @@
 // Every time-based setting of the lab and of its scenarios, derived in this one place from the lab clock
-// (lib/lab-clock.ts). The cascade's mechanisms are written here in AWS time: a lease lives 4 AWS hours, the
-// network manager configures 36 instances an AWS hour. At 1h=10s that lease lives 40 s, at 1h=60s four
-// minutes; the same mechanisms then play the same cascade in the same proportions at any pace.
+// (lib/lab-clock.ts). The cascade's mechanisms are written here in AWS time: a lease lives 1.5 AWS hours, the
+// network manager configures 76 instances an AWS hour. At 1h=10s that lease lives 15 s, at 1h=60s 90 s;
+// the same mechanisms then play the same cascade in the same proportions at any pace (lib/timing.test.ts).
 //
 // The services read their defaults from here (services/<name>/config.ts), so a service started by hand
 // with no variables is the same lab as `docker compose up`; each setting can still be overridden by its own
@@ -24,32 +24,32 @@ export const CASCADE = {
   /** The droplet hosts' state check, DWFM's costly step; the hosts run `concurrency` at once each. */
   stateCheck: { durationH: 0.02, concurrency: 8 },
   /** Share of connections to an instance whose network configuration has not arrived that fail. */
-  instances: { unconfiguredDrop: 0.5 },
+  instances: { unconfiguredDrop: 0.9 },
   network: {
     /** Configurations delivered per AWS hour, up to `burst` at once after an idle spell. */
-    perHour: 58,
-    burst: 2,
+    perHour: 76,
+    burst: 10,
     /** With the propagation-throttle fix: launches refused while this much work waits. */
     admissionLimit: 4,
   },
   autoscaling: {
     tickH: 0.02,
     /** The customers' application behind the NLB: an instance retires after its age, replaced first. */
-    app: { perAz: 7, maxAgeH: 20 },
+    app: { perAz: 14, maxAgeH: 4 },
     /** The region's other customers' instances, not behind this NLB: most of the launches. */
     others: { perAz: 33, maxAgeH: 6 },
   },
   /** Customer traffic (real time: requests per second do not scale), and what one NLB node can carry. */
-  customers: { ratePerSecond: 20, nodeCapacityPerSecond: 12 },
+  customers: { ratePerSecond: 20, nodeCapacityPerSecond: 10 },
   nlb: {
     checkIntervalH: 0.05,
     checkTimeoutH: 0.04,
     /** Work per state change in the health-check subsystem; the next round's checks wait behind it. */
-    costPerChangeH: 0.02,
-    failThreshold: 3,
+    costPerChangeH: 0.015,
+    failThreshold: 2,
     passThreshold: 2,
     /** A node whose AZ has a smaller share of its targets in service is removed from DNS (AZ failover). */
-    azFailoverThreshold: 0.5,
+    azFailoverThreshold: 0.75,
     /** With the nlb-velocity fix: the share of capacity failover may take out of DNS per window (and per round). */
     maxRemoveFraction: 0.34,
     velocityWindowH: 1,
@@ -57,9 +57,9 @@ export const CASCADE = {
   /** How the scenario's detectors see the phases (chaos/experiments/phases.ts). */
   detectors: {
     /** propagation-backlog: the oldest configuration has waited this long, or this much work waits. */
-    backlogWaitH: 0.5,
-    backlogWorkH: 1,
-    /** nlb-flapping: a flap or a late check within this window. */
+    backlogWaitH: 0.25,
+    backlogWorkH: 0.25,
+    /** nlb-flapping: three flaps, late checks or failovers within this window. */
     flappingWindowH: 0.5,
     /** A phase ends once its condition has been false this long. */
     settleH: 0.2,

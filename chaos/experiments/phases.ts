@@ -3,8 +3,10 @@
 //   lease-collapse       DWFM holds valid leases on less than 90 % of the droplets (launcher /lab/state)
 //   propagation-backlog  the oldest instance waiting for its network configuration has waited half an AWS
 //                        hour, or the network manager has an AWS hour of work waiting
-//   nlb-flapping         the health checker moved targets out of service that had been in service, or let
-//                        checks run late, within the last half AWS hour
+//   nlb-flapping         the NLB impact: the health checker moved targets out of service and back, let
+//                        checks run late or failed nodes over, three times within the last half AWS hour;
+//                        or automatic failover is held off (what operators do to stop the flapping's
+//                        failovers: AWS counts the NLB impact until they turned it back on, 14:09)
 // The windows scale with the lab clock (lib/timing.ts); they sit well clear of what the lab does at rest
 // (CASCADE-NOTES.md has the numbers).
 import type { Clock } from '../../lib/clock.js';
@@ -63,7 +65,8 @@ export const FLAPPING_MIN_EVENTS = 3;
  * Counters only go up; the phase is "they went up, together, at least FLAPPING_MIN_EVENTS times within the
  * window": targets flapped, checks ran late, automatic failover took nodes out of DNS. One flap is a
  * replacement whose configuration was a little slow, not flapping. (A node being out of DNS is not evidence
- * on its own: an AZ drained of instances is out of DNS until the round after new ones register.)
+ * on its own: an AZ drained of instances is out of DNS until the round after new ones register.) While an
+ * operator holds automatic failover off the impact goes on, mitigated: the checker would fail nodes over.
  */
 export function nlbFlappingDetector(lab: Lab, now: () => number, timing: DetectorTiming): PhaseDetector {
   let last: number | null = null;
@@ -73,6 +76,7 @@ export function nlbFlappingDetector(lab: Lab, now: () => number, timing: Detecto
     sample: async () => {
       const state = await lab.checkerState();
       if (!state?.isChecker) return null;
+      if (state.failoverEnabled === false) return true;
       const { flaps, lateChecks, dnsRemovals } = state.totals;
       const total = flaps + lateChecks + dnsRemovals;
       const t = now();

@@ -57,7 +57,7 @@ export interface CascadeSimResult {
   /** Customer success by window: before the race, while the kv endpoint is empty, AWS's NLB window, overall after the race. */
   customers: { before: CustomerWindow; dnsEmpty: CustomerWindow; nlbWindow: CustomerWindow; afterFailoverOff: CustomerWindow; overall: CustomerWindow };
   /** One sample every 0.1 AWS hour after the race, for looking at a run. */
-  trace: { h: number; leased: number; queue: number; backlog: number; oldestWaitH: number; inService: number; unconfigured: number; flaps: number; lateChecks: number; checkerWorkH: number; success: number; dns: string }[];
+  trace: { h: number; leased: number; queue: number; backlog: number; oldestWaitH: number; inService: number; unconfigured: number; flaps: number; lateChecks: number; checkerWorkH: number; success: number; dns: string; app: string }[];
   maxRemovedPerRound: number;
   capacityBeforeMin: number;
 }
@@ -195,7 +195,7 @@ export async function runCascadeSim(opts: CascadeSimOptions): Promise<CascadeSim
   // The phase detectors the runs use, on the mechanisms' own state.
   const lab = {
     stateOrNull: async () => ({ dwfm: dwfm.snapshot(), network: network.snapshot() }) as LauncherState,
-    checkerState: async () => ({ isChecker: true, totals: health.totals }) as NlbState,
+    checkerState: async () => ({ isChecker: true, totals: health.totals, failoverEnabled: health.failoverEnabled }) as NlbState,
     lookup: async () => ({ rcode: 0, rcodeName: 'NOERROR', addresses: kv.dnsDown ? [] : ['10.0.0.1'], nodata: kv.dnsDown }),
   } as unknown as LabClient;
   const tracker = new PhaseTracker(
@@ -275,7 +275,7 @@ export async function runCascadeSim(opts: CascadeSimOptions): Promise<CascadeSim
       ec2.setThrottle(false);
       done.unthrottle = true;
     }
-    if (!done.failoverOff && h >= RUNBOOK.failoverOff && done.repair) {
+    if (!done.failoverOff && h >= RUNBOOK.failoverOff && tracker.phases.some((p) => p.name === 'nlb-flapping')) {
       health.setFailover(false);
       done.failoverOff = true;
     }
@@ -316,6 +316,10 @@ export async function runCascadeSim(opts: CascadeSimOptions): Promise<CascadeSim
         checkerWorkH: Math.round(((health.history.at(-1)?.backlogMs ?? 0) / labClock.msPerAwsHour) * 100) / 100,
         success: Math.round(success * 1000) / 1000,
         dns: Object.entries(endpoint.weights()).map(([k, w]) => `${k}:${w}`).join(' '),
+        app: azs.map((az) => {
+          const apps = ec2.list({ group: 'app', az });
+          return `${az}:${apps.filter((i) => i.state === 'running').length}r${apps.filter((i) => i.state === 'network-pending').length}p${apps.filter((i) => i.state === 'pending').length}l`;
+        }).join(' '),
       });
     }
   }

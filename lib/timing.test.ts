@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { runCascadeSim } from '../test/support/cascade-sim.js';
+import { ConfigError, parseConfig } from './config.js';
+import { LabClock } from './lab-clock.js';
+import { launcherConfig } from '../services/launcher/config.js';
+import { dropletConfig } from '../services/droplet/config.js';
+import { nlbConfig } from '../services/nlb/config.js';
+import { controllerConfig } from '../chaos/controller/config.js';
+import { launcherTiming, nlbTiming, scenarioTiming } from './timing.js';
+
+const PHASES = ['dns-empty', 'lease-collapse', 'propagation-backlog', 'nlb-flapping'];
+
+/** Each phase's total time in AWS hours (the sum of its intervals) and its IoU with AWS's interval. */
+async function proportions(clock: string, seed: number) {
+  const run = await runCascadeSim({ clock, seed, fixes: [] });
+  return Object.fromEntries(
+    PHASES.map((name) => [name, { hours: run.phases.filter((p) => p.name === name).reduce((h, p) => h + p.end - p.start, 0), iou: run.iou[name] ?? 0 }]),
+  );
+}
+
+describe('one lab clock', () => {
+  it('derives every time from the clock: six times slower is six times longer, counts unchanged', () => {
+    const [fast, slow] = [LabClock.parse('1h=10s'), LabClock.parse('1h=60s')];
+    const a = launcherTiming(fast);
+    const b = launcherTiming(slow);
+    assert.equal(b.LEASE_TTL_MS, a.LEASE_TTL_MS * 6);
+    assert.equal(b.MAX_INSTANCE_AGE_MS, a.MAX_INSTANCE_AGE_MS * 6);
+    assert.ok(Math.abs(b.NETWORK_RATE * 6 - a.NETWORK_RATE) < 1e-9, 'a rate per second is six times lower');
+    assert.equal(nlbTiming(slow).CHECK_INTERVAL_MS, nlbTiming(fast).CHECK_INTERVAL_MS * 6);
+    assert.equal(scenarioTiming(slow).flappingWindowMs, scenarioTiming(fast).flappingWindowMs * 6);
+  });
+
+  // The whole cascade on a manual clock (test/support/cascade-sim.ts: the launcher's, droplets' and NLB's
+  // real mechanisms, the real detectors), at the three paces, with the same mechanism parameters.
+  it('plays the same cascade in the same proportions at 1h=5s, 1h=10s and 1h=60s', async () => {
+    for (const seed of [1, 2]) {
+      const reference = await proportions('1h=10s', seed);
+      for (const clock of ['1h=5s', '1h=10s', '1h=60s']) {
+        const run = clock === '1h=10s' ? reference : await proportions(clock, seed);
+        for (const name of PHASES) {
+          const { hours, iou } = run[name]!;
+          assert.ok(iou >= 0.6, `seed ${seed} ${clock}: ${name} overlaps AWS's with IoU ${iou.toFixed(2)}`);
+          const diff = Math.abs(hours - reference[name]!.hours);
+          assert.ok(diff <= 1.5, `seed ${seed} ${clock}: ${name} lasts ${hours.toFixed(2)} AWS h, at 1h=10s ${reference[name]!.hours.toFixed(2)}`);
+        }
+      }
+    }
+  });
+
+  it('a bad LAB_CLOCK stops every timed service and the controller, naming the variable and the syntax', () => {
+    for (const shape of [launcherConfig, dropletConfig, nlbConfig, controllerConfig]) {
+      for (const [value, reason] of [['10s', /expected <AWS time>=<lab time>, like 1h=10s/], ['1h=0.1s', /too fast/], ['1h=2h', /slower than real time/]] as const) {
+        assert.throws(
+          () => parseConfig(shape, { LAB_ADMIN_TOKEN: 't', LAB_CLOCK: value }),
+          (err: unknown) => err instanceof ConfigError && err.problems.some((p) => p.startsWith('LAB_CLOCK: ') && reason.test(p) && p.includes(JSON.stringify(value))),
+        );
+      }
+      assert.equal((parseConfig(shape, { LAB_ADMIN_TOKEN: 't', LAB_CLOCK: '2h=2m' }) as { LAB_CLOCK: LabClock }).LAB_CLOCK.text, '1h=60s');
+    }
+  });
+});
