@@ -1,24 +1,30 @@
 #!/usr/bin/env node
 // cascade-lab: run the lab, list and run scenarios, and make the operators' interventions.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { systemClock } from '../lib/clock.js';
+import { LabClock } from '../lib/lab-clock.js';
 import { Compose, parseFixes, type Fix } from './compose.js';
-import { writeRun } from './experiments/journal.js';
-import { exitCode, runExperiment } from './experiments/runner.js';
-import { labUp, runningFixes, waitReady } from './lab.js';
+import { exitCode } from './experiments/runner.js';
+import { labUp, waitReady } from './lab.js';
+import { registerMatrix } from './matrix.js';
+import { runScenario } from './run-scenario.js';
 import { LabClient, labEndpoints } from './lab-client.js';
 import { findScenario, listScenarios } from './scenarios.js';
 import { registerLoadgen } from '../loadgen/cli.js';
 import { registerFault } from './fault-command.js';
 import { RUNBOOK_HELP } from './controller/runbook.js';
 import { startProxyServer } from './proxy/index.js';
-import { customerProbe } from './experiments/providers.js';
-import { expectedDurationMs, RunProgress } from './progress.js';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 const fixList = (value: string) => {
   try {
     return parseFixes(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+};
+const labClock = (value: string) => {
+  try {
+    return LabClock.parse(value);
   } catch (err) {
     throw new InvalidArgumentError((err as Error).message);
   }
@@ -37,10 +43,11 @@ program
   .command('up')
   .description('start the lab in Docker (docker compose) and wait until every service is ready and the fleet has settled')
   .option('--fix <list>', 'remediations to turn on: enactor, nlb-velocity, propagation-throttle, all', fixList, [] as Fix[])
+  .option('--clock <aws=lab>', 'the lab clock, e.g. 1h=60s for a game day (default 1h=10s; LAB_CLOCK)', labClock)
   .option('--airgap', 'build the base images locally first, without any container registry')
   .option('--no-wait', 'return as soon as the containers are started')
-  .action(async (opts: { fix: Fix[]; airgap?: boolean; wait: boolean }) => {
-    await labUp({ fixes: opts.fix, airgap: Boolean(opts.airgap), wait: opts.wait, say });
+  .action(async (opts: { fix: Fix[]; clock?: LabClock; airgap?: boolean; wait: boolean }) => {
+    await labUp({ fixes: opts.fix, clock: opts.clock, airgap: Boolean(opts.airgap), wait: opts.wait, say });
     const where = labEndpoints();
     say(`the lab is up: dashboard at ${where.controller}, DNS on 127.0.0.1:${where.dnsPort}`);
   });
@@ -89,6 +96,7 @@ program
   .description('run a scenario (by name) or an experiment file; exit 0 steady state held, 1 deviated, 2 aborted (an abort condition fired, the lab was not healthy, or interrupted)')
   .argument('<scenario>', 'a scenario name (see `cascade-lab scenarios`) or a YAML/JSON experiment file')
   .option('--fix <list>', 'run with these remediations on (restarts what needs it): enactor, nlb-velocity, propagation-throttle, all', fixList)
+  .option('--clock <aws=lab>', 'run the whole lab at this clock, e.g. 1h=60s (default: the clock the lab runs at; see cascade-lab clock)', labClock)
   .option('--seed <n>', 'seed for every random choice of the run', integer)
   .option('--report <dir>', 'where journal.json and report.html go', 'reports/<scenario>-<time>')
   .option('--json', 'print the journal as JSON on stdout (progress stays plain lines on stderr)')
@@ -96,16 +104,8 @@ program
     'after',
     '\nWhile it runs: a progress bar on a terminal (phases, active faults, customer success), plain lines otherwise.\nThe report folder gets journal.json (with the lab timeline) and a self-contained report.html with charts.',
   )
-  .action(async (name: string, opts: { fix?: Fix[]; seed?: number; report: string; json?: boolean }) => {
+  .action(async (name: string, opts: { fix?: Fix[]; clock?: LabClock; seed?: number; report: string; json?: boolean }) => {
     const scenario = findScenario(name);
-    const lab = new LabClient();
-    const running = await runningFixes(lab);
-    const wanted = opts.fix ?? running;
-    if (opts.fix && (wanted.length !== running.length || wanted.some((f) => !running.includes(f)))) {
-      say(`restarting the lab with fixes: ${wanted.join(', ') || 'none'}`);
-      await labUp({ fixes: wanted, airgap: false, wait: true, say });
-    }
-    const seed = opts.seed ?? Math.floor(Math.random() * 2 ** 31);
     const controller = new AbortController();
     const stop = (signal: string) => {
       say(`${signal}: stopping the run and removing its faults`);
@@ -113,32 +113,38 @@ program
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
-    say(`running ${scenario.name} (seed ${seed}, fixes: ${wanted.join(', ') || 'none'})`);
-    const progress = new RunProgress({
-      stream: process.stderr,
+    const { journal, files } = await runScenario({
+      scenario,
+      fixes: opts.fix,
+      clock: opts.clock,
+      seed: opts.seed ?? Math.floor(Math.random() * 2 ** 31),
+      report: opts.report,
       bar: Boolean(process.stderr.isTTY) && !opts.json,
-      totalMs: expectedDurationMs(scenario.experiment),
-      clock: systemClock,
-      customer: async () => (await customerProbe(lab, 5000)).successRate,
-    });
-    const journal = await runExperiment(scenario.experiment, {
-      scenario: scenario.name,
-      seed,
-      fixes: wanted,
-      lab,
-      clock: systemClock,
-      progress: (line) => progress.line(line),
-      observe: (run) => progress.attach(run),
       signal: controller.signal,
-    }).finally(() => progress.stop());
-    const dir = opts.report.replace('<scenario>', scenario.name).replace('<time>', new Date().toISOString().replace(/[:.]/g, '-'));
-    const files = writeRun(dir, journal);
+      say,
+    });
     const phases = journal.phases.map((p) => `${p.name} ${(p.start / 1000).toFixed(1)}-${(p.end / 1000).toFixed(1)} s${p.ongoing ? ' (ongoing)' : ''}`).join(', ');
     say(`${journal.status}${journal.reason ? ` (${journal.reason})` : ''}; phases: ${phases || 'none'}`);
     say(`journal: ${files.journal}\nreport:  ${files.report}`);
     if (opts.json) process.stdout.write(`${JSON.stringify(journal, null, 2)}\n`);
     process.exitCode = exitCode(journal.status);
   });
+
+program
+  .command('clock')
+  .description('show the lab clock (how long one AWS hour lasts in the lab) and what each timed service runs at; with a value, set it on the whole lab')
+  .argument('[aws=lab]', 'a new clock, e.g. 1h=60s for a game day, 1h=5s for CI', labClock)
+  .option('--json', 'print the status as JSON')
+  .action(async (clock: LabClock | undefined, opts: { json?: boolean }) => {
+    const lab = new LabClient();
+    const status = clock ? await lab.setLabClock(clock.text) : await lab.labClock();
+    if (opts.json) return void process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
+    process.stdout.write(`lab clock ${status.clock}${status.consistent ? '' : ' (not every service has it yet)'}\n`);
+    for (const s of status.services) process.stdout.write(`  ${s.name.padEnd(18)} ${s.clock ?? `no answer${s.error ? `: ${s.error}` : ''}`}\n`);
+    process.exitCode = status.consistent ? 0 : 1;
+  });
+
+registerMatrix(program, say);
 
 program
   .command('stop')

@@ -9,24 +9,32 @@ import { labState, type DeepPartial } from '../test/support/lab-states.js';
 const launcher = (over: DeepPartial<StateOf<'ec2'>> = {}) =>
   labState('ec2', {
     dwfm: { leasedFraction: 1 },
-    instances: { running: 21, pending: 0, 'network-pending': 0 },
+    instances: { running: 170, pending: 1, 'network-pending': 2 },
     autoscaling: { missing: { 'az-a': 0, 'az-b': 0, 'az-c': 0 } },
-    network: { backlog: 0 },
+    network: { backlog: 2, latencyMs: { oldestWaitingMs: 300 } },
     ...over,
   });
-const nlb = (healthyCapacity: number) => labState('nlb', { healthyCapacity });
+const nlb = (inService: number, dnsWeights: Record<string, number> = { 'az-a': 14, 'az-b': 14, 'az-c': 14 }): StateOf<'nlb'> => ({
+  ...labState('nlb', {
+    healthyCapacity: inService,
+    targetsByAz: { 'az-a': { total: 14, inService: Math.min(14, inService) }, 'az-b': { total: 14, inService: Math.min(14, Math.max(0, inService - 14)) }, 'az-c': { total: 14, inService: Math.max(0, inService - 28) } },
+  }),
+  dnsWeights,
+}) as StateOf<'nlb'>;
+const TIMING = { backlogWaitMs: 2500 };
 
 describe('a settled lab', () => {
-  it('is at rest when every droplet is leased, every instance runs configured and every target is in service', () => {
-    assert.equal(unsettled(launcher(), nlb(21)), null);
+  it('is at rest while it churns: every droplet leased, fleets at size, no backlog, 90 % of the targets in service', () => {
+    assert.equal(unsettled(launcher(), nlb(42), TIMING), null, 'a replacement or two on the way is rest');
+    assert.equal(unsettled(launcher(), nlb(38), TIMING), null);
   });
 
   it('says what it is still waiting for', () => {
-    assert.match(unsettled(launcher({ dwfm: { leasedFraction: 0.5 } }), nlb(21)) ?? '', /DWFM/);
-    assert.match(unsettled(launcher({ autoscaling: { missing: { 'az-a': 2 } } }), nlb(21)) ?? '', /launching/);
-    assert.match(unsettled(launcher({ instances: { running: 19, 'network-pending': 2 } }), nlb(19)) ?? '', /launching/);
-    assert.match(unsettled(launcher({ network: { backlog: 1 } }), nlb(21)) ?? '', /launching/);
-    assert.match(unsettled(launcher(), nlb(17)) ?? '', /17 of 21/);
+    assert.match(unsettled(launcher({ dwfm: { leasedFraction: 0.5 } }), nlb(42), TIMING) ?? '', /DWFM/);
+    assert.match(unsettled(launcher({ autoscaling: { missing: { 'az-a': 2 } } }), nlb(42), TIMING) ?? '', /launching/);
+    assert.match(unsettled(launcher({ network: { backlog: 40, latencyMs: { oldestWaitingMs: 1250 } } }), nlb(42), TIMING) ?? '', /backlog \(40 waiting\)/);
+    assert.match(unsettled(launcher(), nlb(37), TIMING) ?? '', /37 of 42/);
+    assert.match(unsettled(launcher(), nlb(42, { 'az-a': 14, 'az-c': 14 }), TIMING) ?? '', /returning az-b to DNS/);
   });
 
   it('is at rest at once in a lab without a launcher', () => {
@@ -43,26 +51,26 @@ describe('waiting for the fleet to settle', () => {
   it('returns once the fleet is at rest twice in a row', async () => {
     const clock = new ManualClock(0);
     const lines: string[] = [];
-    let inService = 15;
+    let inService = 30;
     const lab = labWith(() => ({ ec2: launcher(), checker: nlb(inService) }));
     const done = waitSettled(lab, 120_000, (l) => lines.push(l), clock);
     await clock.advance(10_000);
-    inService = 21;
+    inService = 42;
     await settle(clock, done, 500);
     assert.ok(clock.now() >= 12_000, 'not before two restful samples');
-    assert.deepEqual(lines, ['waiting for the NLB bringing targets into service (15 of 21)']);
+    assert.deepEqual(lines, ['waiting for the NLB bringing targets into service (30 of 42)']);
   });
 
   it('gives up on DWFM after a minute with what the operator must do; other waits end in an error', async () => {
     const clock = new ManualClock(0);
     const lines: string[] = [];
-    const collapsed = labWith(() => ({ ec2: launcher({ dwfm: { leasedFraction: 0, leased: 0, droplets: 450 } }), checker: nlb(21) }));
+    const collapsed = labWith(() => ({ ec2: launcher({ dwfm: { leasedFraction: 0, leased: 0, droplets: 450 } }), checker: nlb(42) }));
     await settle(clock, waitSettled(collapsed, 600_000, (l) => lines.push(l), clock), 500);
     assert.ok(clock.now() >= DWFM_SETTLE_MS && clock.now() < DWFM_SETTLE_MS + 5000);
     assert.match(lines.at(-1) ?? '', /0 of 450 droplets .*repair restart-dwfm/);
     const stuck = labWith(() => ({ ec2: launcher(), checker: nlb(3) }));
     const later = new ManualClock(0);
     const failed = await settle(later, waitSettled(stuck, 30_000, () => {}, later).then(() => null, (err: Error) => err), 500);
-    assert.match(String(failed), /did not settle within 30 s \(the NLB bringing targets into service \(3 of 21\)\)/);
+    assert.match(String(failed), /did not settle within 30 s \(the NLB bringing targets into service \(3 of 42\)\)/);
   });
 });

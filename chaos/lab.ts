@@ -3,6 +3,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Compose, FIX_ENV, FIXES, type Fix } from './compose.js';
 import { systemClock, type Clock } from '../lib/clock.js';
+import { defaultLabClock, LabClock } from '../lib/lab-clock.js';
+import { scenarioTiming, type ScenarioTiming } from '../lib/timing.js';
 import { LabClient, type LabStatus } from './lab-client.js';
 import type { LauncherState } from '../services/launcher/state.js';
 import type { NlbState } from '../services/nlb/state.js';
@@ -46,9 +48,9 @@ export async function waitReady(lab: LabClient, timeoutMs: number, say: (l: stri
   }
 }
 
-export async function labUp(opts: { fixes: Fix[]; airgap: boolean; wait: boolean; say: (l: string) => void; timeoutMs?: number }): Promise<void> {
+export async function labUp(opts: { fixes: Fix[]; clock?: LabClock; airgap: boolean; wait: boolean; say: (l: string) => void; timeoutMs?: number }): Promise<void> {
   const compose = new Compose();
-  let env: Record<string, string> = fixEnv(opts.fixes);
+  let env: Record<string, string> = { ...fixEnv(opts.fixes), ...(opts.clock ? { LAB_CLOCK: opts.clock.text } : {}) };
   if (opts.airgap) {
     opts.say('building base images without a registry (compose/airgap/build-images.sh)');
     env = { ...env, ...(await airgapImages(compose.root)) };
@@ -56,30 +58,45 @@ export async function labUp(opts: { fixes: Fix[]; airgap: boolean; wait: boolean
   // Every lab service runs the same image: build it once (compose v1 would build it once per service).
   opts.say('building the lab image');
   await compose.exec(['build', 'dns-server'], { env, quiet: !process.stdout.isTTY });
-  opts.say(`starting the lab (fixes: ${opts.fixes.join(', ') || 'none'})`);
+  opts.say(`starting the lab (fixes: ${opts.fixes.join(', ') || 'none'}${opts.clock ? `, clock ${opts.clock.text}` : ''})`);
   await compose.exec(['up', '-d', '--no-build', '--remove-orphans'], { env, quiet: !process.stdout.isTTY });
   if (!opts.wait) return;
   const lab = new LabClient();
-  const deadline = Date.now() + (opts.timeoutMs ?? 240000);
-  await waitReady(lab, deadline - Date.now(), opts.say);
-  await waitSettled(lab, deadline - Date.now(), opts.say);
+  const readyBy = Date.now() + (opts.timeoutMs ?? 240_000);
+  await waitReady(lab, readyBy - Date.now(), opts.say);
+  // The controller keeps the clock it was last given (in Redis, across restarts): this one wins.
+  const clock = opts.clock ? LabClock.parse((await lab.setLabClock(opts.clock.text)).clock) : await labClockOf(lab);
+  // Settling takes about three AWS hours of lab time (every instance's first configuration).
+  await waitSettled(lab, opts.timeoutMs ?? 120_000 + clock.hours(3), opts.say, systemClock, clock);
 }
 
 /**
- * Why the fleet is still settling, or null when it is at rest: every droplet leased, every instance the
- * autoscaler wants running with its network configuration, nothing waiting at the network manager, and
- * every target in service at the NLB. A lab without a launcher (an older one) is at rest at once.
+ * Why the fleet is still settling, or null when it is at rest. The fleet always churns (instances age out
+ * and are replaced), so at rest is not "nothing pending" but: every droplet leased, every fleet at its size,
+ * no configuration waiting as long as half the propagation-backlog detector's threshold, and the NLB
+ * serving from every AZ with at least 90 % of its targets in service. A lab without a launcher (an older
+ * one) is at rest at once.
  */
-export function unsettled(launcher: LauncherState | null, checker: NlbState | null): string | null {
+export function unsettled(launcher: LauncherState | null, checker: NlbState | null, timing: Pick<ScenarioTiming, 'backlogWaitMs'> = scenarioTiming(defaultLabClock())): string | null {
   if (!launcher) return null;
-  const { dwfm, instances, network } = launcher;
+  const { dwfm, network } = launcher;
   const missing = Object.values(launcher.autoscaling?.missing ?? {}).reduce((a, b) => a + b, 0);
   if (dwfm.leasedFraction < 1) return 'DWFM leasing its droplets';
-  if (missing > 0 || instances.pending + instances['network-pending'] > 0 || network.backlog > 0) return 'instances launching';
-  const inService = checker?.isChecker ? checker.healthyCapacity : 0;
-  if (checker && inService < instances.running) return `the NLB bringing targets into service (${inService} of ${instances.running})`;
+  if (missing > 0) return 'instances launching';
+  if (network.latencyMs.oldestWaitingMs >= timing.backlogWaitMs / 2) return `the network manager's backlog (${network.backlog} waiting)`;
+  if (checker?.isChecker) {
+    const azs = Object.values(checker.targetsByAz);
+    const total = azs.reduce((n, az) => n + az.total, 0);
+    const inService = azs.reduce((n, az) => n + az.inService, 0);
+    if (total === 0 || inService < SETTLED_IN_SERVICE * total) return `the NLB bringing targets into service (${inService} of ${total})`;
+    const out = Object.keys(checker.targetsByAz).filter((az) => !(az in checker.dnsWeights));
+    if (out.length > 0) return `the NLB returning ${out.join(', ')} to DNS`;
+  }
   return null;
 }
+
+/** The share of the NLB's targets in service at rest: replacements come and go. */
+const SETTLED_IN_SERVICE = 0.9;
 
 /** How long `up` waits for DWFM to lease every droplet before saying it needs an operator. */
 export const DWFM_SETTLE_MS = 60_000;
@@ -94,14 +111,16 @@ export async function waitSettled(
   timeoutMs: number,
   say: (l: string) => void,
   clock: Pick<Clock, 'now' | 'sleep'> = systemClock,
+  labClock: LabClock = defaultLabClock(),
 ): Promise<void> {
+  const timing = scenarioTiming(labClock);
   const start = clock.now();
   let last = '';
   let restful = 0;
   let dwfmSince: number | null = null;
   for (;;) {
     const launcher = await lab.stateOrNull('ec2');
-    const reason = unsettled(launcher, await lab.checkerState());
+    const reason = unsettled(launcher, await lab.checkerState(), timing);
     restful = reason === null ? restful + 1 : 0;
     if (restful >= 2) return;
     if (reason && reason !== last) say(`waiting for ${reason}`);
@@ -121,6 +140,12 @@ export async function waitSettled(
 }
 
 /** The fixes the running lab has on, read from the services that implement them. */
+/** The clock the lab runs at, as its controller says; the default for a controller without a clock. */
+export async function labClockOf(lab: Pick<LabClient, 'labClock'>): Promise<LabClock> {
+  const status = await lab.labClock().catch(() => null);
+  return status ? LabClock.parse(status.clock) : defaultLabClock();
+}
+
 export async function runningFixes(lab: Pick<LabClient, 'topology' | 'stateOrNull'>): Promise<Fix[]> {
   const topology = await lab.topology().catch(() => null);
   const [enactor, launcher, nlb] = await Promise.all([

@@ -8,6 +8,7 @@ import { parseConfig } from '../lib/config.js';
 import { loadgenConfig } from './config.js';
 import { until } from '../test/support/until.js';
 import { LoadgenService } from './service.js';
+import { CASCADE } from '../lib/timing.js';
 import { answer, startTarget, type Target } from './test-support.js';
 
 const token = 'test-token';
@@ -104,7 +105,7 @@ test('customers seeing errors become events', async () => {
 test('config: defaults, and bad values name the variable', () => {
   const c = parseConfig(loadgenConfig, { LAB_ADMIN_TOKEN: 't' });
   assert.equal(c.PORT, 8090);
-  assert.equal(c.RATE, 50);
+  assert.equal(c.RATE, CASCADE.customers.ratePerSecond, 'the lab\'s customers');
   assert.equal(c.TARGET_URL.href, 'http://app.us-east-1.lab.internal/');
   assert.equal(parseConfig(loadgenConfig, { LAB_ADMIN_TOKEN: 't', RATE: 'max' }).RATE, 'max');
   assert.throws(() => parseConfig(loadgenConfig, { LAB_ADMIN_TOKEN: 't', RATE: 'lots' }), /RATE: expected requests per second/);

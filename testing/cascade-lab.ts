@@ -9,7 +9,9 @@ import { DockerComposeEnvironment, log, type StartedDockerComposeEnvironment } f
 import { freePort } from '../lib/free-port.js';
 import { Compose, composeCommand, parseFixes, type DownResult, type Fix } from '../chaos/compose.js';
 import { LabClient } from '../chaos/lab-client.js';
-import { fixEnv, waitReady, waitSettled } from '../chaos/lab.js';
+import { fixEnv, labClockOf, waitReady, waitSettled } from '../chaos/lab.js';
+import { systemClock } from '../lib/clock.js';
+import { LabClock } from '../lib/lab-clock.js';
 import { labImage, LAB_REPOSITORY, type LabImageOptions } from './image.js';
 
 const run = promisify(execFile);
@@ -189,7 +191,10 @@ export class StartedCascadeLab implements AsyncDisposable {
       .up(services);
     if (wait === 'healthy') return;
     await waitReady(this.client, timeoutMs, say);
-    if (wait === 'settled') await waitSettled(this.client, timeoutMs, say);
+    // The controller keeps the last clock it was given (in Redis, which a restart keeps): LAB_CLOCK wins.
+    const wanted = this.settings.env.LAB_CLOCK;
+    const clock = wanted ? LabClock.parse((await this.client.setLabClock(wanted)).clock) : await labClockOf(this.client);
+    if (wait === 'settled') await waitSettled(this.client, timeoutMs, say, systemClock, clock);
   }
 
   /** The same lab with other fixes or variables: compose recreates the services whose settings changed, as `cascade-lab up --fix` does. */

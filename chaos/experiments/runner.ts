@@ -51,6 +51,12 @@ export interface Journal {
   abortedBy?: AbortRecord;
   /** The lab sampled about every second over the run (t in ms epoch). */
   timeline: TimelineSample[];
+  /**
+   * When the race fired, in ms from the run's start: the first dns-empty start, else the end of the step
+   * the scenario's `at` times count from (its trigger); null for a run with neither. The report and the
+   * matrix place AWS's timeline from here, at the run's clock.
+   */
+  raceAt?: number | null;
 }
 
 /** What a progress display can ask a run while it goes on. */
@@ -269,6 +275,7 @@ export async function runExperiment(experiment: Experiment, opts: RunOptions): P
     await clearFaults(ctx).catch(() => undefined); // whatever the rollbacks missed
     await lease.release().catch(() => undefined);
     journal.phases = await tracker.stop();
+    journal.raceAt = raceAt(experiment, journal);
     const after = await customerAt().catch(() => before);
     const requests = after.requests - before.requests;
     const successes = after.successes - before.successes;
@@ -279,6 +286,14 @@ export async function runExperiment(experiment: Experiment, opts: RunOptions): P
     journal.timeline = await timeline.finish();
   }
   return journal;
+}
+
+/** The first dns-empty start, else the end of the last step a scheduled activity counts from. */
+function raceAt(experiment: Experiment, journal: Journal): number | null {
+  const empty = journal.phases.filter((p) => p.name === 'dns-empty').sort((a, b) => a.start - b.start)[0];
+  if (empty) return empty.start;
+  const anchors = new Set(experiment.method.flatMap((a) => (a.at?.after ? [a.at.after] : [])));
+  return journal.activities.findLast((r) => r.phase === 'method' && anchors.has(r.name))?.end ?? null;
 }
 
 export const exitCode = (status: RunStatus) => (status === 'completed' ? 0 : status === 'deviated' ? 1 : 2);

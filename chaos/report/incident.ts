@@ -1,5 +1,6 @@
 // The real 20 October 2025 timeline (shared INCIDENT.md, from Amazon's post-event summary; times PDT),
-// as data the report scales onto a run: the lab's phases drawn next to what happened at AWS.
+// as data the report places on a run by its lab clock: the lab's phases drawn next to what happened at AWS.
+import { defaultLabClock, LabClock } from '../../lib/lab-clock.js';
 
 export interface IncidentPeriod {
   /** The lab phase it corresponds to, when there is one. */
@@ -42,31 +43,40 @@ export function minutesSinceStart(clock: string): number {
 
 export const INCIDENT_MINUTES = minutesSinceStart(INCIDENT_END); // 872: 14 h 32 min
 
-export interface ScaledIncident {
+export interface PlacedIncident {
   /** ms from run start where 23:48 falls */
   alignedAt: number;
-  /** run ms per real minute */
+  /** run ms per AWS minute, from the run's lab clock */
   msPerMinute: number;
   periods: (IncidentPeriod & { start: number; end: number })[];
   marks: { at: number; label: string }[];
 }
 
 /**
- * Fits the 14.5 real hours between the run's own start of the outage (its first dns-empty phase, else
- * the run's start) and the run's end, so the shapes can be compared even though the lab is ~400 times faster.
+ * AWS's timeline on a run's time axis: 23:48 at the race (`raceAt`, the journal's; else the run's first
+ * dns-empty start; else its start), and every later time by the run's lab clock: at 1h=10s, 02:25 falls
+ * 26.2 s after the race. Never stretched to fit: a run that ended early shows how much of the event it held.
  */
-export function scaleIncident(runMs: number, phases: { name: string; start: number }[]): ScaledIncident {
+export function placeIncident(clock: string, phases: { name: string; start: number }[], raceAt?: number | null): PlacedIncident {
   const dns = phases.filter((p) => p.name === 'dns-empty').sort((a, b) => a.start - b.start)[0];
-  let alignedAt = dns ? dns.start : 0;
-  if (runMs - alignedAt < runMs * 0.1) alignedAt = 0; // an outage found at the very end leaves no room to draw
-  const msPerMinute = Math.max(1, runMs - alignedAt) / INCIDENT_MINUTES;
-  const at = (clock: string) => alignedAt + minutesSinceStart(clock) * msPerMinute;
+  const alignedAt = raceAt ?? dns?.start ?? 0;
+  const msPerMinute = labClockOf(clock).minutes(1);
+  const at = (time: string) => alignedAt + minutesSinceStart(time) * msPerMinute;
   return {
     alignedAt,
     msPerMinute,
     periods: INCIDENT_PERIODS.map((p) => ({ ...p, start: at(p.from), end: at(p.to) })),
     marks: INCIDENT_MARKS.map((m) => ({ at: at(m.at), label: `${m.at} PDT: ${m.label}` })),
   };
+}
+
+/** A journal's clock; one written before the lab had a clock played at the default. */
+function labClockOf(text: string | undefined): LabClock {
+  try {
+    return LabClock.parse(text ?? '');
+  } catch {
+    return defaultLabClock();
+  }
 }
 
 /** AWS's interval of each lab phase, in AWS hours after the race fired (INCIDENT.md's timeline). */
@@ -104,4 +114,68 @@ export function phaseIoU(phases: { name: string; start: number; end: number }[],
     out[period.phase] = { labHours, iou: iou(labHours, aws) };
   }
   return out;
+}
+
+/** Customer success in the windows that matter, as AWS's customers lived them. */
+export interface CustomerWindows {
+  /** Before the race fired. */
+  before: number | null;
+  /** While AWS's DynamoDB endpoint was empty (23:48–02:25). */
+  dnsEmpty: number | null;
+  /** AWS's NLB impact (05:30–14:09). */
+  nlbWindow: number | null;
+  /** From the operators' disabling failover (09:36) to the end of the NLB impact. */
+  afterFailoverOff: number | null;
+  /** The whole run. */
+  overall: number | null;
+}
+
+export interface IncidentFit {
+  raceAt: number | null;
+  /** Each phase's IoU with AWS's interval (null: not seen). */
+  iou: Record<string, number | null>;
+  customers: CustomerWindows;
+}
+
+interface FitJournal {
+  clock: string;
+  raceAt?: number | null;
+  startedAt: string;
+  phases: { name: string; start: number; end: number }[];
+  timeline: { t: number; customerRequests: number | null; customerSuccessRate: number | null }[];
+}
+
+/** How a run fits the 20 October timeline: phases against AWS's, customers in AWS's windows. */
+export function incidentFit(journal: FitJournal): IncidentFit {
+  const clock = labClockOf(journal.clock);
+  const placed = placeIncident(journal.clock, journal.phases, journal.raceAt);
+  const raceAt = journal.raceAt ?? (journal.phases.some((p) => p.name === 'dns-empty') ? placed.alignedAt : null);
+  const iouByPhase = Object.fromEntries(Object.entries(phaseIoU(journal.phases, placed.alignedAt, clock.msPerAwsHour)).map(([k, v]) => [k, v.iou]));
+  const t0 = Date.parse(journal.startedAt);
+  const success = (from: number, to: number) => {
+    let requests = 0;
+    let ok = 0;
+    for (const s of journal.timeline) {
+      const at = s.t - t0;
+      if (at < from || at >= to || !s.customerRequests || s.customerSuccessRate === null) continue;
+      requests += s.customerRequests;
+      ok += s.customerRequests * s.customerSuccessRate;
+    }
+    return requests > 0 ? ok / requests : null;
+  };
+  const hours = (h: number) => placed.alignedAt + clock.hours(h);
+  const nlb = awsPhaseHours('nlb-flapping')!;
+  const dns = awsPhaseHours('dns-empty')!;
+  const failoverOff = minutesSinceStart('09:36') / 60;
+  return {
+    raceAt,
+    iou: iouByPhase,
+    customers: {
+      before: raceAt === null ? null : success(-Infinity, raceAt),
+      dnsEmpty: raceAt === null ? null : success(hours(dns.start), hours(dns.end)),
+      nlbWindow: raceAt === null ? null : success(hours(nlb.start), hours(nlb.end)),
+      afterFailoverOff: raceAt === null ? null : success(hours(failoverOff), hours(nlb.end)),
+      overall: success(-Infinity, Infinity),
+    },
+  };
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { INCIDENT_MINUTES, minutesSinceStart, scaleIncident } from './incident.js';
+import { incidentFit, INCIDENT_MINUTES, minutesSinceStart, placeIncident } from './incident.js';
 import { renderReport } from './report.js';
 import { sampleJournal } from './sample-journal.js';
 import { lineChart, niceStep } from './svg-chart.js';
@@ -25,12 +25,12 @@ describe('report.html', () => {
     assert.match(html, /<title>phase dns-empty \(36\.0 s–62\.0 s\)<\/title>/);
   });
 
-  it('draws the lab phases next to the real 20 October timeline, aligned on dns-empty', () => {
+  it('draws the lab phases next to the real 20 October timeline, placed at the race by the run\'s clock', () => {
     for (const p of journal.phases) assert.ok(html.includes(`>lab: ${p.name}</text>`), p.name);
     assert.ok(html.includes('>AWS: dns-empty</text>'));
     assert.ok(html.includes('20 Oct 2025, 23:48–02:25 PDT: DynamoDB endpoint empty in DNS'));
     assert.ok(html.includes('05:30–14:09'));
-    assert.match(html, /23:48 PDT \(the race\) at this run&#39;s dns-empty start, 36\.0 s/);
+    assert.match(html, /23:48 PDT \(the race\) at 36\.0 s, placed by the run&#39;s lab clock 1h=10s: 10\.0 s of this run per AWS hour/);
   });
 
   it('is self-contained: no script, and nothing fetched from the network', () => {
@@ -70,13 +70,34 @@ describe('the real incident, scaled', () => {
     assert.equal(minutesSinceStart('02:25'), 157);
   });
 
-  it("fits between the run's dns-empty start and its end", () => {
-    const s = scaleIncident(160_000, [{ name: 'dns-empty', start: 36_000 }]);
-    assert.equal(s.alignedAt, 36_000);
+  it("is placed at the race by the run's clock, never stretched over the run", () => {
+    const s = placeIncident('1h=10s', [{ name: 'dns-empty', start: 36_000 }], 30_000);
+    assert.equal(s.alignedAt, 30_000, 'the journal\'s race time first');
     const dns = s.periods.find((p) => p.phase === 'dns-empty')!;
-    assert.equal(dns.start, 36_000);
-    assert.ok(Math.abs(dns.end - (36_000 + (124_000 * 157) / 872)) < 1e-6);
-    assert.ok(Math.abs(s.marks.at(-1)!.at - 160_000) < 1e-6, 'the event ends with the run');
-    assert.equal(scaleIncident(100_000, []).alignedAt, 0);
+    assert.equal(dns.start, 30_000);
+    assert.ok(Math.abs(dns.end - (30_000 + 157 * (10_000 / 60))) < 1e-6, '02:25 is 2 h 37 min, 26.2 s after the race at 1h=10s');
+    const slow = placeIncident('1h=60s', [{ name: 'dns-empty', start: 36_000 }]);
+    assert.equal(slow.alignedAt, 36_000, 'else the first dns-empty start');
+    assert.ok(Math.abs(slow.marks.at(-1)!.at - (36_000 + 872 * 60_000 / 60)) < 1e-6, 'at 1h=60s the event lasts 14.5 min of the run');
+    assert.equal(placeIncident('1h=10s', []).alignedAt, 0);
+  });
+
+  it('measures a run against AWS: IoU per phase and customer success in AWS\'s windows', () => {
+    const startedAt = '2026-01-01T00:00:00.000Z';
+    const t0 = Date.parse(startedAt);
+    // 1h=10s, race at 10 s: dns-empty 0-2.7 h, customers fail while it lasts and 20 % during 06:00-08:00.
+    const timeline = Array.from({ length: 170 }, (_, i) => {
+      const h = (i - 10) / 10;
+      const rate = h >= 0 && h < 2.7 ? 0 : h >= 6 && h < 8 ? 0.8 : 1;
+      return { t: t0 + i * 1000, customerRequests: 20, customerSuccessRate: rate };
+    });
+    const fit = incidentFit({ clock: '1h=10s', raceAt: 10_000, startedAt, timeline, phases: [{ name: 'dns-empty', start: 10_000, end: 36_200 }] });
+    assert.ok(fit.iou['dns-empty']! > 0.99);
+    assert.equal(fit.iou['nlb-flapping'], null, 'not seen');
+    assert.equal(fit.customers.before, 1);
+    assert.equal(fit.customers.dnsEmpty, 0);
+    const nlb = fit.customers.nlbWindow!;
+    assert.ok(nlb > 0.9 && nlb < 0.98, `two of 8.65 hours at 80 %: ${nlb}`);
+    assert.equal(fit.customers.afterFailoverOff, 1);
   });
 });

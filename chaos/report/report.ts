@@ -3,7 +3,7 @@
 // marked, the lab's phases next to the real 20 October timeline, and every activity with its times.
 import type { TimelineSample } from '../controller/timeline.js';
 import type { Journal } from '../experiments/runner.js';
-import { scaleIncident } from './incident.js';
+import { incidentFit, placeIncident } from './incident.js';
 import { esc, formatSeconds, lanes, lineChart, type Band, type LaneRow, type Line } from './svg-chart.js';
 
 export const PHASE_COLORS: Record<string, string> = {
@@ -60,10 +60,27 @@ export function charts(journal: Journal): string {
   ].join('\n');
 }
 
+const pct = (v: number | null) => (v === null ? '–' : `${(v * 100).toFixed(1)} %`);
+
+/** Each phase's overlap with AWS's (IoU), and the customers in AWS's windows, at the run's clock. */
+export function fitTable(journal: Journal): string {
+  const fit = incidentFit(journal);
+  const ious = Object.entries(fit.iou).map(([phase, v]) => `<tr><td>${esc(phase)}</td><td>${v === null ? 'not seen' : v.toFixed(2)}</td></tr>`).join('');
+  const c = fit.customers;
+  const windows = [
+    ['before the race', c.before],
+    ['AWS 23:48–02:25 (kv endpoint empty)', c.dnsEmpty],
+    ['AWS 05:30–14:09 (NLB impact)', c.nlbWindow],
+    ['AWS 09:36–14:09 (failover disabled)', c.afterFailoverOff],
+    ['the whole run', c.overall],
+  ] as const;
+  return `<h2>Against AWS's timeline</h2><table><tr><th>phase</th><th>IoU with AWS's interval</th></tr>${ious}</table><table><tr><th>customer success</th><th></th></tr>${windows.map(([label, v]) => `<tr><td>${esc(label)}</td><td>${pct(v)}</td></tr>`).join('')}</table>`;
+}
+
 /** Faults, detected phases, and the real incident scaled onto the run, on the charts' x axis. */
 export function phaseLanes(journal: Journal): string {
   const end = journal.durationMs;
-  const incident = scaleIncident(end, journal.phases);
+  const incident = placeIncident(journal.clock, journal.phases, journal.raceAt);
   const rows: LaneRow[] = [
     {
       label: 'faults',
@@ -79,13 +96,13 @@ export function phaseLanes(journal: Journal): string {
       (p): LaneRow => ({
         label: `AWS: ${p.phase ?? 'EC2'}`,
         bars: [{ start: p.start, end: p.end, label: `${p.from}–${p.to}`, color: p.phase ? phaseColor(p.phase) : '#5f6368', title: `20 Oct 2025, ${p.from}–${p.to} PDT: ${p.label}` }],
-        marks: p.phase === null ? incident.marks : [],
+        marks: p.phase === null ? incident.marks.filter((m) => m.at <= end) : [],
       }),
     ),
   ];
-  const scale = `${(incident.msPerMinute / 1000).toFixed(2)} s of this run per real minute`;
-  const aligned = incident.alignedAt > 0 ? `23:48 PDT (the race) at this run's dns-empty start, ${sec(incident.alignedAt)}` : "23:48 PDT (the race) at the run's start";
-  return `${lanes(rows, end)}<p class="note">AWS rows: the real timeline of 19–20 October 2025 (INCIDENT.md), ${esc(aligned)}, ending at 14:20 PDT with the run; ${esc(scale)}. Ticks on the EC2 row: ${incident.marks.map((m) => esc(m.label)).join('; ')}.</p>`;
+  const scale = `the run's lab clock ${journal.clock}: ${((incident.msPerMinute * 60) / 1000).toFixed(1)} s of this run per AWS hour`;
+  const aligned = incident.alignedAt > 0 ? `23:48 PDT (the race) at ${sec(incident.alignedAt)}` : "23:48 PDT (the race) at the run's start";
+  return `${lanes(rows, end)}<p class="note">AWS rows: the real timeline of 19–20 October 2025 (INCIDENT.md), ${esc(aligned)}, placed by ${esc(scale)}; what falls after the run's end is cut off. Ticks on the EC2 row: ${incident.marks.map((m) => esc(m.label)).join('; ')}.</p>`;
 }
 
 function events(journal: Journal): string {
@@ -141,6 +158,7 @@ ${(journal.timeline ?? []).length ? '' : '<p class="note">No timeline was record
 ${charts(journal)}
 ${events(journal)}
 <h2>Phases</h2><table><tr><th>phase</th><th>start</th><th>end</th></tr>${journal.phases.map((p) => `<tr><td>${esc(p.name)}</td><td>${sec(p.start)}</td><td>${sec(p.end)}${p.ongoing ? ' (still going)' : ''}</td></tr>`).join('') || '<tr><td colspan="3">none detected</td></tr>'}</table>
+${fitTable(journal)}
 <h2>Activities</h2><table><tr><th>when</th><th>part</th><th>activity</th><th>result</th></tr>
 ${journal.activities.map((a) => `<tr><td>${sec(a.start)} – ${sec(a.end)}</td><td>${esc(a.phase)}</td><td>${esc(a.type)} ${esc(a.name)}</td><td>${a.ok ? 'ok' : 'not met'}${a.error ? `: ${esc(a.error)}` : ''}<pre>${esc(JSON.stringify(a.output ?? null))}</pre></td></tr>`).join('')}
 </table></body></html>

@@ -100,7 +100,7 @@ export class HealthChecker implements TargetView {
   private roundNo = 0;
   private failoverOn = true;
   readonly history: RoundReport[] = [];
-  readonly totals = { rounds: 0, stateChanges: 0, targetsRemoved: 0, targetsReturned: 0, flaps: 0, lateChecks: 0, dnsRemovals: 0, dnsReturns: 0, dnsErrors: 0 };
+  readonly totals = { rounds: 0, stateChanges: 0, targetsRemoved: 0, targetsReturned: 0, flaps: 0, lateChecks: 0, dnsRemovals: 0, dnsReturns: 0, dnsErrors: 0, maxRemovedShare: 0 };
   lastTargetRefresh: number | null = null;
   lastError: string | null = null;
 
@@ -173,6 +173,9 @@ export class HealthChecker implements TargetView {
     this.totals.rounds++;
     this.totals.stateChanges += stateChanges;
     this.totals.lateChecks += lateChecks;
+    // The largest share of capacity one round took out, from service or from DNS: what velocity control caps.
+    const share = (removed: number, before: number) => (before > 0 ? removed / before : 0);
+    this.totals.maxRemovedShare = Math.max(this.totals.maxRemovedShare, share(report.capacityRemoved, capacityBefore), share(dns.weightRemoved, dnsWeightBefore));
     return report;
   }
 

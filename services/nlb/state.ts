@@ -46,6 +46,8 @@ export const checkerTotalsSchema = z.object({
   dnsRemovals: count,
   dnsReturns: count,
   dnsErrors: count,
+  /** The largest share of capacity (targets in service, or DNS weight) one round removed. */
+  maxRemovedShare: z.number().min(0).max(1),
 });
 
 const base = {

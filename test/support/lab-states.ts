@@ -63,7 +63,7 @@ const checker: CheckerNodeState = {
   dnsWeights: { 'az-a': 7, 'az-b': 7, 'az-c': 7 },
   nodes: [],
   flaps: 0,
-  totals: { rounds: 0, stateChanges: 0, targetsRemoved: 0, targetsReturned: 0, flaps: 0, lateChecks: 0, dnsRemovals: 0, dnsReturns: 0, dnsErrors: 0 },
+  totals: { rounds: 0, stateChanges: 0, targetsRemoved: 0, targetsReturned: 0, flaps: 0, lateChecks: 0, dnsRemovals: 0, dnsReturns: 0, dnsErrors: 0, maxRemovedShare: 0 },
   lastRound: null,
   rounds: [],
   lastError: null,
