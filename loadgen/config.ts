@@ -27,7 +27,7 @@ export const loadgenConfig = {
   TARGET_URL: parsed('http://app.us-east-1.lab.internal/', parseTargetUrl),
   /** Arrival rate in requests per second (or max); changed at run time by POST /v1/rate. The lab's customers (lib/timing.ts). */
   RATE: parsed(String(CASCADE.customers.ratePerSecond), parseRate),
-  CONNECTIONS: int(4, 1, 10_000),
+  CONNECTIONS: int(8, 1, 10_000),
   PIPELINING: int(1, 1, 256),
   TIMEOUT_MS: int(5000, 1, 600_000),
   /** Scheduled requests allowed to wait for a free connection (0 = rate x timeout). */
@@ -35,8 +35,10 @@ export const loadgenConfig = {
   /**
    * Each connection is closed after this many requests (0 = never), so new connections keep resolving the
    * target's name: a small pool of long-lived sockets would never notice a DNS outage, real customers do.
+   * One: every request is a customer of its own, spread over the NLB's nodes by their DNS weights (at 20
+   * requests per second a reused connection would send a whole second's load to one node).
    */
-  REQUESTS_PER_CONNECTION: int(20, 0, 1_000_000),
+  REQUESTS_PER_CONNECTION: int(1, 0, 1_000_000),
   /** The application answers 404 for a key nobody wrote yet: that is still a served request. */
   SUCCESS_STATUSES: parsed('200-404', parseSuccessStatuses),
   /** Seconds of per-second series kept in memory; GET /lab/state returns the last STATE_SECONDS of them. */

@@ -115,6 +115,55 @@ method:
     });
   }
 
+  it('once a phase was seen, a step whose condition does not hold yet waits for its time and looks again', async () => {
+    const clock = new ManualClock(0);
+    const calls: string[] = [];
+    let triggeredAt: number | null = null;
+    // Leases are lost from the start (lease-collapse is seen); the kv endpoint empties 20 s after the
+    // trigger, so "dns-empty seen" is false when the step comes up and true by its time.
+    const cascading = fakeLabClient({
+      renewLease: async () => {},
+      releaseLease: async () => {},
+      lookup: async () => {
+        const empty = triggeredAt !== null && clock.now() - triggeredAt >= 20_000;
+        if (triggeredAt === null) triggeredAt = clock.now();
+        return empty ? { rcode: 0, rcodeName: 'NOERROR', addresses: [], nodata: true } : { rcode: 0, rcodeName: 'NOERROR', addresses: ['10.0.0.1'], nodata: false };
+      },
+      status: async () => ({ time: 0, ready: true, services: [], dns: null, customer: { requests: 0, successes: 0, errors: {}, lastError: null } }),
+      controller: async (path: string, init?: { body?: unknown }) => {
+        if (path === '/api/repair') {
+          calls.push((init?.body as { action: string }).action);
+          return { ok: true };
+        }
+        if (path.endsWith('/state')) return { service: 'ec2', time: 0, state: labState('ec2', { dwfm: { leased: 100, droplets: 300, leasedFraction: 0.33 } }) };
+        if (path.startsWith('/api/timeline')) return { intervalMs: 1000, series: {}, samples: [] };
+        throw new Error(`controller GET ${path}: 502`);
+      },
+    });
+    const later = parseExperiment(
+      `title: t
+description: d
+steady-state-hypothesis: { title: h, probes: [{ type: probe, name: p, provider: { type: dns, name: kv.lab.internal } }] }
+phases: [lease-collapse, dns-empty]
+method:
+  - { type: probe, name: trigger, provider: { type: dns, name: kv.lab.internal }, pauses: { after: 3s } }
+  - type: action
+    name: once-dns-emptied
+    provider: { type: repair, action: failover-off }
+    at: { aws: 9h48m, after: trigger }
+    when: { probe: { type: phase, name: dns-empty }, until: { type: value, target: seen, value: true } }
+`,
+      'later.yaml',
+    );
+    const journal = await settle(clock, runExperiment(later, { scenario: 't', seed: 1, fixes: [], lab: cascading, clock, labClock: LabClock.parse('1h=10s') }), 100);
+    assert.ok(journal.phases.some((p) => p.name === 'lease-collapse'), 'a phase was seen before the step came up');
+    const step = journal.activities.find((a) => a.name === 'once-dns-emptied')!;
+    assert.equal(step.skipped, undefined, 'its condition held at its time');
+    assert.deepEqual(calls, ['failover-off']);
+    const trigger = journal.activities.find((a) => a.name === 'trigger')!;
+    assert.ok(Math.abs(step.start - trigger.end - 98_000) <= 150, `taken at +9h48m (${(step.start - trigger.end) / 1000} s)`);
+  });
+
   it('refuses `at` after an activity that does not run before it, with the line', () => {
     const text = `title: t
 description: d

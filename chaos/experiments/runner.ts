@@ -173,10 +173,21 @@ export async function runExperiment(experiment: Experiment, opts: RunOptions): P
     say(`  ${a.type} ${a.name}`);
     current = a.name;
     // The condition first: a step with nothing to do is skipped at once, without waiting for its time.
+    // While the run has seen a phase, though, a step scheduled `at` a later time waits for it and looks
+    // again then: operators disable failover at +9h48m if the checks flapped by then.
     if (a.when) {
-      const value = await runProvider(a.when.probe, ctx).catch((err: Error) => ({ error: err.message }));
-      if (!withinTolerance(value, a.when.until)) {
-        Object.assign(record, { ok: true, skipped: true, output: { skipped: true, value }, end: elapsed() });
+      const check = async () => {
+        const value = await runProvider(a.when!.probe, ctx).catch((err: Error) => ({ error: err.message }));
+        return { value, holds: withinTolerance(value, a.when!.until) };
+      };
+      let seen = await check();
+      if (!seen.holds && a.at && (ctx.phases?.().seen.length ?? 0) > 0 && scheduled(a.at) > elapsed()) {
+        say(`    its condition does not hold yet: looking again at +${a.at.aws}`);
+        await sleep(scheduled(a.at) - elapsed());
+        if (!aborter.signal.aborted) seen = await check();
+      }
+      if (!seen.holds) {
+        Object.assign(record, { ok: true, skipped: true, output: { skipped: true, value: seen.value }, end: elapsed() });
         journal.activities.push(record);
         say('    skipped: its condition does not hold');
         return record;
