@@ -136,6 +136,7 @@ describe('runs hosted by the controller', () => {
     assert.equal(ok.json().clock, '1h=60s');
     assert.deepEqual(clocks, ['1h=60s']);
     assert.deepEqual(order, ['clock', 'run']);
+    assert.equal(runner.calls[0]?.labClock?.text, '1h=60s', "the scenario's AWS times are scaled by it");
     runner.end('completed');
     await app.inject({ method: 'DELETE', url: '/api/runs/current', headers: auth });
 
@@ -143,6 +144,9 @@ describe('runs hosted by the controller', () => {
     const refused = await app.inject({ method: 'POST', url: '/api/runs', headers: auth, payload: { scenario: 'dns-race', clock: '1h=10s' } });
     assert.equal(refused.statusCode, 400);
     assert.equal(refused.json().error.message, 'the lab clock cannot be changed yet');
+    const tooFast = await app.inject({ method: 'POST', url: '/api/runs', headers: auth, payload: { scenario: 'dns-race', clock: '1h=10ms' } });
+    assert.equal(tooFast.statusCode, 400);
+    assert.match(tooFast.json().error.message, /^clock: too fast/);
     assert.equal((await app.inject({ url: '/api/runs/current' })).statusCode, 404, 'no run started');
     assert.equal(runner.calls.length, 1);
     const without = await app.inject({ method: 'POST', url: '/api/runs', headers: auth, payload: { scenario: 'dns-race' } });

@@ -13,7 +13,7 @@ import type { LabClient } from '../lab-client.js';
 import { expectedDurationMs } from '../progress.js';
 import type { RunInfo } from './contract.js';
 import type { ReportFile, ReportStore } from './reports.js';
-import { defaultLabClock } from '../../lib/lab-clock.js';
+import { defaultLabClock, LabClock } from '../../lib/lab-clock.js';
 
 export interface Scenario {
   name: string;
@@ -83,18 +83,19 @@ export class RunManager {
     const scenarios = this.deps.scenarios();
     const scenario = scenarios.find((s) => s.name === request.scenario);
     if (!scenario) throw badRequest(`unknown scenario ${JSON.stringify(request.scenario)}; known: ${scenarios.map((s) => s.name).join(', ')}`);
+    const labClock = request.clock === undefined ? undefined : parseClock(request.clock);
     this.starting = true;
     try {
-      if (request.clock !== undefined) await this.deps.setClock(request.clock);
+      if (labClock) await this.deps.setClock(labClock.text);
       const lab = await this.deps.lab();
       const fixes = await this.deps.fixes(lab).catch(() => []);
-      return this.launch(scenario, lab, fixes, request);
+      return this.launch(scenario, lab, fixes, request, labClock);
     } finally {
       this.starting = false;
     }
   }
 
-  private launch(scenario: Scenario, lab: LabClient, fixes: string[], request: RunRequest): RunInfo {
+  private launch(scenario: Scenario, lab: LabClient, fixes: string[], request: RunRequest, labClock: LabClock | undefined): RunInfo {
     const { clock, events } = this.deps;
     const seed = request.seed ?? (this.deps.seed ?? (() => Math.floor(Math.random() * 2 ** 31)))();
     const startedAt = clock.now();
@@ -106,7 +107,7 @@ export class RunManager {
         scenario: scenario.name,
         title: scenario.experiment.title,
         seed,
-        clock: request.clock ?? null,
+        clock: labClock?.text ?? null,
         fixes,
         state: 'running',
         startedAt,
@@ -129,6 +130,8 @@ export class RunManager {
       fixes,
       lab,
       clock,
+      // The scenario's AWS times are scaled by the clock the lab was set to.
+      labClock,
       signal: run.aborter.signal,
       progress: (line) => {
         run.lines.push(line.trim());
@@ -225,6 +228,15 @@ export class RunManager {
     run.stopping = true;
     this.deps.events.emit('run-stopping', { id: run.info.id, reason });
     run.aborter.abort(reason);
+  }
+}
+
+/** A clock the lab accepts (between 1h=1s and 1h=1h), or a 400 saying why not. */
+function parseClock(text: string): LabClock {
+  try {
+    return LabClock.parse(text);
+  } catch (err) {
+    throw badRequest(`clock: ${(err as Error).message}`);
   }
 }
 
