@@ -32,7 +32,10 @@ export function registerRunRoutes(app: LabApp, runs: RunManager): void {
   const fileParams = runParams.extend({ file: z.enum(Object.keys(REPORT_FILES) as [ReportFile, ...ReportFile[]]) });
   app.get('/api/runs/:id/:file', { schema: { params: fileParams } }, async (req, reply) => {
     const path = runs.reportFile(req.params.id, req.params.file);
-    if (!path) throw notFound(`no finished run ${JSON.stringify(req.params.id)} kept (GET /api/runs lists them)`);
+    if (!path) {
+      const kept = runs.reportFile(req.params.id, 'journal.json');
+      throw notFound(kept ? `run ${req.params.id} has no ${req.params.file} (only a game day writes review.md)` : `no finished run ${JSON.stringify(req.params.id)} kept (GET /api/runs lists them)`);
+    }
     if (req.params.file === 'report.html') reply.header('content-security-policy', REPORT_POLICY);
     return reply.type(REPORT_FILES[req.params.file]).send(createReadStream(path));
   });

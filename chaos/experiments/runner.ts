@@ -13,6 +13,7 @@ import { AbortWatcher, type AbortRecord } from './abort.js';
 import { startRunTimeline } from './run-timeline.js';
 import { Schedule } from './schedule.js';
 import type { TimelineSample } from '../controller/timeline.js';
+import type { GameJournal } from '../gameday/contract.js';
 
 export type RunStatus = 'completed' | 'deviated' | 'aborted';
 
@@ -51,6 +52,8 @@ export interface Journal {
   abortedBy?: AbortRecord;
   /** The lab sampled about every second over the run (t in ms epoch). */
   timeline: TimelineSample[];
+  /** A game day's record: the team, what the responders did, the faults the facilitator added, the score. */
+  game?: GameJournal;
 }
 
 /** What a progress display can ask a run while it goes on. */

@@ -122,6 +122,17 @@ describe("a game day's score", () => {
     assert.ok(blind.summary.includes('No incident was declared.'));
   });
 
+  it('does not count a recovery that falls below the SLO again, nor one that has not held long enough by the end', () => {
+    const relapse = journal();
+    for (const sample of relapse.timeline) {
+      const s = (sample.t - T0) / S;
+      if (s >= 120 && s < 130) sample.customerSuccessRate = 0.5;
+    }
+    assert.equal(scoreGame({ journal: relapse, settings, entries, pauses: [] }).mitigated?.t, 130 * S);
+    const short = { ...relapse, timeline: relapse.timeline.filter((x) => x.t - T0 <= 133 * S) };
+    assert.equal(scoreGame({ journal: short, settings, entries, pauses: [] }).mitigated, null, 'back for 3 s: the hold is 5 s at 1h=10s');
+  });
+
   it('counts a declaration before the first impact as negative time to detect', () => {
     const early = scoreGame({ journal: journal(), settings, entries: [entry(10.5 * S, 'eve', { kind: 'declare', summary: 'enactor lock lost' })], pauses: [] });
     assert.equal(early.timeToDetect, -500);

@@ -17,7 +17,7 @@ import type { TimelineSample } from '../controller/timeline.js';
 import type { GameEntry, GameScore, MilestoneName, Moment, Verdict } from './contract.js';
 import { namesRootCause } from './root-cause.js';
 
-/** Mitigation must hold for at least this many samples, however fast the clock (at 1h=1s 30 AWS minutes are half a sample). */
+/** Mitigation must hold for at least this many measured samples, however fast the clock (at 1h=1s 30 AWS minutes are half a sample). */
 export const MIN_HOLD_SAMPLES = 3;
 
 /** AWS's operators on 20 October, from INCIDENT.md's timeline (PDT), in hours after the race (23:48). */
@@ -50,7 +50,7 @@ export function awsTime(hours: number): string {
 /** "1:05": lab time for people. */
 export function labTime(ms: number): string {
   const s = Math.round(Math.abs(ms) / 1000);
-  return `${ms < 0 ? '-' : ''}${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+  return `${ms < 0 && s > 0 ? '-' : ''}${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
 }
 
 /** Side by side with AWS: "your team restored DNS at +1:48, 31 % faster than AWS did (+2:37)". */
@@ -68,6 +68,19 @@ export function awsSpan(hours: number): string {
   return minutes >= 60 ? `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min` : `${minutes} min`;
 }
 
+/**
+ * A moment of the game from ms since the run's start: lab ms since the trigger fired, the pauses left
+ * out, and that in AWS hours at the run's clock.
+ */
+export function gameMoments(clockText: string, triggerAt: number, pauses: { start: number; end: number | null }[], runEnd: number): (t: number) => Moment {
+  const clock = LabClock.parse(clockText);
+  const closed = pauses.map((p) => ({ start: p.start, end: p.end ?? runEnd }));
+  return (t) => {
+    const since = t - triggerAt - (t >= triggerAt ? pausedBetween(closed, triggerAt, t) : 0);
+    return { t, sinceTrigger: since, awsHours: since / clock.msPerAwsHour };
+  };
+}
+
 export function scoreGame({ journal, settings, entries, pauses }: ScoreInput): GameScore {
   const clock = LabClock.parse(journal.clock);
   const t0 = Date.parse(journal.startedAt);
@@ -75,12 +88,7 @@ export function scoreGame({ journal, settings, entries, pauses }: ScoreInput): G
   const methodStart = journal.activities.find((a) => a.phase === 'method')?.start ?? 0;
   const triggerAt = (settings.trigger ? journal.activities.findLast((a) => a.phase === 'method' && a.name === settings.trigger)?.end : undefined) ?? methodStart;
   const closed = pauses.map((p) => ({ start: p.start, end: p.end ?? end }));
-  /** Lab ms of the game between the trigger and t, the pauses left out. */
-  const sinceTrigger = (t: number) => {
-    const paused = closed.reduce((n, p) => n + Math.max(0, Math.min(t, p.end) - Math.max(triggerAt, p.start)), 0);
-    return t - triggerAt - (t >= triggerAt ? paused : 0);
-  };
-  const moment = (t: number): Moment => ({ t, sinceTrigger: sinceTrigger(t), awsHours: sinceTrigger(t) / clock.msPerAwsHour });
+  const moment = gameMoments(journal.clock, triggerAt, pauses, end);
 
   const samples = (journal.timeline ?? []).map((s) => ({ ...s, at: s.t - t0 }));
   const rate = (s: TimelineSample) => s.customerSuccessRate;
@@ -94,22 +102,17 @@ export function scoreGame({ journal, settings, entries, pauses }: ScoreInput): G
   const found = responders.find((e): e is Extract<GameEntry, { kind: 'hypothesis' }> => e.kind === 'hypothesis' && namesRootCause(e));
   const rootCause = found ? { ...moment(found.t), by: found.by, entry: found.id } : null;
 
-  // Mitigated: the first sample after the impact from which success stays at or above the SLO for the hold.
+  // Mitigated: success back at or above the SLO and holding: the last stretch without a sample below it,
+  // from its first measured sample to the end of the game, at least as long as the hold. A recovery that
+  // fell below again (the NLB flapping after DNS came back) is not a mitigation.
   const holdMs = durationMs(settings.hold, clock);
   let mitigated: Moment | null = null;
   if (impact) {
     const after = samples.filter((s) => s.at > impact.at);
-    for (let i = 0; i < after.length && !mitigated; i++) {
-      const from = after[i]!;
-      if (rate(from) === null || below(from)) continue;
-      const window: typeof after = [];
-      for (const s of after.slice(i)) {
-        if (s.at - from.at > holdMs && window.length >= MIN_HOLD_SAMPLES) break;
-        window.push(s);
-      }
-      const long = after.at(-1)!.at - from.at >= holdMs && window.filter((s) => rate(s) !== null).length >= MIN_HOLD_SAMPLES;
-      if (long && !window.some(below)) mitigated = moment(from.at);
-    }
+    const lastBelow = after.findLastIndex(below);
+    const stretch = after.slice(lastBelow + 1).filter((s) => rate(s) !== null);
+    const from = stretch[0];
+    if (from && stretch.length >= MIN_HOLD_SAMPLES && after.at(-1)!.at - from.at >= holdMs) mitigated = moment(from.at);
   }
 
   const gameSamples = samples.filter((s) => s.at >= triggerAt && s.customerRequests !== null);
