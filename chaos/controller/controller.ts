@@ -21,6 +21,8 @@ import { insideLab, type InsideLab } from './lab-inside.js';
 import { LiveFeed } from './live.js';
 import { controllerLiveSources } from './live-sources.js';
 import { ReportStore } from './reports.js';
+import { ContainerLogs } from './container-logs.js';
+import { GameManager } from '../gameday/game.js';
 import { callService } from './runbook.js';
 import { RunManager, type RunManagerDeps, type Scenario } from './runs.js';
 import type { ServiceDirectory } from './services.js';
@@ -66,6 +68,7 @@ export interface Controller {
   timeline: Timeline;
   live: LiveFeed;
   runs: RunManager;
+  games: GameManager;
   lab: InsideLab;
   /** Starts sampling, the live stream and the fault leases' sweep (after undoing what a previous controller left). */
   start(): void;
@@ -113,6 +116,15 @@ export function createController(inputs: ControllerInputs): Controller {
     fixes: runningFixes,
     execute: inputs.execute,
   });
+  const games = new GameManager({
+    clock,
+    events,
+    runs,
+    scenarios: inputs.scenarios ?? listScenarios,
+    repairs: inputs.repairs,
+    setClock: inputs.setClock,
+    log,
+  });
   const live = new LiveFeed(
     timeline,
     controllerLiveSources({ directory, faults, runs, lab, dns: settings.dns, infra: { redis: inputs.pingRedis } }),
@@ -134,6 +146,9 @@ export function createController(inputs: ControllerInputs): Controller {
     live,
     runs,
     emergencyStop: () => emergencyStop({ runs, faults, lab: () => lab(settings.live.probeTimeoutMs * 4), events }),
+    games,
+    logs: new ContainerLogs(inputs.containers),
+    dns: settings.dns,
   });
   let sweeping: Promise<void> | null = null;
   return {
@@ -142,6 +157,7 @@ export function createController(inputs: ControllerInputs): Controller {
     timeline,
     live,
     runs,
+    games,
     lab,
     start() {
       timeline.start();

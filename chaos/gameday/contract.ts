@@ -166,11 +166,14 @@ export const dnsQuerySchema = z
     type: z.enum(DNS_TYPES).default('A'),
   })
   .strict();
+const dnsRecordSchema = z.object({ name: z.string(), type: z.string(), ttl: z.number(), data: z.string() });
 export const dnsAnswerSchema = z.object({
   name: z.string(),
   type: z.string(),
   rcode: z.string(),
-  answers: z.array(z.object({ name: z.string(), type: z.string(), ttl: z.number(), data: z.string() })),
+  answers: z.array(dnsRecordSchema),
+  /** The authority section: the zone's SOA, with the negative-caching time, on an empty answer. */
+  authority: z.array(dnsRecordSchema),
   /** NOERROR with nothing in it: what DynamoDB's clients got on 20 October. */
   nodata: z.boolean(),
   ms: z.number(),
