@@ -257,6 +257,11 @@ function summarise(score: Omit<GameScore, 'summary'>, clock: LabClock): string[]
   if (b.burned !== null) lines.push(`Error budget burned: ${Math.round(100 * b.burned)} % (${b.failed} failed of ${b.requests} requests; the SLO allows ${Math.round(b.allowed)}).`);
   for (const m of score.milestones) lines.push(`${m.sentence[0]!.toUpperCase()}${m.sentence.slice(1)}.`);
   const off = score.actions.filter((a) => a.verdict === 'not-needed' || a.verdict === 'too-early');
-  lines.push(off.length ? `${off.length} action${off.length === 1 ? '' : 's'} not needed or too early: ${off.map((a) => `${a.action} (${a.verdict}: ${a.why})`).join('; ')}.` : 'Every action taken was needed when it was taken.');
+  const plural = (n: number) => `${n} action${n === 1 ? '' : 's'}`;
+  if (off.length) lines.push(`${plural(off.length)} not needed or too early: ${off.map((a) => `${a.action} (${a.verdict}: ${a.why})`).join('; ')}.`);
+  const unknown = score.actions.filter((a) => a.verdict === 'unknown').length;
+  if (unknown) lines.push(`${plural(unknown)} could not be judged: the lab was not measured when ${unknown === 1 ? 'it was' : 'they were'} taken.`);
+  if (score.actions.length === 0) lines.push('No runbook action was taken.');
+  else if (score.actions.every((a) => a.verdict === 'needed')) lines.push('Every action taken was needed when it was taken.');
   return lines;
 }
