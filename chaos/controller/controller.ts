@@ -124,6 +124,8 @@ export function createController(inputs: ControllerInputs): Controller {
     repairs: inputs.repairs,
     setClock: inputs.setClock,
     log,
+    // Pages showing the facilitator's view without the admin token lose it when the game begins.
+    onStart: () => live.closeUntrusted(),
   });
   const live = new LiveFeed(
     timeline,

@@ -81,6 +81,8 @@ export interface LiveSink {
   end(): void;
   /** Cuts the connection (it fell behind). */
   close(): void;
+  /** It came with the admin token: a game day starting leaves it open. */
+  trusted?: boolean;
 }
 
 export const sseMessage = (event: string, data: unknown, id?: number) => `event: ${event}\n${id === undefined ? '' : `id: ${id}\n`}data: ${JSON.stringify(data)}\n\n`;
@@ -164,6 +166,22 @@ export class LiveFeed {
   /** The newest frame, null before the first sample. */
   get frame(): LiveFrame | null {
     return this.latest;
+  }
+
+  /**
+   * Cuts every connection of the full view that came without the admin token (a game day begins: what
+   * it shows is the facilitator's from now on); their pages reconnect and are asked for the token.
+   */
+  closeUntrusted(): number {
+    let cut = 0;
+    for (const [sink, view] of this.subscribers) {
+      if (view !== FULL_VIEW || sink.trusted) continue;
+      this.subscribers.delete(sink);
+      sink.close();
+      cut++;
+    }
+    this.metrics.subscribers.set(this.subscribers.size);
+    return cut;
   }
 
   /** A 503 when the stream already serves as many connections as it may. */
@@ -293,13 +311,19 @@ export class LiveFeed {
  * Plain server-sent events, so `curl -N` and EventSource read it as well as the page does.
  */
 export function registerLiveRoutes(app: LabApp, feed: LiveFeed): void {
-  app.get('/api/live', { onRequest: app.facilitatorRead }, async (req, reply) => streamLive(feed, FULL_VIEW, req, reply));
+  app.get('/api/live', { onRequest: app.facilitatorRead }, async (req, reply) => {
+    const trusted = await app.requireAdmin(req, reply).then(
+      () => true,
+      () => false,
+    );
+    streamLive(feed, FULL_VIEW, req, reply, trusted);
+  });
   // An open stream would keep app.close() waiting for ever.
   app.addHook('preClose', async () => feed.stop());
 }
 
 /** Answers a request with the live stream through a view: server-sent events until the connection ends. */
-export function streamLive(feed: LiveFeed, view: LiveView, req: FastifyRequest, reply: FastifyReply): void {
+export function streamLive(feed: LiveFeed, view: LiveView, req: FastifyRequest, reply: FastifyReply, trusted = false): void {
   feed.admit();
   reply.hijack();
   const res = reply.raw;
@@ -316,6 +340,7 @@ export function streamLive(feed: LiveFeed, view: LiveView, req: FastifyRequest, 
     buffered: () => res.writableLength,
     end: () => void (open() && res.end()),
     close: () => res.destroy(),
+    trusted,
   };
   // A connection cut between a write and its 'close' must not become an unhandled error.
   res.on('error', () => undefined);

@@ -42,6 +42,8 @@ export interface GameDeps {
   setClock(clock: string): Promise<void>;
   /** The responders' token; random by default. */
   token?: () => string;
+  /** A game begins: the room's screens opened without the admin token must stop showing its faults. */
+  onStart?: () => void;
   /** The controller's log: what the game does (never its token). */
   log?: Pick<Logger, 'info' | 'warn'>;
 }
@@ -127,6 +129,7 @@ export class GameManager {
         unsubscribe: this.deps.events.subscribe((e) => this.witness(game, e)),
       };
       this.game = pending.game = game;
+      this.deps.onStart?.();
       this.deps.events.emit('game-started', { id: game.id, team: game.team, scenario: scenario.name, clock: game.clock.text });
       this.deps.log?.info({ id: game.id, team: game.team, scenario: scenario.name, clock: game.clock.text }, 'game day started');
       if (pending.journal) this.complete(game, pending.journal);

@@ -4,6 +4,7 @@ import { request } from 'undici';
 import { TEST_TOKEN, testController, type TestController } from '../../test/support/controller.js';
 import { fakeLab, type FakeLab } from '../../test/support/fake-services.js';
 import { gameRunner } from '../../test/support/game-runner.js';
+import { until } from '../../test/support/until.js';
 import { PHASES } from '../experiments/format.js';
 import { listScenarios } from '../scenarios.js';
 import { redactState, visibleEvent } from './responders-view.js';
@@ -113,5 +114,41 @@ describe("the responders' live stream: symptoms only", () => {
     assert.equal(visibleEvent(event('launcher', 'x', { why: 'wait-for-the-race' }), hidden, ['wait-for-the-race']), false);
     assert.deepEqual(redactState('kv-store', { served: 3, slowByMs: 250 }), { served: 3 });
     assert.deepEqual(redactState('ec2', { slowByMs: 1 }), { slowByMs: 1 }, 'only the fault hooks of that kind');
+  });
+});
+
+describe('a game day beginning', () => {
+  it("cuts the facilitator's view opened without the admin token (reconnecting, it is asked for the token), not the one opened with it", async () => {
+    const runner = gameRunner();
+    const controller = testController({ execute: runner.execute });
+    const base = await controller.listen();
+    controller.start();
+    try {
+      const open = async (headers: Record<string, string>) => {
+        const res = await request(`${base}/api/live`, { headers });
+        assert.equal(res.statusCode, 200);
+        let text = '';
+        const ended = (async () => {
+          for await (const chunk of res.body) text += chunk.toString();
+        })().then(
+          () => true,
+          () => true,
+        );
+        return { ended, text: () => text, close: () => res.body.destroy() };
+      };
+      const anonymous = await open({});
+      const facilitator = await open(admin);
+      await until("both got hello", () => anonymous.text().includes('event: hello') && facilitator.text().includes('event: hello'));
+      const started = await controller.app.inject({ method: 'POST', url: '/api/gameday', headers: admin, payload: { scenario: 'aws-2025-10-20' } });
+      assert.equal(started.statusCode, 201);
+      await until("the anonymous stream cut, the facilitator's kept", () => controller.live.subscriberCount === 1);
+      assert.equal(await anonymous.ended, true);
+      const again = await request(`${base}/api/live`);
+      assert.equal(again.statusCode, 401);
+      await again.body.dump();
+      facilitator.close();
+    } finally {
+      await controller.stop();
+    }
   });
 });

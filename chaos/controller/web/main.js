@@ -1,6 +1,7 @@
 // The dashboard: one live stream from the controller (stream.js) drives the service map, the charts and
 // the panels; the facilitator's drawer (controls.js) drives the controller's API. While the stream is
 // down the page says so and greys out, so the room never mistakes a stale screen for a live one.
+import { adminToken, bearer } from './api.js';
 import { Charts } from './charts.js';
 import { Controls } from './controls.js';
 import { $, replace } from './dom.js';
@@ -83,7 +84,12 @@ function onState(state) {
   live.connected = state.connected;
   document.body.classList.toggle('disconnected', !state.connected);
   view.banner.hidden = state.connected;
-  if (!state.connected) {
+  if (!state.connected && (state.status === 401 || state.status === 403)) {
+    // A game day is on: its faults and scenario are the facilitator's alone.
+    replace(view.banner, 'A game day is on: this is the facilitator\'s view, and it needs the admin token (Facilitator ▸ Admin token). Responders: open /responders with the token the facilitator gave you.');
+    view.link.dataset.state = 'lost';
+    view.link.textContent = state.status === 403 ? 'refused' : 'token needed';
+  } else if (!state.connected) {
     replace(view.banner, `Connection to the controller lost: reconnecting (attempt ${state.attempt})…`, state.error ? ` ${state.error}` : '');
     view.link.dataset.state = 'lost';
     view.link.textContent = 'disconnected';
@@ -101,5 +107,5 @@ function tick() {
   charts.render(serverNow(), live.windowMs);
 }
 
-connect('/api/live', { message: onMessage, state: onState });
+connect('/api/live', { message: onMessage, state: onState }, { headers: () => bearer(adminToken.get()) });
 setInterval(tick, 500);
