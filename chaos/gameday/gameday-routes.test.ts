@@ -60,6 +60,8 @@ describe('game day API', () => {
   });
 
   it('starts a game with the admin token only, checks its body, and shows the responders\' token this once', async () => {
+    const none = await inject('GET', '/api/gameday', admin);
+    assert.deepEqual([none.statusCode, none.json()], [200, null], 'no game yet');
     assert.equal((await inject('POST', '/api/gameday', {}, { scenario: 'aws-2025-10-20' })).statusCode, 401);
     const bad: [object, RegExp][] = [
       [{ scenario: 'nope' }, /unknown scenario "nope"/],

@@ -2,7 +2,6 @@
 // answer is the one place the responders' token is shown), see it, pause and resume its clock, end it.
 // `cascade-lab gameday` and the facilitator's drawer drive these same routes.
 import type { LabApp } from '../../lib/http.js';
-import { notFound } from '../../lib/errors.js';
 import { gameInfoSchema, gameStartedSchema, gameStartSchema } from './contract.js';
 import { RESPONDERS_PATH, type GameManager } from './game.js';
 
@@ -15,11 +14,8 @@ export function registerGamedayRoutes(app: LabApp, games: GameManager): void {
     return reply.status(201).header('cache-control', 'no-store').send({ game, responders: { path: RESPONDERS_PATH, token } });
   });
 
-  app.get('/api/gameday', { ...admin, schema: { response: { 200: gameInfoSchema } } }, async () => {
-    const info = games.info();
-    if (!info) throw notFound('no game day on this controller (POST /api/gameday starts one)');
-    return info;
-  });
+  /** The game going on, or the last one; null before the first (the drawer asks every few seconds). */
+  app.get('/api/gameday', { ...admin, schema: { response: { 200: gameInfoSchema.nullable() } } }, async () => games.info());
 
   app.post('/api/gameday/pause', { ...admin, schema: { response: { 200: gameInfoSchema } } }, async () => games.pause());
   app.post('/api/gameday/resume', { ...admin, schema: { response: { 200: gameInfoSchema } } }, async () => games.resume());

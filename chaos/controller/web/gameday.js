@@ -102,12 +102,14 @@ export class GameControls {
 
   /** GET /api/gameday (the admin token): the game going on or the last one. */
   async refresh() {
-    const game = await api('GET', '/api/gameday').catch((err) => (err.status === 404 ? null : undefined));
+    const game = await api('GET', '/api/gameday').catch(() => undefined);
     if (game !== undefined) this.show(game);
   }
 
   show(game) {
     const going = game && game.state !== 'ended';
+    // Once the game is over its token is no use to hand over.
+    if (game?.state === 'ended') this.handOver(null);
     this.state.dataset.state = game ? game.state : 'none';
     replace(
       this.state,

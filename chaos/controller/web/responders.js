@@ -145,10 +145,13 @@ async function refreshGame() {
   declared.textContent = declaration ? `Incident declared by ${declaration.by} at ${clock(declaration.t)}.` : '';
   declareForm.hidden = Boolean(declaration);
   replace(teamLog, game.entries.length ? [...game.entries].reverse().map(entryLine) : [h('li', { class: 'muted' }, 'Nothing yet.')]);
-  if (game.score && view.score.hidden) {
+  // The score of this game once it is over (a new game, joined with its own token, clears the last one's).
+  const shownFor = String(game.startedAt);
+  if (game.score && view.score.dataset.game !== shownFor) {
     replace(view.score, h('h2', {}, `Game over: ${game.team}`), scoreBlock(game.score, game.report));
-    view.score.hidden = false;
+    view.score.dataset.game = shownFor;
   }
+  view.score.hidden = !game.score;
 }
 
 // ---- the tools: events, logs, DNS, state ----
