@@ -139,6 +139,14 @@ export class Controls {
     const ok = await checkToken(token).catch(() => false);
     this.tokenStatus.dataset.state = ok ? 'accepted' : 'refused';
     this.tokenStatus.textContent = ok ? 'token accepted' : 'token refused (401)';
+    // With the token the drawer can read what a game day keeps from anyone without it.
+    if (ok && !this.root.hidden) {
+      if (this.result.dataset.state === 'refused') {
+        this.result.textContent = '';
+        delete this.result.dataset.state;
+      }
+      void this.load();
+    }
   }
 
   /** What the drawer lists: scenarios, the runbook, the fault catalogue and targets, the kept runs. */
