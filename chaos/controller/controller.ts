@@ -133,6 +133,8 @@ export function createController(inputs: ControllerInputs): Controller {
     clock,
     { ...settings.live, registry: inputs.registry },
   );
+  // The fault proxy's toxics added during a game (by anyone but the run) go into its record.
+  live.onFrame((frame) => games.noteFaults(frame.faults, frame.t));
   const app = buildApp({
     canary: inputs.canary,
     directory,

@@ -116,6 +116,7 @@ export class LiveFeed {
   private readonly stopper = new AbortController();
   private heartbeat: Promise<void> | null = null;
   private readonly metrics;
+  private readonly frameListeners = new Set<(frame: LiveFrame) => void>();
 
   constructor(
     private readonly timeline: Timeline,
@@ -182,6 +183,12 @@ export class LiveFeed {
     }
     this.metrics.subscribers.set(this.subscribers.size);
     return cut;
+  }
+
+  /** Calls `listener` with every frame from now on (a game day notes the faults in place); returns its removal. */
+  onFrame(listener: (frame: LiveFrame) => void): () => void {
+    this.frameListeners.add(listener);
+    return () => void this.frameListeners.delete(listener);
   }
 
   /** A 503 when the stream already serves as many connections as it may. */
@@ -273,6 +280,7 @@ export class LiveFeed {
         this.latest = frame;
         this.framedUntil = Math.max(this.framedUntil, ...samples.map((s) => s.t));
         this.metrics.frames.inc();
+        for (const listener of this.frameListeners) listener(frame);
         this.broadcast((view) => sseMessage('frame', view.frame(frame), frame.seq));
       }
     })().finally(() => {

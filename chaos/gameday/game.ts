@@ -20,7 +20,7 @@ import { Schedule } from '../experiments/schedule.js';
 import { PHASES, type Experiment } from '../experiments/format.js';
 import type { Journal } from '../experiments/runner.js';
 import type { RunManager, Scenario } from '../controller/runs.js';
-import type { RunInfo } from '../controller/contract.js';
+import type { LiveFault, RunInfo } from '../controller/contract.js';
 import { DEFAULT_TEAM, GAME_CLOCK, type GameEntry, type GameFault, type GameInfo, type GameScore, type GameState, type RespondersGame, type ResponderAction } from './contract.js';
 import { scoreGame } from './score.js';
 
@@ -60,7 +60,7 @@ interface Game {
   finish: AbortController;
   pauses: { start: number; end: number | null }[];
   entries: GameEntry[];
-  /** Faults the facilitator added, ms epoch. */
+  /** Faults the facilitator added, ms epoch: the controller's by id, the fault proxy's toxics by link/name. */
   faults: Map<string, GameFault>;
   ending: string | null;
   score: GameScore | null;
@@ -184,7 +184,7 @@ export class GameManager {
     if (!g || g.state === 'ended') return [];
     const e: Experiment = g.scenario.experiment;
     const steps = [...e['steady-state-hypothesis'].probes, ...e.method, ...e.rollbacks].map((a) => a.name);
-    return [...new Set([g.scenario.name, e.title, ...PHASES, ...steps, ...g.faults.keys()])].filter((w) => w.length >= 4);
+    return [...new Set([g.scenario.name, e.title, ...PHASES, ...steps, ...[...g.faults.values()].map((f) => f.id)])].filter((w) => w.length >= 4);
   }
 
   declare(by: string, summary: string): GameEntry {
@@ -277,6 +277,24 @@ export class GameManager {
     this.deps.events.emit('game-ended', { id: g.id, ending: g.ending });
     this.deps.log?.info({ id: g.id, ending: g.ending, summary: g.score?.summary }, 'game day over');
     return journal;
+  }
+
+  /**
+   * The fault proxy's toxics in place, from each live frame: those added during the game by anyone but
+   * the run itself (the facilitator with `cascade-lab fault add`, a toxiproxy client), with when they
+   * were first and last seen. The controller's own faults come from its events (witness), to the ms.
+   */
+  noteFaults(faults: LiveFault[], at: number): void {
+    const g = this.game;
+    if (!g || g.state === 'ended') return;
+    const present = new Set<string>();
+    for (const f of faults) {
+      if (f.source !== 'fault-proxy' || f.holder?.startsWith('run-')) continue;
+      const key = `toxic:${f.id}`;
+      present.add(key);
+      if (!g.faults.has(key) || g.faults.get(key)!.end !== null) g.faults.set(key, { id: f.id, kind: f.kind, target: f.target, params: f.params, start: at, end: null });
+    }
+    for (const [key, fault] of g.faults) if (key.startsWith('toxic:') && fault.end === null && !present.has(key)) fault.end = at;
   }
 
   /** The facilitator's faults and runbook actions, from the controller's own events, while the game goes on. */

@@ -250,6 +250,19 @@ describe('game day API', () => {
     assert.equal((await inject('POST', '/api/gameday/resume', admin)).statusCode, 409);
   });
 
+  it("notes the fault proxy's toxics added during the game by anyone but the run, with when they came and went", () => {
+    const toxic = (holder: string | null, id: string) => ({ source: 'fault-proxy' as const, id, kind: 'latency', target: id.split('/')[0]!, params: { latency: 300 }, holder, expiresAt: null });
+    const now = Date.now();
+    controller.games.noteFaults([toxic('run-aws-2025-10-20-5-1-1', 'enactor-az-a/lab_latency_downstream'), toxic('cli-fault-1', 'enactor-az-c/latency_downstream')], now);
+    controller.games.noteFaults([], now + 1500);
+    const faults = gameInfoSchema.parse(controller.games.info()).faults;
+    assert.deepEqual(
+      faults.filter((f) => f.kind === 'latency').map((f) => [f.id, f.end !== null && f.end - f.start]),
+      [['enactor-az-c/latency_downstream', 1500]],
+      "the run's own toxic is the scenario's, not the facilitator's",
+    );
+  });
+
   it('ends the game: the journal keeps the record and the score, the report and review.md are written, the token is nowhere', async () => {
     const ending = await inject('POST', '/api/gameday/end', admin);
     assert.equal(ending.statusCode, 200);
