@@ -58,23 +58,26 @@ method:
   });
 });
 
+/** A lab whose kv endpoint resolves, whose every droplet is leased, and whose runbook actions are recorded in `calls`. */
+const runbookLab = (calls: string[]) =>
+  fakeLabClient({
+    renewLease: async () => {},
+    releaseLease: async () => {},
+    lookup: async () => ({ rcode: 0, rcodeName: 'NOERROR', addresses: ['10.0.0.1'], nodata: false }),
+    status: async () => ({ time: 0, ready: true, services: [], dns: null, customer: { requests: 0, successes: 0, errors: {}, lastError: null } }),
+    controller: async (path: string, init?: { body?: unknown }) => {
+      if (path === '/api/repair') {
+        calls.push((init?.body as { action: string }).action);
+        return { ok: true };
+      }
+      if (path.endsWith('/state')) return { service: 'ec2', time: 0, state: labState('ec2', { dwfm: { leasedFraction: 1 } }) };
+      if (path.startsWith('/api/timeline')) return { intervalMs: 1000, series: {}, samples: [] };
+      throw new Error(`controller GET ${path}: 502`);
+    },
+  });
+
 describe('runbook steps on the 20 October timeline', () => {
-  const lab = (calls: string[]) =>
-    fakeLabClient({
-      renewLease: async () => {},
-      releaseLease: async () => {},
-      lookup: async () => ({ rcode: 0, rcodeName: 'NOERROR', addresses: ['10.0.0.1'], nodata: false }),
-      status: async () => ({ time: 0, ready: true, services: [], dns: null, customer: { requests: 0, successes: 0, errors: {}, lastError: null } }),
-      controller: async (path: string, init?: { body?: unknown }) => {
-        if (path === '/api/repair') {
-          calls.push((init?.body as { action: string }).action);
-          return { ok: true };
-        }
-        if (path.endsWith('/state')) return { service: 'ec2', time: 0, state: labState('ec2', { dwfm: { leasedFraction: 1 } }) };
-        if (path.startsWith('/api/timeline')) return { intervalMs: 1000, series: {}, samples: [] };
-        throw new Error(`controller GET ${path}: 502`);
-      },
-    });
+  const lab = runbookLab;
   const experiment = parseExperiment(
     `title: t
 description: d
@@ -130,21 +133,7 @@ method:
 });
 
 describe('a run played as a game day', () => {
-  const lab = (calls: string[]) =>
-    fakeLabClient({
-      renewLease: async () => {},
-      releaseLease: async () => {},
-      lookup: async () => ({ rcode: 0, rcodeName: 'NOERROR', addresses: ['10.0.0.1'], nodata: false }),
-      status: async () => ({ time: 0, ready: true, services: [], dns: null, customer: { requests: 0, successes: 0, errors: {}, lastError: null } }),
-      controller: async (path: string, init?: { body?: unknown }) => {
-        if (path === '/api/repair') {
-          calls.push((init?.body as { action: string }).action);
-          return { ok: true };
-        }
-        if (path.startsWith('/api/timeline')) return { intervalMs: 1000, series: {}, samples: [] };
-        throw new Error(`controller GET ${path}: 502`);
-      },
-    });
+  const lab = runbookLab;
   const experiment = parseExperiment(
     `title: t
 description: d

@@ -18,7 +18,7 @@ import { gameInfoSchema, type GameInfo } from '../../chaos/gameday/contract.js';
 import { startProxyServer, type ProxyServer } from '../../chaos/proxy/index.js';
 import { echoServer } from '../../chaos/proxy/test-support.js';
 import { silentLogger } from '../../lib/log.js';
-import { launchBrowser, type TestBrowser } from '../support/browser.js';
+import { joinGame, launchBrowser, pressRunbook, type TestBrowser } from '../support/browser.js';
 import { TEST_TOKEN, testController, type TestController } from '../support/controller.js';
 import { fakeLab, KV_NAME, type FakeLab } from '../support/fake-services.js';
 import { until } from '../support/until.js';
@@ -96,21 +96,6 @@ describe('a game day in a browser', { timeout: 240_000 }, () => {
     return { url, token };
   }
 
-  async function joinGame(page: Page, name: string, token: string): Promise<void> {
-    await page.fill('#player', name);
-    await page.fill('#responders-token', token);
-    await page.click('#join button[type="submit"]');
-    await page.waitForSelector('#join-status[data-state="accepted"]', { timeout: 10_000 });
-    await page.waitForSelector('#link[data-state="live"]', { timeout: 15_000 });
-  }
-
-  async function press(page: Page, action: string): Promise<{ state: string; text: string }> {
-    await page.evaluate(() => document.querySelector('#result')?.removeAttribute('data-state'));
-    await page.click(`button.runbook[data-action="${action}"]`);
-    await page.waitForSelector('#result:is([data-state="ok"], [data-state="refused"])', { timeout: 10_000 });
-    return { state: (await page.getAttribute('#result', 'data-state')) ?? '', text: (await page.textContent('#result')) ?? '' };
-  }
-
   before(async () => {
     echo = await echoServer();
     proxy = await startProxyServer({ port: 0, seed: 1, log: silentLogger(), config: [{ name: 'enactor-az-b', listen: '127.0.0.1:0', upstream: `127.0.0.1:${echo.port}` }] });
@@ -161,7 +146,7 @@ describe('a game day in a browser', { timeout: 240_000 }, () => {
     await page.goto(`${base}/responders`);
     await page.waitForSelector('#banner:not([hidden])', { timeout: 10_000 });
     assert.match((await page.textContent('#banner')) ?? '', /Join with your name and the responders' token/);
-    const outcome = await press(page, 'dns');
+    const outcome = await pressRunbook(page, 'dns');
     assert.equal(outcome.state, 'refused');
     assert.match(outcome.text, /repair dns: refused \(401\)/);
     assert.deepEqual(repaired, [], 'nothing was repaired');
@@ -247,8 +232,8 @@ describe('a game day in a browser', { timeout: 240_000 }, () => {
     await responders.click('#record-hypothesis');
     await responders.waitForSelector('#result[data-state="ok"]', { timeout: 10_000 });
 
-    assert.equal((await press(responders, 'restart-dwfm')).state, 'ok');
-    const fixed = await press(responders, 'dns');
+    assert.equal((await pressRunbook(responders, 'restart-dwfm')).state, 'ok');
+    const fixed = await pressRunbook(responders, 'dns');
     assert.equal(fixed.state, 'ok', fixed.text);
     assert.deepEqual(repaired, ['dns']);
     await responders.waitForSelector(`[data-endpoint="${KV_NAME}"][data-addresses="3"]`, { timeout: 10_000 });

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { request } from 'undici';
 import { startLab, type StartedCascadeLab } from '../../testing/index.js';
-import { launchBrowser, type TestBrowser } from '../support/browser.js';
+import { joinGame, launchBrowser, pressRunbook, type TestBrowser } from '../support/browser.js';
 import { cli, e2eEnv, e2eLab } from '../support/lab-cli.js';
 import { until } from '../support/until.js';
 
@@ -21,13 +21,6 @@ const admin = { authorization: `Bearer ${e2eEnv.LAB_ADMIN_TOKEN}` };
 async function get(path: string, headers: Record<string, string> = admin): Promise<{ status: number; text: string }> {
   const res = await request(`${BASE}${path}`, { headers });
   return { status: res.statusCode, text: await res.body.text() };
-}
-
-async function press(page: Page, action: string): Promise<{ state: string; text: string }> {
-  await page.evaluate(() => document.querySelector('#result')?.removeAttribute('data-state'));
-  await page.click(`button.runbook[data-action="${action}"]`);
-  await page.waitForSelector('#result:is([data-state="ok"], [data-state="refused"])', { timeout: 60_000 });
-  return { state: (await page.getAttribute('#result', 'data-state')) ?? '', text: (await page.textContent('#result')) ?? '' };
 }
 
 describe('a game day in Docker', { timeout: 1_800_000 }, () => {
@@ -74,11 +67,7 @@ describe('a game day in Docker', { timeout: 1_800_000 }, () => {
 
     responders = await browser.page();
     await responders.goto(`${BASE}/responders`);
-    await responders.fill('#player', 'Alice');
-    await responders.fill('#responders-token', token);
-    await responders.click('#join button[type="submit"]');
-    await responders.waitForSelector('#join-status[data-state="accepted"]', { timeout: 30_000 });
-    await responders.waitForSelector('#link[data-state="live"]', { timeout: 60_000 });
+    await joinGame(responders, 'Alice', token, 60_000);
 
     await facilitator.selectOption('#fault-kind', 'slow-handler');
     await facilitator.selectOption('#fault-target', 'kv-3');
@@ -117,7 +106,7 @@ describe('a game day in Docker', { timeout: 1_800_000 }, () => {
     await responders.click('#record-hypothesis');
     await responders.waitForSelector('#result[data-state="ok"]', { timeout: 30_000 });
 
-    const repaired = await press(responders, 'dns');
+    const repaired = await pressRunbook(responders, 'dns', 60_000);
     assert.equal(repaired.state, 'ok', repaired.text);
     await responders.waitForSelector(`[data-endpoint="${KV}"]:not([data-addresses="0"])`, { timeout: 60_000 });
     // DWFM's leases lapsed meanwhile: throttle and restart it, now that DNS is back.
@@ -125,8 +114,8 @@ describe('a game day in Docker', { timeout: 1_800_000 }, () => {
       const state = JSON.parse((await get('/api/responders/services/launcher/state', { authorization: `Bearer ${token}` })).text) as { state: { dwfm: { leasedFraction: number } } };
       return state.state.dwfm.leasedFraction < 0.9;
     }, 300_000, 1000).catch(() => undefined);
-    assert.equal((await press(responders, 'throttle')).state, 'ok');
-    assert.equal((await press(responders, 'restart-dwfm')).state, 'ok');
+    assert.equal((await pressRunbook(responders, 'throttle', 60_000)).state, 'ok');
+    assert.equal((await pressRunbook(responders, 'restart-dwfm', 60_000)).state, 'ok');
     await responders.locator('#team-log li').nth(4).waitFor({ timeout: 30_000 });
   });
 

@@ -5,20 +5,15 @@
 // and take the runbook's actions, each under their name. The controller decides what they may see (no
 // fault, no scenario, no phase) and do; everything it sends is shown as text.
 import { api, bearer, checkToken, responderName, respondersToken } from './api.js';
-import { Charts } from './charts.js';
 import { $, brief, clock, h, replace, timeOfDay } from './dom.js';
 import { entryLine, scoreBlock } from './gameday.js';
-import { ServiceMap } from './map.js';
-import { addEvents, renderEvents } from './panels.js';
-import { connect } from './stream.js';
+import { LiveScreen } from './screen.js';
 
 const call = (method, path, body) => api(method, path, body, respondersToken.get());
 
 const view = { banner: $('#banner'), link: $('#link'), game: $('#game'), status: $('#join-status'), score: $('#score') };
-const map = new ServiceMap($('#map svg'));
-const charts = new Charts($('#charts'));
-const live = { connected: false, intervalMs: 1000, windowMs: 300_000, skew: 0, lastWord: 0, topology: null, topologyKey: '', events: [], services: [] };
-const serverNow = () => Date.now() + live.skew;
+/** The services every list that names one shows, as last drawn. */
+let services = [];
 
 // ---- joining: the name and the token ----
 const joinForm = $('#join');
@@ -45,7 +40,7 @@ async function showJoin() {
     void loadRunbook();
     void refreshGame();
     // Connect at once with the token, rather than at the stream's next attempt.
-    if (!live.connected) {
+    if (!screen.connected) {
       stream.stop();
       stream = subscribe();
     }
@@ -242,9 +237,8 @@ showTab('events');
 
 /** The lab's services (the responders' topology) in every list that names one. */
 function showServices(names) {
-  const key = names.join(',');
-  if (key === live.services.join(',')) return;
-  live.services = names;
+  if (names.join(',') === services.join(',')) return;
+  services = names;
   const keep = (select, first) => {
     const was = select.value;
     replace(select, first, names.map((n) => h('option', { value: n }, n)));
@@ -257,73 +251,20 @@ function showServices(names) {
 }
 
 // ---- the live stream, through the responders' view ----
-function drawMap(frame) {
-  const endpoints = frame?.endpoints.map((e) => e.name) ?? [];
-  const key = JSON.stringify([live.topology, endpoints]);
-  if (!live.topology || key === live.topologyKey) return;
-  live.topologyKey = key;
-  map.draw(live.topology, endpoints);
-  showServices(live.topology.services.map((s) => s.name));
-}
-
-function show(frame) {
-  if (frame.topology) live.topology = frame.topology;
-  drawMap(frame);
-  map.update(frame);
-}
-
-function onMessage(event, data) {
-  live.lastWord = Date.now();
-  live.skew = data.t - Date.now();
-  if (event === 'hello') {
-    live.intervalMs = data.intervalMs;
-    live.windowMs = data.windowMs;
-    live.topology = data.topology;
-    live.topologyKey = '';
-    charts.reset(data.history);
-    live.events = addEvents([], data.events);
-    renderEvents(eventsList, live.events);
-    if (data.frame) show(data.frame);
-    else drawMap(null);
-    charts.render(serverNow(), live.windowMs);
-  } else if (event === 'frame') {
-    charts.push(data.points);
-    show(data);
-    if (data.events.length) renderEvents(eventsList, addEvents(live.events, data.events));
-    charts.render(serverNow(), live.windowMs);
-  }
-}
-
-function onState(state) {
-  live.connected = state.connected;
-  document.body.classList.toggle('disconnected', !state.connected);
-  view.banner.hidden = state.connected;
-  if (state.connected) return;
-  view.link.dataset.state = 'lost';
-  if (state.status === 401) {
-    view.link.textContent = 'token needed';
-    replace(view.banner, 'Join with your name and the responders\' token the facilitator gave you (top right).');
-  } else {
-    view.link.textContent = 'disconnected';
-    replace(view.banner, `Connection to the controller lost: reconnecting (attempt ${state.attempt})…`, state.error ? ` ${state.error}` : '');
-  }
-}
-
-function tick() {
-  if (!live.connected) return;
-  const age = (Date.now() - live.lastWord) / 1000;
-  const late = age > (3 * live.intervalMs) / 1000;
-  view.link.dataset.state = late ? 'late' : 'live';
-  view.link.textContent = late ? `no word for ${age.toFixed(0)} s` : 'live';
-  charts.render(serverNow(), live.windowMs);
-}
-
-const subscribe = () => connect('/api/responders/live', { message: onMessage, state: onState }, { headers: () => bearer(respondersToken.get()) });
+const screen = new LiveScreen({
+  map: $('#map svg'),
+  charts: $('#charts'),
+  events: eventsList,
+  banner: view.banner,
+  link: view.link,
+  onTopology: (topology) => showServices(topology.services.map((s) => s.name)),
+  refused: () => ({ link: 'token needed', banner: "Join with your name and the responders' token the facilitator gave you (top right)." }),
+});
+const subscribe = () => screen.connect('/api/responders/live', () => bearer(respondersToken.get()));
 let stream = subscribe();
-setInterval(tick, 500);
 setInterval(() => void refreshGame(), 2000);
 setInterval(() => {
-  if (shown === 'logs' && live.connected) void loadLogs();
+  if (shown === 'logs' && screen.connected) void loadLogs();
 }, 5000);
 void showJoin();
 void refreshGame();
