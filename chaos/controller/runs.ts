@@ -124,7 +124,7 @@ export class RunManager {
         state: 'running',
         startedAt,
         elapsedMs: 0,
-        expectedMs: expectedDurationMs(scenario.experiment),
+        expectedMs: expectedDurationMs(scenario.experiment, labClock),
         activity: null,
         phases: [],
         faults: 0,

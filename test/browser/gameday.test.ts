@@ -18,7 +18,7 @@ import { gameInfoSchema, type GameInfo } from '../../chaos/gameday/contract.js';
 import { startProxyServer, type ProxyServer } from '../../chaos/proxy/index.js';
 import { echoServer } from '../../chaos/proxy/test-support.js';
 import { silentLogger } from '../../lib/log.js';
-import { joinGame, launchBrowser, pressRunbook, type TestBrowser } from '../support/browser.js';
+import { declareIncident, joinGame, launchBrowser, lookUpDns, pressRunbook, type TestBrowser } from '../support/browser.js';
 import { TEST_TOKEN, testController, type TestController } from '../support/controller.js';
 import { fakeLab, KV_NAME, type FakeLab } from '../support/fake-services.js';
 import { until } from '../support/until.js';
@@ -212,15 +212,10 @@ describe('a game day in a browser', { timeout: 240_000 }, () => {
     lab.kv.empty();
     await responders.waitForSelector(`[data-endpoint="${KV_NAME}"][data-addresses="0"]`, { timeout: 10_000 });
 
-    await responders.fill('#declare-summary', 'customers fail on the app endpoint');
-    await responders.click('#declare');
-    await responders.waitForSelector('#declared:not([hidden])', { timeout: 10_000 });
-
-    await responders.click('#tab-dns');
-    await responders.fill('#dns-name', KV_NAME);
-    await responders.click('#dns-lookup');
-    await responders.waitForFunction(() => document.querySelector('#dns-answer')?.textContent?.includes('NODATA'), null, { timeout: 10_000 });
-    assert.match((await responders.textContent('#dns-answer')) ?? '', /A kv\.us-east-1\.lab\.internal: NOERROR, 0 answers/);
+    await declareIncident(responders, 'customers fail on the app endpoint');
+    const answer = await lookUpDns(responders, KV_NAME);
+    assert.match(answer, /A kv\.us-east-1\.lab\.internal: NOERROR, 0 answers/);
+    assert.match(answer, /NOERROR with no answer \(NODATA\)/);
 
     await responders.click('#tab-logs');
     await responders.selectOption('#log-service', 'kv-1');

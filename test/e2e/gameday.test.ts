@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { request } from 'undici';
 import { startLab, type StartedCascadeLab } from '../../testing/index.js';
-import { joinGame, launchBrowser, pressRunbook, type TestBrowser } from '../support/browser.js';
+import { declareIncident, joinGame, launchBrowser, lookUpDns, pressRunbook, type TestBrowser } from '../support/browser.js';
 import { cli, e2eEnv, e2eLab } from '../support/lab-cli.js';
 import { until } from '../support/until.js';
 
@@ -92,14 +92,8 @@ describe('a game day in Docker', { timeout: 1_800_000 }, () => {
   it('lets the responders find the empty endpoint, name the root cause and repair it, each action journaled', async () => {
     // The race takes up to a few minutes to fire (README: 7 to 220 s in Docker).
     await responders.waitForSelector(`[data-endpoint="${KV}"][data-addresses="0"]`, { timeout: 480_000 });
-    await responders.fill('#declare-summary', 'customers fail; the kv endpoint is empty');
-    await responders.click('#declare');
-    await responders.waitForSelector('#declared:not([hidden])', { timeout: 30_000 });
-
-    await responders.click('#tab-dns');
-    await responders.fill('#dns-name', KV);
-    await responders.click('#dns-lookup');
-    await responders.waitForFunction(() => document.querySelector('#dns-answer')?.textContent?.includes('NODATA'), null, { timeout: 30_000 });
+    await declareIncident(responders, 'customers fail; the kv endpoint is empty', 30_000);
+    assert.match(await lookUpDns(responders, KV, 30_000), /NODATA/);
 
     await responders.fill('#hypothesis-text', "the kv endpoint's DNS records were deleted by the enactors' clean-up");
     await responders.selectOption('#hypothesis-service', 'dns-server');

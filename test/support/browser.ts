@@ -55,6 +55,23 @@ export async function joinGame(page: Page, name: string, token: string, timeoutM
   await page.waitForSelector('#link[data-state="live"]', { timeout: timeoutMs });
 }
 
+/** Declares the incident on the responders' page. */
+export async function declareIncident(page: Page, summary: string, timeoutMs = 10_000): Promise<void> {
+  await page.fill('#declare-summary', summary);
+  await page.click('#declare');
+  await page.waitForSelector('#declared:not([hidden])', { timeout: timeoutMs });
+}
+
+/** Looks an A record up with the responders' DNS tool; the answer as the page shows it, once it has come. */
+export async function lookUpDns(page: Page, name: string, timeoutMs = 10_000): Promise<string> {
+  await page.click('#tab-dns');
+  await page.evaluate(() => document.querySelector('#dns-answer')?.replaceChildren());
+  await page.fill('#dns-name', name);
+  await page.click('#dns-lookup');
+  await page.waitForFunction(() => (document.querySelector('#dns-answer')?.textContent ?? '') !== '', null, { timeout: timeoutMs });
+  return (await page.textContent('#dns-answer')) ?? '';
+}
+
 export async function pressRunbook(page: Page, action: string, timeoutMs = 10_000): Promise<{ state: string; text: string }> {
   const drawer = page.locator('#facilitator');
   if ((await drawer.count()) > 0 && (await drawer.isHidden())) await page.click('#open-facilitator');
