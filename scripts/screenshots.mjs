@@ -8,7 +8,9 @@
 //        [--responders-token TOKEN | --start-game SCENARIO [--clock 1h=60s] [--team NAME]]
 //        [--wait 20] [--out docs]
 // --responders-token: the token of the game going on (cascade-lab gameday start printed it).
-// --start-game: start a game first (the facilitator's token is the admin token) and use its token.
+// --start-game: start a game first (the facilitator's token is the admin token) and use its token; the
+//   game goes on after the shots (cascade-lab gameday end ends it). For shots with the cascade under way,
+//   start the game yourself, wait for the race, and pass --responders-token.
 // --wait: seconds to let the charts fill before the shots. The token defaults to $LAB_ADMIN_TOKEN.
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
