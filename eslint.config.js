@@ -12,7 +12,7 @@ export default tseslint.config(
     languageOptions: {
       sourceType: 'module',
       globals: Object.fromEntries(
-        ['window', 'document', 'Node', 'fetch', 'AbortController', 'TextDecoderStream', 'ResizeObserver', 'sessionStorage', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'URL', 'console'].map((name) => [name, 'readonly']),
+        ['window', 'document', 'Node', 'fetch', 'AbortController', 'TextDecoderStream', 'ResizeObserver', 'sessionStorage', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'URL', 'URLSearchParams', 'console', 'navigator'].map((name) => [name, 'readonly']),
       ),
     },
   },

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// cascade-lab: run the lab, list and run scenarios, and make the operators' interventions.
+// cascade-lab: run the lab, list and run scenarios, make the operators' interventions, and run game days.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { LabClock } from '../lib/lab-clock.js';
 import { Compose, parseFixes, type Fix } from './compose.js';
@@ -11,6 +11,7 @@ import { LabClient, labEndpoints } from './lab-client.js';
 import { findScenario, listScenarios } from './scenarios.js';
 import { registerLoadgen } from '../loadgen/cli.js';
 import { registerFault } from './fault-command.js';
+import { registerGameday } from './gameday-command.js';
 import { RUNBOOK_HELP } from './controller/runbook.js';
 import { startProxyServer } from './proxy/index.js';
 
@@ -187,6 +188,7 @@ program
 
 registerLoadgen(program);
 registerFault(program);
+registerGameday(program);
 
 program
   .command('proxy')

@@ -27,6 +27,7 @@ import {
   type RunInfo,
 } from './controller/contract.js';
 import { timelineResponseSchema, type TimelineSample } from './controller/timeline.js';
+import { gameInfoSchema, gameStartedSchema, type GameInfo, type GameStart } from './gameday/contract.js';
 import { proxiesResponseSchema, proxyLeaseSchema, type ProxyJson, type ProxyLease } from './proxy/state.js';
 import { Topology, type Role } from './topology.js';
 
@@ -167,8 +168,12 @@ export class LabClient {
     return body;
   }
 
+  /**
+   * A call to the controller, always with the admin token: while a game day goes on the controller
+   * answers even its reads (faults, runs, the timeline) only to the facilitator.
+   */
   controller(path: string, init?: CallInit) {
-    return this.call(this.endpoints.controller, 'controller', path, init);
+    return this.call(this.endpoints.controller, 'controller', path, { ...init, auth: init?.auth ?? true });
   }
 
   proxy(path: string, init?: CallInit) {
@@ -249,6 +254,21 @@ export class LabClient {
       if (isNotFound(err)) return null;
       throw err;
     }
+  }
+
+  /** Starts a game day on the controller: the game, and the responders' token (shown this once). */
+  async startGame(request: GameStart): Promise<{ game: GameInfo; responders: { path: string; token: string } }> {
+    return parsed(gameStartedSchema, await this.controller('/api/gameday', { method: 'POST', body: request }), 'controller POST /api/gameday');
+  }
+
+  /** The game going on or the last one; null when the controller has had none. */
+  async game(): Promise<GameInfo | null> {
+    return parsed(gameInfoSchema.nullable(), await this.controller('/api/gameday'), 'controller GET /api/gameday');
+  }
+
+  /** pause, resume or end the game (ending answers at once; the score comes once the run is over). */
+  async gameAction(action: 'pause' | 'resume' | 'end'): Promise<GameInfo> {
+    return parsed(gameInfoSchema, await this.controller(`/api/gameday/${action}`, { method: 'POST' }), `controller POST /api/gameday/${action}`);
   }
 
   /** Ends the controller's run at once and removes every fault of the lab. */

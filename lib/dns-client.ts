@@ -126,6 +126,40 @@ export class TcpSession {
   }
 }
 
+/** The record types lookup() asks for, by name. */
+export const RECORD_TYPES = { A: 1, NS: 2, CNAME: 5, SOA: 6, TXT: 16 } as const;
+export type RecordType = keyof typeof RECORD_TYPES;
+
+export interface DnsRecord {
+  name: string;
+  type: string;
+  ttl: number;
+  /** The record's data as dig prints it. */
+  data: string;
+}
+
+const TYPE_NAMES = Object.fromEntries(Object.entries(RECORD_TYPES).map(([k, v]) => [v, k])) as Record<number, string>;
+
+function recordOf(r: Record<string, unknown> & { name: string; type: number; ttl: number }): DnsRecord {
+  const type = TYPE_NAMES[r.type] ?? String(r.type);
+  let data: string;
+  if (r.type === RECORD_TYPES.A) data = String(r.address);
+  else if (r.type === RECORD_TYPES.NS) data = String(r.ns);
+  else if (r.type === RECORD_TYPES.CNAME) data = String(r.domain);
+  else if (r.type === RECORD_TYPES.TXT) data = (Array.isArray(r.data) ? r.data : [r.data]).map((x) => JSON.stringify(String(x))).join(' ');
+  else if (r.type === RECORD_TYPES.SOA) data = [r.primary, r.admin, r.serial, r.refresh, r.retry, r.expiration, r.minimum].join(' ');
+  else data = Buffer.isBuffer(r.data) ? r.data.toString('hex') : JSON.stringify(r.data ?? null);
+  return { name: r.name, type, ttl: r.ttl, data };
+}
+
+/** One query of any of RECORD_TYPES over UDP, as dig would ask it: the answers and the authority section. */
+export async function lookup(name: string, type: RecordType, port: number, host = '127.0.0.1', timeoutMs = 2000): Promise<{ rcode: number; rcodeName: string; answers: DnsRecord[]; authority: DnsRecord[] }> {
+  const reply = parseMessage(await queryUdp(buildQuery(name, RECORD_TYPES[type]), port, host, timeoutMs));
+  const rcode = (reply.header as { rcode: number }).rcode;
+  const records = (list: unknown[]) => (list as (Record<string, unknown> & { name: string; type: number; ttl: number })[]).map(recordOf);
+  return { rcode, rcodeName: RCODES[rcode] ?? String(rcode), answers: records(reply.answers), authority: records(reply.authorities ?? []) };
+}
+
 export interface LookupResult {
   rcode: number;
   /** NOERROR, NXDOMAIN, ... */

@@ -17,6 +17,8 @@ export const badRequest = (message: string, details?: unknown) =>
   new LabError('LAB_ERR_BAD_REQUEST', 400, message, details);
 export const unauthorized = () =>
   new LabError('LAB_ERR_UNAUTHORIZED', 401, 'missing or wrong bearer token (Authorization: Bearer $LAB_ADMIN_TOKEN)');
+/** A known token without the right to do this (a game day's responders' token on a facilitator's route). */
+export const forbidden = (message: string) => new LabError('LAB_ERR_FORBIDDEN', 403, message);
 export const notFound = (message: string) => new LabError('LAB_ERR_NOT_FOUND', 404, message);
 export const conflict = (message: string, details?: unknown) =>
   new LabError('LAB_ERR_CONFLICT', 409, message, details);

@@ -11,6 +11,7 @@ export interface LabEvent {
 export class EventLog {
   private events: LabEvent[] = [];
   private nextSeq = 1;
+  private readonly listeners = new Set<(event: LabEvent) => void>();
   constructor(
     private readonly capacity = 2000,
     private readonly now: () => number = Date.now,
@@ -20,7 +21,14 @@ export class EventLog {
     const event = { seq: this.nextSeq++, time: this.now(), type, data };
     this.events.push(event);
     if (this.events.length > this.capacity) this.events.splice(0, this.events.length - this.capacity);
+    for (const listener of this.listeners) listener(event);
     return event;
+  }
+
+  /** Calls `listener` with every event from now on (a game day records the controller's); returns its removal. */
+  subscribe(listener: (event: LabEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
   }
 
   since(seq: number, limit = 500): { events: LabEvent[]; next: number } {

@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { z } from 'zod';
 import { clockBodySchema, clockStateSchema, eventsPageSchema, eventsQuerySchema, healthzSchema, readyzSchema, stateEnvelope, type Readiness } from './contract.js';
-import { badRequest, LabError, unauthorized } from './errors.js';
+import { badRequest, forbidden, LabError, unauthorized } from './errors.js';
 import { LabClock } from './lab-clock.js';
 import type { ClockedView } from './timing.js';
 import type { EventLog } from './events.js';
@@ -33,6 +33,11 @@ export interface LabAppOptions<S extends z.ZodType> {
   state: () => z.output<S> | Promise<z.output<S>>;
   /** A service whose time settings follow the lab clock: GET and PUT /lab/clock, and the clock in /lab/state. */
   timing?: ClockedView;
+  /**
+   * A token that is known but is not the admin's (a game day's responders' token, at the controller):
+   * an admin route answers it 403 instead of 401.
+   */
+  lesserToken?: (token: Buffer) => boolean;
   bodyLimit?: number;
 }
 
@@ -73,7 +78,9 @@ export function createLabApp<S extends z.ZodType>(opts: LabAppOptions<S>): LabAp
   const requireAdmin: AdminGuard = async (req) => {
     const header = req.headers.authorization ?? '';
     const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw unauthorized();
+    if (given.length === expected.length && timingSafeEqual(given, expected)) return;
+    if (given.length && opts.lesserToken?.(given)) throw forbidden('this token cannot do that: it is the responders\' token, and this is for the facilitator (the admin token)');
+    throw unauthorized();
   };
   app.decorate('requireAdmin', requireAdmin);
 

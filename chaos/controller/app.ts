@@ -1,16 +1,25 @@
 // The controller's HTTP face on :8080, the lab's front door for the CLI and the dashboard: status of
 // every service, the topology, their state and events, service hooks, faults with their leases, the
 // operator's repair actions, the runs it hosts, the emergency stop, the timeline, the live stream and
-// the dashboard's page. Every route's schemas are in contract.ts.
+// the dashboard's page, and a game day's: the facilitator's (chaos/gameday/gameday-routes.ts) and the
+// responders' (responder-routes.ts). Every route's schemas are in contract.ts.
+//
+// Three kinds of caller: the admin token (the facilitator, the CLI, runs), a game day's responders'
+// token (their own API only: 403 anywhere else that needs a token), and no token (reads only; while a
+// game goes on, not even the reads that would give it away: faults, runs, the timeline, the stream).
 import { clockBodySchema, eventsPageSchema, eventsQuerySchema, stateEnvelope } from '../../lib/contract.js';
 import { badRequest, LabError, notFound } from '../../lib/errors.js';
 import type { EventLog } from '../../lib/events.js';
-import { createLabApp, readinessOf, type LabApp } from '../../lib/http.js';
+import { createLabApp, readinessOf, type AdminGuard, type LabApp } from '../../lib/http.js';
 import type { Logger } from '../../lib/log.js';
 import type { Registry } from '../../lib/metrics.js';
 import { dnsServerStateSchema } from '../../services/dns-server/state.js';
 import { z } from 'zod';
 import type { HeldFaults } from '../faults/held-faults.js';
+import type { GameManager } from '../gameday/game.js';
+import { registerGamedayRoutes } from '../gameday/gameday-routes.js';
+import { registerResponderRoutes } from '../gameday/responder-routes.js';
+import type { ContainerLogs } from './container-logs.js';
 import {
   emergencyStopSchema,
   hookParams,
@@ -52,6 +61,18 @@ export interface ControllerDeps {
   runs: RunManager;
   labClock: LabClockKeeper;
   emergencyStop(): Promise<EmergencyStopResult>;
+  games: GameManager;
+  /** The services' log lines, for the responders. */
+  logs: ContainerLogs;
+  /** The lab's DNS server, for the responders' lookups. */
+  dns: { host: string; port: number };
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Reads anyone may make, except while a game day goes on: then the admin token only (401 without, 403 with the responders'). */
+    facilitatorRead: AdminGuard;
+  }
 }
 
 const dnsEnvelope = stateEnvelope(dnsServerStateSchema);
@@ -75,6 +96,10 @@ export function buildApp(deps: ControllerDeps): LabApp {
     ready: () => readinessOf({ redis: deps.pingRedis }),
     stateSchema: controllerStateSchema,
     state: async () => ({ services: (await directory.topology()).services.map((s) => s.name), customer: deps.canary.counts }),
+    lesserToken: (token) => deps.games.isResponders(token),
+  });
+  app.decorate('facilitatorRead', async (req, reply) => {
+    if (deps.games.on) await app.requireAdmin(req, reply);
   });
 
   registerDashboard(app);
@@ -104,13 +129,13 @@ export function buildApp(deps: ControllerDeps): LabApp {
   app.get('/api/topology', { schema: { response: { 200: topologySchema } } }, async () => (await directory.topology()).toJSON());
 
   // A service's own answer, passed through; the client parses it with the service kind's schema.
-  app.get('/api/services/:name/state', { schema: { params: serviceParams } }, async (req, reply) => {
+  app.get('/api/services/:name/state', { onRequest: app.facilitatorRead, schema: { params: serviceParams } }, async (req, reply) => {
     const res = await directory.get(await service(req.params.name), '/lab/state');
     if (res.status === 200 && !anyState.safeParse(res.body).success) throw new LabError('LAB_ERR_CONTRACT', 502, `${req.params.name} answered /lab/state outside its contract`);
     return reply.status(res.status).send(res.body);
   });
 
-  app.get('/api/services/:name/events', { schema: { params: serviceParams, querystring: eventsQuerySchema.pick({ since: true }) } }, async (req, reply) => {
+  app.get('/api/services/:name/events', { onRequest: app.facilitatorRead, schema: { params: serviceParams, querystring: eventsQuerySchema.pick({ since: true }) } }, async (req, reply) => {
     const res = await directory.get(await service(req.params.name), `/lab/events?since=${req.query.since ?? 0}`);
     if (res.status === 200 && !eventsPageSchema.safeParse(res.body).success) throw new LabError('LAB_ERR_CONTRACT', 502, `${req.params.name} answered /lab/events outside its contract`);
     return reply.status(res.status).send(res.body);
@@ -122,6 +147,7 @@ export function buildApp(deps: ControllerDeps): LabApp {
     return reply.status(res.status).send(res.body);
   });
 
+  // During a game day the facilitator's runbook actions are journaled too (game.ts hears the 'repair' event).
   app.post('/api/repair', { onRequest: app.requireAdmin, schema: { body: repairRequestSchema, response: { 200: repairResultSchema } } }, async (req) => {
     const repair = deps.repairs[req.body.action];
     if (!repair) throw badRequest(`unknown repair action ${JSON.stringify(req.body.action)}; known: ${Object.keys(deps.repairs).join(', ')}`);
@@ -144,5 +170,7 @@ export function buildApp(deps: ControllerDeps): LabApp {
   registerRunRoutes(app, deps.runs);
   registerTimelineRoutes(app, deps.timeline);
   registerLiveRoutes(app, deps.live);
+  registerGamedayRoutes(app, deps.games);
+  registerResponderRoutes(app, { games: deps.games, live: deps.live, directory, logs: deps.logs, dns: deps.dns, repairs: deps.repairs });
   return app;
 }

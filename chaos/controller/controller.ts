@@ -21,6 +21,8 @@ import { insideLab, type InsideLab } from './lab-inside.js';
 import { LiveFeed } from './live.js';
 import { controllerLiveSources } from './live-sources.js';
 import { ReportStore } from './reports.js';
+import { ContainerLogs } from './container-logs.js';
+import { GameManager } from '../gameday/game.js';
 import { callService } from './runbook.js';
 import type { LabClockKeeper } from './lab-clock.js';
 import { RunManager, type RunManagerDeps, type Scenario } from './runs.js';
@@ -67,6 +69,7 @@ export interface Controller {
   timeline: Timeline;
   live: LiveFeed;
   runs: RunManager;
+  games: GameManager;
   lab: InsideLab;
   /** Starts sampling, the live stream and the fault leases' sweep (after undoing what a previous controller left). */
   start(): void;
@@ -114,12 +117,25 @@ export function createController(inputs: ControllerInputs): Controller {
     fixes: runningFixes,
     execute: inputs.execute,
   });
+  const games = new GameManager({
+    clock,
+    events,
+    runs,
+    scenarios: inputs.scenarios ?? listScenarios,
+    repairs: inputs.repairs,
+    setClock: async (clock) => void (await inputs.labClock.set(clock)),
+    log,
+    // Pages showing the facilitator's view without the admin token lose it when the game begins.
+    onStart: () => live.closeUntrusted(),
+  });
   const live = new LiveFeed(
     timeline,
     controllerLiveSources({ directory, faults, runs, lab, dns: settings.dns, infra: { redis: inputs.pingRedis } }),
     clock,
     { ...settings.live, registry: inputs.registry },
   );
+  // The fault proxy's toxics added during a game (by anyone but the run) go into its record.
+  live.onFrame((frame) => games.noteFaults(frame.faults, frame.t));
   const app = buildApp({
     canary: inputs.canary,
     directory,
@@ -136,6 +152,9 @@ export function createController(inputs: ControllerInputs): Controller {
     runs,
     labClock: inputs.labClock,
     emergencyStop: () => emergencyStop({ runs, faults, lab: () => lab(settings.live.probeTimeoutMs * 4), events }),
+    games,
+    logs: new ContainerLogs(inputs.containers),
+    dns: settings.dns,
   });
   let sweeping: Promise<void> | null = null;
   return {
@@ -144,6 +163,7 @@ export function createController(inputs: ControllerInputs): Controller {
     timeline,
     live,
     runs,
+    games,
     lab,
     start() {
       void inputs.labClock.start().catch((err: Error) => log.warn({ err: err.message }, 'could not start the lab clock'));

@@ -49,6 +49,8 @@ export function registerDashboard(app: LabApp, webDir = WEB_DIR): void {
   };
   const params = { schema: { params: z.object({ file: z.string().max(100) }) } };
   app.get('/', async (_req, reply) => serve(web)({ params: { file: 'index.html' } }, reply));
+  /** A game day's responders' view: its own page, its own token (entered on the page, never in the URL). */
+  app.get('/responders', async (_req, reply) => serve(web)({ params: { file: 'responders.html' } }, reply));
   app.get('/favicon.ico', async (_req, reply) => reply.status(204).send());
   app.get('/web/:file', params, serve(web));
   app.get('/vendor/uplot/:file', params, serve(vendor));

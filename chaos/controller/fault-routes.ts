@@ -29,7 +29,7 @@ export function registerFaultRoutes(app: LabApp, faults: HeldFaults, directory: 
     };
   });
 
-  app.get('/api/faults', { schema: { response: { 200: z.array(heldFaultSchema) } } }, async () => faults.list());
+  app.get('/api/faults', { onRequest: app.facilitatorRead, schema: { response: { 200: z.array(heldFaultSchema) } } }, async () => faults.list());
 
   app.post('/api/faults', { onRequest: app.requireAdmin, schema: { body: faultRequestSchema, response: { 201: heldFaultSchema } } }, async (req, reply) => {
     const kind = faultKind(req.body.kind);
@@ -47,7 +47,7 @@ export function registerFaultRoutes(app: LabApp, faults: HeldFaults, directory: 
     removed: await faults.clear(),
   }));
 
-  app.get('/api/leases', { schema: { response: { 200: z.array(leaseInfoSchema) } } }, async () => faults.leaseList());
+  app.get('/api/leases', { onRequest: app.facilitatorRead, schema: { response: { 200: z.array(leaseInfoSchema) } } }, async () => faults.leaseList());
   app.put('/api/leases/:holder', { onRequest: app.requireAdmin, schema: { params: holderParams, body: leaseTtlSchema, response: { 200: leaseInfoSchema } } }, async (req) =>
     faults.renewLease(req.params.holder, req.body.ttlMs),
   );

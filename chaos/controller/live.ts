@@ -2,7 +2,9 @@
 // subscriber: each timeline sample becomes one frame, built once (every service's readiness, what the
 // endpoints resolve to, the faults in place, the run's progress, the new events) and written as one
 // string to every open connection. A new connection first gets `hello`, with the last window of the
-// charted series, so its charts are full at once.
+// charted series, so its charts are full at once. A connection may see the stream through a view (a
+// game day's responders see no fault, no run, no scenario): each frame is projected and written once
+// per view, not once per connection.
 //
 //   Timeline ──sample──► LiveFeed ──frame (one JSON string)──► subscriber × N (SSE)
 //                          ▲ probes, each within probeTimeoutMs     │ heartbeat every heartbeatMs
@@ -11,6 +13,7 @@
 import type { Clock } from '../../lib/clock.js';
 import { withDeadline } from '../../lib/deadline.js';
 import { unavailable } from '../../lib/errors.js';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { LabApp } from '../../lib/http.js';
 import { Counter, Gauge, type Registry } from '../../lib/metrics.js';
 import type { LabService, Topology } from '../topology.js';
@@ -60,6 +63,15 @@ export interface LiveOptions {
   registry?: Registry;
 }
 
+/** What one kind of page may see of the stream: `hello` and each frame, projected. */
+export interface LiveView {
+  hello(hello: LiveHello): unknown;
+  frame(frame: LiveFrame): unknown;
+}
+
+/** Everything: the facilitator's page and the room's screen outside a game. */
+export const FULL_VIEW: LiveView = { hello: (h) => h, frame: (f) => f };
+
 /** One open connection, as the feed writes to it. */
 export interface LiveSink {
   write(chunk: string): void;
@@ -69,6 +81,8 @@ export interface LiveSink {
   end(): void;
   /** Cuts the connection (it fell behind). */
   close(): void;
+  /** It came with the admin token: a game day starting leaves it open. */
+  trusted?: boolean;
 }
 
 export const sseMessage = (event: string, data: unknown, id?: number) => `event: ${event}\n${id === undefined ? '' : `id: ${id}\n`}data: ${JSON.stringify(data)}\n\n`;
@@ -90,7 +104,7 @@ export function historyOf(samples: TimelineSample[]): LiveHistory {
 const topologyKey = (t: LiveTopology) => JSON.stringify([t.services.map((s) => [s.name, s.kind]), t.roles, t.infra]);
 
 export class LiveFeed {
-  private readonly subscribers = new Set<LiveSink>();
+  private readonly subscribers = new Map<LiveSink, LiveView>();
   private readonly pending: TimelineSample[] = [];
   private building: Promise<void> | null = null;
   private latest: LiveFrame | null = null;
@@ -102,6 +116,7 @@ export class LiveFeed {
   private readonly stopper = new AbortController();
   private heartbeat: Promise<void> | null = null;
   private readonly metrics;
+  private readonly frameListeners = new Set<(frame: LiveFrame) => void>();
 
   constructor(
     private readonly timeline: Timeline,
@@ -126,7 +141,10 @@ export class LiveFeed {
     this.heartbeat ??= (async () => {
       while (!this.stopper.signal.aborted) {
         await this.clock.sleep(this.opts.heartbeatMs, this.stopper.signal).catch(() => undefined);
-        if (!this.stopper.signal.aborted) this.broadcast(sseMessage('heartbeat', { t: this.clock.now() }));
+        if (!this.stopper.signal.aborted) {
+          const beat = sseMessage('heartbeat', { t: this.clock.now() });
+          this.broadcast(() => beat);
+        }
       }
     })();
   }
@@ -137,7 +155,7 @@ export class LiveFeed {
     this.stopper.abort();
     await this.heartbeat;
     await this.building;
-    for (const sink of this.subscribers) sink.end();
+    for (const sink of this.subscribers.keys()) sink.end();
     this.subscribers.clear();
     this.metrics.subscribers.set(0);
   }
@@ -151,17 +169,39 @@ export class LiveFeed {
     return this.latest;
   }
 
+  /**
+   * Cuts every connection of the full view that came without the admin token (a game day begins: what
+   * it shows is the facilitator's from now on); their pages reconnect and are asked for the token.
+   */
+  closeUntrusted(): number {
+    let cut = 0;
+    for (const [sink, view] of this.subscribers) {
+      if (view !== FULL_VIEW || sink.trusted) continue;
+      this.subscribers.delete(sink);
+      sink.close();
+      cut++;
+    }
+    this.metrics.subscribers.set(this.subscribers.size);
+    return cut;
+  }
+
+  /** Calls `listener` with every frame from now on (a game day notes the faults in place); returns its removal. */
+  onFrame(listener: (frame: LiveFrame) => void): () => void {
+    this.frameListeners.add(listener);
+    return () => void this.frameListeners.delete(listener);
+  }
+
   /** A 503 when the stream already serves as many connections as it may. */
   admit(): void {
     if (this.subscribers.size >= this.opts.maxSubscribers) throw unavailable(`the live stream serves ${this.opts.maxSubscribers} connections already`);
   }
 
-  /** Adds a connection: it gets `hello` now, then every frame and heartbeat. Returns its removal. */
-  subscribe(sink: LiveSink): () => void {
+  /** Adds a connection: it gets `hello` now, then every frame and heartbeat, through its view. Returns its removal. */
+  subscribe(sink: LiveSink, view: LiveView = FULL_VIEW): () => void {
     this.admit();
-    this.subscribers.add(sink);
+    this.subscribers.set(sink, view);
     this.metrics.subscribers.set(this.subscribers.size);
-    this.send(sink, sseMessage('hello', this.hello()));
+    this.send(sink, sseMessage('hello', view.hello(this.hello())));
     return () => {
       this.subscribers.delete(sink);
       this.metrics.subscribers.set(this.subscribers.size);
@@ -240,7 +280,8 @@ export class LiveFeed {
         this.latest = frame;
         this.framedUntil = Math.max(this.framedUntil, ...samples.map((s) => s.t));
         this.metrics.frames.inc();
-        this.broadcast(sseMessage('frame', frame, frame.seq));
+        for (const listener of this.frameListeners) listener(frame);
+        this.broadcast((view) => sseMessage('frame', view.frame(frame), frame.seq));
       }
     })().finally(() => {
       this.building = null;
@@ -248,8 +289,14 @@ export class LiveFeed {
     });
   }
 
-  private broadcast(chunk: string): void {
-    for (const sink of this.subscribers) this.send(sink, chunk);
+  /** Writes a message to every connection, made once per view. */
+  private broadcast(message: (view: LiveView) => string): void {
+    const made = new Map<LiveView, string>();
+    for (const [sink, view] of this.subscribers) {
+      let chunk = made.get(view);
+      if (chunk === undefined) made.set(view, (chunk = message(view)));
+      this.send(sink, chunk);
+    }
   }
 
   /** Writes to one connection, or drops it when it has fallen too far behind to catch up. */
@@ -266,33 +313,45 @@ export class LiveFeed {
 }
 
 /**
- * GET /api/live. No token: it shows what the page shows to anyone who can reach port 8080, and sends no
- * secret. Plain server-sent events, so `curl -N` and EventSource read it as well as the page does.
+ * GET /api/live. No token outside a game day: it shows what the room's screen shows to anyone who can
+ * reach port 8080, and sends no secret. During a game it shows the faults, the scenario and its phases,
+ * so it answers only to the admin token (the responders have their own view, /api/responders/live).
+ * Plain server-sent events, so `curl -N` and EventSource read it as well as the page does.
  */
 export function registerLiveRoutes(app: LabApp, feed: LiveFeed): void {
-  app.get('/api/live', async (req, reply) => {
-    feed.admit();
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-store',
-      'x-accel-buffering': 'no',
-      connection: 'keep-alive',
-    });
-    req.raw.socket.setNoDelay(true);
-    const open = () => !res.destroyed && !res.writableEnded;
-    const sink: LiveSink = {
-      write: (chunk) => void (open() && res.write(chunk)),
-      buffered: () => res.writableLength,
-      end: () => void (open() && res.end()),
-      close: () => res.destroy(),
-    };
-    // A connection cut between a write and its 'close' must not become an unhandled error.
-    res.on('error', () => undefined);
-    const unsubscribe = feed.subscribe(sink);
-    res.on('close', unsubscribe);
+  app.get('/api/live', { onRequest: app.facilitatorRead }, async (req, reply) => {
+    const trusted = await app.requireAdmin(req, reply).then(
+      () => true,
+      () => false,
+    );
+    streamLive(feed, FULL_VIEW, req, reply, trusted);
   });
   // An open stream would keep app.close() waiting for ever.
   app.addHook('preClose', async () => feed.stop());
+}
+
+/** Answers a request with the live stream through a view: server-sent events until the connection ends. */
+export function streamLive(feed: LiveFeed, view: LiveView, req: FastifyRequest, reply: FastifyReply, trusted = false): void {
+  feed.admit();
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-store',
+    'x-accel-buffering': 'no',
+    connection: 'keep-alive',
+  });
+  req.raw.socket.setNoDelay(true);
+  const open = () => !res.destroyed && !res.writableEnded;
+  const sink: LiveSink = {
+    write: (chunk) => void (open() && res.write(chunk)),
+    buffered: () => res.writableLength,
+    end: () => void (open() && res.end()),
+    close: () => res.destroy(),
+    trusted,
+  };
+  // A connection cut between a write and its 'close' must not become an unhandled error.
+  res.on('error', () => undefined);
+  const unsubscribe = feed.subscribe(sink, view);
+  res.on('close', unsubscribe);
 }

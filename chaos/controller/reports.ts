@@ -1,5 +1,6 @@
 // Where the controller keeps the runs it hosted: REPORTS_DIR/<run id>/ with journal.json and report.html
-// (the same two files `cascade-lab run` writes) and run.json, the run's summary for the list. Only the
+// (the same two files `cascade-lab run` writes; a game day adds review.md) and run.json, the run's
+// summary for the list. Only the
 // newest `keep` runs stay; older folders are removed, and only folders that hold a run.json.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,7 +8,12 @@ import { writeRun } from '../experiments/journal.js';
 import type { Journal } from '../experiments/runner.js';
 import { runIdSchema, runInfoSchema, type RunInfo } from './contract.js';
 
-export const REPORT_FILES = { 'journal.json': 'application/json; charset=utf-8', 'report.html': 'text/html; charset=utf-8' } as const;
+export const REPORT_FILES = {
+  'journal.json': 'application/json; charset=utf-8',
+  'report.html': 'text/html; charset=utf-8',
+  /** A game day's post-incident review draft (only a game writes one). */
+  'review.md': 'text/markdown; charset=utf-8',
+} as const;
 export type ReportFile = keyof typeof REPORT_FILES;
 
 export class ReportStore {

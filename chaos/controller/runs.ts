@@ -2,13 +2,14 @@
 // shipped scenario with the CLI's own runner (chaos/experiments/runner.ts) and a LabClient that reaches
 // the lab from inside the controller (lab-inside.ts). One run at a time. Stopping a run runs its
 // rollbacks; an emergency stop aborts it without waiting for them. Finished runs are kept in REPORTS_DIR
-// (reports.ts): journal.json and report.html, as `cascade-lab run` writes them.
+// (reports.ts): journal.json and report.html, as `cascade-lab run` writes them. A game day
+// (chaos/gameday/game.ts) is a run played with a GameRun: its record goes into the journal at the end.
 import type { Clock } from '../../lib/clock.js';
 import { withDeadline } from '../../lib/deadline.js';
 import { badRequest, conflict, notFound } from '../../lib/errors.js';
 import type { EventLog } from '../../lib/events.js';
 import type { Experiment } from '../experiments/format.js';
-import { runExperiment, type Journal, type LiveRun } from '../experiments/runner.js';
+import { runExperiment, type GameRun, type Journal, type LiveRun } from '../experiments/runner.js';
 import type { LabClient } from '../lab-client.js';
 import { expectedDurationMs } from '../progress.js';
 import type { RunInfo } from './contract.js';
@@ -24,6 +25,16 @@ export interface RunRequest {
   scenario: string;
   seed?: number;
   clock?: string;
+  /** Play it as a game day (never from a request's body: the game day's own API starts one). */
+  game?: RunGame;
+}
+
+/** A game day's side of a run: the runner's GameRun, and the game's record added to the journal at the end. */
+export interface RunGame extends GameRun {
+  /** The finished journal with the game's record in it, before the report is written; must not throw. */
+  complete(journal: Journal): Journal;
+  /** The run as it finished, once its report is kept. */
+  ended(info: RunInfo): void;
 }
 
 export interface RunManagerDeps {
@@ -49,6 +60,7 @@ const LINES_KEPT = 12;
 
 interface ActiveRun {
   info: RunInfo;
+  game: RunGame | null;
   live: LiveRun | null;
   lines: string[];
   aborter: AbortController;
@@ -118,6 +130,7 @@ export class RunManager {
         faults: 0,
         lines: [],
       },
+      game: request.game ?? null,
       live: null,
       lines: [],
       aborter: new AbortController(),
@@ -137,6 +150,7 @@ export class RunManager {
         if (run.lines.length > LINES_KEPT) run.lines.splice(0, run.lines.length - LINES_KEPT);
       },
       observe: (live) => (run.live = live),
+      ...(request.game ? { game: { schedule: request.game.schedule, finish: request.game.finish } } : {}),
     }).then(
       (journal) => this.finish(run, journal),
       (err: Error) => this.finish(run, failedJournal(run.info, scenario.experiment, clock.now(), err)),
@@ -146,7 +160,8 @@ export class RunManager {
     return this.current()!;
   }
 
-  private finish(run: ActiveRun, journal: Journal): RunInfo {
+  private finish(run: ActiveRun, ran: Journal): RunInfo {
+    const journal = run.game ? run.game.complete(ran) : ran;
     const info: RunInfo = {
       ...run.info,
       state: journal.status,
@@ -164,6 +179,7 @@ export class RunManager {
     }
     this.last = info;
     if (this.active === run) this.active = null;
+    run.game?.ended(info);
     this.deps.events.emit('run-finished', { id: info.id, status: info.state, ...(info.reason ? { reason: info.reason } : {}) });
     return info;
   }
@@ -184,6 +200,11 @@ export class RunManager {
       faults: live?.activeFaults() ?? 0,
       lines: [...run.lines],
     };
+  }
+
+  /** The run's step going on is marked pausable (a game day's facilitator may pause now). */
+  pausable(): boolean {
+    return this.active?.live?.pausable?.() ?? false;
   }
 
   /** The run going on, or else the last one to finish (since the controller started). */
@@ -229,6 +250,7 @@ export class RunManager {
     run.aborter.abort(reason);
   }
 }
+
 
 /** The journal of a run that could not even begin (the fault proxy down when it took its lease, say). */
 function failedJournal(info: RunInfo, experiment: Experiment, now: number, err: Error): Journal {

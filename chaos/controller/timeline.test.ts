@@ -177,6 +177,7 @@ describe('timeline sampler', () => {
     const app = Fastify().withTypeProvider<ZodTypeProvider>();
     app.setValidatorCompiler(validatorCompiler);
     app.setSerializerCompiler(serializerCompiler);
+    app.decorate('facilitatorRead', async () => undefined);
     registerTimelineRoutes(app, timeline);
     const all = await app.inject({ url: '/api/timeline' });
     assert.equal(all.statusCode, 200);

@@ -217,7 +217,7 @@ const timelineQuery = z.object({ since: z.coerce.number().int().min(0).optional(
 
 /** GET /api/timeline?since=<ms epoch>&until=<ms epoch>: the samples in that window. */
 export function registerTimelineRoutes(app: LabApp, timeline: Timeline): void {
-  app.get('/api/timeline', { schema: { querystring: timelineQuery, response: { 200: timelineResponseSchema } } }, async (req) => ({
+  app.get('/api/timeline', { onRequest: app.facilitatorRead, schema: { querystring: timelineQuery, response: { 200: timelineResponseSchema } } }, async (req) => ({
     intervalMs: timeline.opts.intervalMs,
     series: Object.fromEntries(SERIES_NAMES.map((name) => [name, { source: SERIES[name].source, label: SERIES[name].label }])),
     samples: timeline.since(req.query.since ?? 0, req.query.until ?? Number.POSITIVE_INFINITY),

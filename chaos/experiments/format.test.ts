@@ -44,6 +44,24 @@ describe('experiment files', () => {
     assert.throws(() => parseExperiment(`${valid}bad: : colon\n`, 'y.yaml'), (err: ExperimentError) => err.line === 13);
   });
 
+  it("takes operators' and pausable steps in the method only, a pausable step that waits, and a trigger that is a method step", () => {
+    const game = `${valid}    operator: true
+    pausable: true
+    at: { aws: 1h }
+game: { trigger: a, slo: 0.99 }
+`;
+    const e = parseExperiment(game, 'g.yaml');
+    assert.equal(e.method[0]?.operator, true);
+    assert.deepEqual(e.game, { trigger: 'a', slo: 0.99, hold: { aws: '30m' } });
+    assert.deepEqual(parseExperiment(valid, 'v.yaml').game, { slo: 0.95, hold: { aws: '30m' } }, 'defaults');
+    assert.throws(() => parseExperiment(game.replace('    at: { aws: 1h }\n', ''), 'g.yaml'), /g\.yaml:14: method\.0\.pausable: "a" never waits for its time/);
+    assert.throws(() => parseExperiment(game.replace('trigger: a', 'trigger: b'), 'g.yaml'), /game\.trigger: no step of the method is named "b"/);
+    assert.throws(() => parseExperiment(game.replace('slo: 0.99', 'slo: 99'), 'g.yaml'), /game\.slo: an SLO below 1/);
+    assert.throws(() => parseExperiment(game.replace('type: action', 'type: probe'), 'g.yaml'), /method\.0\.operator: an operator's step is an action/);
+    const inRollback = `${valid}rollbacks:\n  - { type: action, name: r, operator: true, provider: { type: clear-faults } }\n`;
+    assert.throws(() => parseExperiment(inRollback, 'r.yaml'), /r\.yaml:14: rollbacks\.0\.operator: only a step of the method can be an operator's step/);
+  });
+
   it('rejects unknown keys instead of ignoring them', () => {
     assert.throws(() => parseExperiment(`${valid}surprise: 1\n`, 'z.yaml'), /surprise|Unrecognized/);
   });

@@ -106,6 +106,34 @@ const activitySchema = z
      * taken when needed, and a skipped one does not wait.
      */
     when: condition.optional(),
+    /**
+     * An operator's runbook step, one that Amazon's engineers took by hand. In a game day the responders
+     * take it: the runner keeps its time on the schedule but does not take it (method only).
+     */
+    operator: z.boolean().optional(),
+    /**
+     * In a game day the facilitator may pause while this step waits for its time (`at`, pauses): the pause
+     * holds the schedule. Elsewhere (the trigger: the race keeps real time) a pause is refused. Method only.
+     */
+    pausable: z.boolean().optional(),
+  })
+  .strict();
+
+export const DEFAULT_SLO = 0.95;
+const DEFAULT_HOLD: Duration = { aws: '30m' };
+
+/** A game day's yardstick: when the trigger fired, and the customers' service level objective. */
+const gameSchema = z
+  .object({
+    /**
+     * The method step whose last end is the moment the trigger fired (the race): every time of the score
+     * counts from it. By default the start of the method.
+     */
+    trigger: z.string().min(1).optional(),
+    /** Customers' success rate (0 to 1) at or above which they feel no impact. */
+    slo: z.number().gt(0, 'an SLO above 0').lt(1, 'an SLO below 1').default(DEFAULT_SLO),
+    /** How long success must stay at or above the SLO for the impact to count as mitigated. */
+    hold: duration.default(DEFAULT_HOLD),
   })
   .strict();
 
@@ -128,10 +156,13 @@ export const experimentSchema = z
     'abort-conditions': z.array(abortConditionSchema).default([]),
     /** Lab phases to detect while it runs (dns-empty, lease-collapse, propagation-backlog, nlb-flapping). */
     phases: z.array(z.enum(PHASES)).default([]),
+    /** How a game day on this scenario is scored (chaos/gameday/score.ts). */
+    game: gameSchema.default({ slo: DEFAULT_SLO, hold: DEFAULT_HOLD }),
   })
   .strict();
 
 export type Experiment = z.infer<typeof experimentSchema>;
+export type GameSettings = z.infer<typeof gameSchema>;
 export type Activity = z.infer<typeof activitySchema>;
 export type Provider = z.infer<typeof providerSchema>;
 export type Tolerance = z.infer<typeof toleranceSchema>;
@@ -222,7 +253,35 @@ export function parseExperiment(text: string, file: string, opts: ParseOptions =
       throw new ExperimentError(file, lineOf(['method', i, 'at', 'after']), `method.${i}.at.after: no activity named ${JSON.stringify(after)} runs before ${JSON.stringify(a.name)}`);
     }
   });
+  checkGameSteps(experiment, file, lineOf);
   return experiment;
+}
+
+/** Operator and pausable steps belong to the method; a pausable one waits for its time; the trigger is a method step. */
+function checkGameSteps(experiment: Experiment, file: string, lineOf: (path: readonly PropertyKey[]) => number | null): void {
+  const elsewhere: [string, Activity[]][] = [
+    ['steady-state-hypothesis.probes', experiment['steady-state-hypothesis'].probes],
+    ['rollbacks', experiment.rollbacks],
+  ];
+  for (const [where, list] of elsewhere) {
+    list.forEach((a, i) => {
+      for (const key of ['operator', 'pausable'] as const) {
+        if (a[key] === undefined) continue;
+        const path = [...where.split('.'), i, key];
+        throw new ExperimentError(file, lineOf(path), `${where}.${i}.${key}: only a step of the method can be ${key === 'operator' ? "an operator's step" : 'pausable'}`);
+      }
+    });
+  }
+  experiment.method.forEach((a, i) => {
+    if (a.operator && a.type !== 'action') throw new ExperimentError(file, lineOf(['method', i, 'operator']), `method.${i}.operator: an operator's step is an action, not a ${a.type}`);
+    if (a.pausable && !a.at && !a.pauses) {
+      throw new ExperimentError(file, lineOf(['method', i, 'pausable']), `method.${i}.pausable: ${JSON.stringify(a.name)} never waits for its time (no \`at\`, no pauses): nothing to pause`);
+    }
+  });
+  const trigger = experiment.game.trigger;
+  if (trigger !== undefined && !experiment.method.some((a) => a.name === trigger)) {
+    throw new ExperimentError(file, lineOf(['game', 'trigger']), `game.trigger: no step of the method is named ${JSON.stringify(trigger)}`);
+  }
 }
 
 export function loadExperiment(file: string, opts: ParseOptions = {}): Experiment {

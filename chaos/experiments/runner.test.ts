@@ -4,8 +4,9 @@ import { ManualClock, settle } from '../../lib/clock.js';
 import { fakeLabClient } from '../../test/support/fake-lab.js';
 import { labState } from '../../test/support/lab-states.js';
 import { parseExperiment } from './format.js';
-import { runExperiment } from './runner.js';
+import { runExperiment, type Journal } from './runner.js';
 import { LabClock } from '../../lib/lab-clock.js';
+import { Schedule } from './schedule.js';
 
 describe('runbook steps with when', () => {
   it('runs an action whose condition holds and skips, without running, one whose condition does not', async () => {
@@ -57,23 +58,26 @@ method:
   });
 });
 
+/** A lab whose kv endpoint resolves, whose every droplet is leased, and whose runbook actions are recorded in `calls`. */
+const runbookLab = (calls: string[]) =>
+  fakeLabClient({
+    renewLease: async () => {},
+    releaseLease: async () => {},
+    lookup: async () => ({ rcode: 0, rcodeName: 'NOERROR', addresses: ['10.0.0.1'], nodata: false }),
+    status: async () => ({ time: 0, ready: true, services: [], dns: null, customer: { requests: 0, successes: 0, errors: {}, lastError: null } }),
+    controller: async (path: string, init?: { body?: unknown }) => {
+      if (path === '/api/repair') {
+        calls.push((init?.body as { action: string }).action);
+        return { ok: true };
+      }
+      if (path.endsWith('/state')) return { service: 'ec2', time: 0, state: labState('ec2', { dwfm: { leasedFraction: 1 } }) };
+      if (path.startsWith('/api/timeline')) return { intervalMs: 1000, series: {}, samples: [] };
+      throw new Error(`controller GET ${path}: 502`);
+    },
+  });
+
 describe('runbook steps on the 20 October timeline', () => {
-  const lab = (calls: string[]) =>
-    fakeLabClient({
-      renewLease: async () => {},
-      releaseLease: async () => {},
-      lookup: async () => ({ rcode: 0, rcodeName: 'NOERROR', addresses: ['10.0.0.1'], nodata: false }),
-      status: async () => ({ time: 0, ready: true, services: [], dns: null, customer: { requests: 0, successes: 0, errors: {}, lastError: null } }),
-      controller: async (path: string, init?: { body?: unknown }) => {
-        if (path === '/api/repair') {
-          calls.push((init?.body as { action: string }).action);
-          return { ok: true };
-        }
-        if (path.endsWith('/state')) return { service: 'ec2', time: 0, state: labState('ec2', { dwfm: { leasedFraction: 1 } }) };
-        if (path.startsWith('/api/timeline')) return { intervalMs: 1000, series: {}, samples: [] };
-        throw new Error(`controller GET ${path}: 502`);
-      },
-    });
+  const lab = runbookLab;
   const experiment = parseExperiment(
     `title: t
 description: d
@@ -174,5 +178,81 @@ method:
 `;
     assert.throws(() => parseExperiment(text, 'at.yaml'), /at\.yaml:5: method\.0\.at\.after: no activity named "b" runs before "a"/);
     assert.throws(() => parseExperiment(text.replace('aws: 1h', 'aws: soon'), 'at.yaml'), /an AWS time like 2h37m/);
+  });
+});
+
+describe('a run played as a game day', () => {
+  const lab = runbookLab;
+  const experiment = parseExperiment(
+    `title: t
+description: d
+game: { trigger: trigger }
+steady-state-hypothesis:
+  title: h
+  probes: [{ type: probe, name: p, provider: { type: dns, name: kv.lab.internal } }]
+method:
+  - { type: probe, name: trigger, provider: { type: dns, name: kv.lab.internal } }
+  - type: action
+    name: repair
+    operator: true
+    pausable: true
+    provider: { type: repair, action: dns }
+    at: { aws: 2h, after: trigger }
+    when: { probe: { type: dns, name: kv.lab.internal }, until: { type: range, target: addresses, range: [0, 0] } }
+  - type: action
+    name: the-end
+    operator: true
+    pausable: true
+    provider: { type: repair, action: failover-on }
+    at: { aws: 4h, after: trigger }
+rollbacks:
+  - { type: action, name: unthrottle, provider: { type: repair, action: unthrottle } }
+`,
+    'game.yaml',
+  );
+  const clock10 = LabClock.parse('1h=10s');
+  const step = (j: Journal, name: string) => j.activities.find((a) => a.phase === 'method' && a.name === name)!;
+
+  it('keeps the operators\' steps on the schedule without taking them or asking their condition; a normal run takes them', async () => {
+    const clock = new ManualClock(0);
+    const calls: string[] = [];
+    const finish = new AbortController();
+    const journal = await settle(clock, runExperiment(experiment, { scenario: 'g', seed: 1, fixes: [], lab: lab(calls), clock, labClock: clock10, game: { schedule: new Schedule(clock), finish: finish.signal } }), 100);
+    assert.deepEqual(calls, ['unthrottle'], 'only the rollback was taken');
+    const repair = step(journal, 'repair');
+    assert.equal(repair.skipped, true);
+    assert.deepEqual(repair.output, { leftTo: 'the responders' }, 'its condition (the endpoint empty) was not asked: it would have skipped it');
+    assert.ok(Math.abs(repair.start - step(journal, 'trigger').end - 20_000) <= 150, `at +2h (${repair.start} ms)`);
+    assert.ok(Math.abs(step(journal, 'the-end').start - 40_000) <= 200, 'the game lasts until the last step is due');
+    assert.equal(journal.status, 'completed');
+
+    const normal: string[] = [];
+    const plain = await settle(clock, runExperiment(experiment, { scenario: 'g', seed: 1, fixes: [], lab: lab(normal), clock, labClock: clock10 }), 100);
+    assert.deepEqual(normal, ['failover-on', 'unthrottle'], 'outside a game the runner takes them (repair skipped by its condition)');
+    assert.equal(step(plain, 'repair').skipped, true);
+    assert.notDeepEqual(step(plain, 'repair').output, { leftTo: 'the responders' });
+  });
+
+  it('holds the schedule while paused, and ends the method (steady state checked, rollbacks run) when the game ends', async () => {
+    const clock = new ManualClock(0);
+    const calls: string[] = [];
+    const schedule = new Schedule(clock);
+    const finish = new AbortController();
+    let live: { pausable?(): boolean } | null = null;
+    const running = runExperiment(experiment, { scenario: 'g', seed: 1, fixes: [], lab: lab(calls), clock, labClock: clock10, game: { schedule, finish: finish.signal }, observe: (r) => (live = r) });
+    await clock.advance(5000);
+    assert.equal(live!.pausable?.(), true, 'waiting for a pausable step');
+    schedule.pause();
+    await clock.advance(60_000);
+    schedule.resume();
+    await clock.advance(20_000);
+    finish.abort('ended by the facilitator');
+    const journal = await settle(clock, running, 100);
+    assert.ok(step(journal, 'repair').start >= 80_000, `the pause moved the step by a minute (${step(journal, 'repair').start} ms)`);
+    assert.equal(journal.activities.some((a) => a.name === 'the-end'), false, 'the rest of the method was not taken');
+    assert.deepEqual(journal.activities.filter((a) => a.phase === 'hypothesis-after').map((a) => a.name), ['p']);
+    assert.equal(journal.status, 'completed');
+    assert.deepEqual(calls, ['unthrottle']);
+    assert.equal(live!.pausable?.(), false);
   });
 });

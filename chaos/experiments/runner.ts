@@ -11,10 +11,11 @@ import { dnsEmptyDetector, leaseCollapseDetector, nlbFlappingDetector, PhaseTrac
 import { clearFaults, runProvider, succeeded, withinTolerance, type FaultRecord, type RunContext } from './providers.js';
 import { AbortWatcher, type AbortRecord } from './abort.js';
 import { startRunTimeline } from './run-timeline.js';
+import { Schedule } from './schedule.js';
 import type { TimelineSample } from '../controller/timeline.js';
+import type { GameJournal } from '../gameday/contract.js';
 
 export type RunStatus = 'completed' | 'deviated' | 'aborted';
-
 
 export interface ActivityRecord {
   phase: 'hypothesis-before' | 'method' | 'hypothesis-after' | 'rollback';
@@ -57,6 +58,8 @@ export interface Journal {
    * matrix place AWS's timeline from here, at the run's clock.
    */
   raceAt?: number | null;
+  /** A game day's record: the team, what the responders did, the faults the facilitator added, the score. */
+  game?: GameJournal;
 }
 
 /** What a progress display can ask a run while it goes on. */
@@ -68,6 +71,19 @@ export interface LiveRun {
   detected(): Phase[];
   activeFaults(): number;
   activity(): string | null;
+  /** The step going on is marked pausable: a game day's facilitator may pause the schedule now. */
+  pausable?(): boolean;
+}
+
+/**
+ * A run played as a game day: the operators' steps (`operator: true`) are left to the responders, so the
+ * runner keeps their time on the schedule without taking them; the facilitator can pause the schedule and
+ * end the game.
+ */
+export interface GameRun {
+  schedule: Schedule;
+  /** Ends the method early (the game is over): the steady state is checked again and the rollbacks run. */
+  finish: AbortSignal;
 }
 
 export interface RunOptions {
@@ -83,6 +99,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Called once at the start with a live view of the run (for progress bars). */
   observe?: (run: LiveRun) => void;
+  /** Play it as a game day. */
+  game?: GameRun;
 }
 
 /** Replaces ${name} with configuration values; a string that is exactly one reference keeps the value's type. */
@@ -159,47 +177,80 @@ export async function runExperiment(experiment: Experiment, opts: RunOptions): P
     timeline: [],
   };
   let current: string | null = null;
+  let pausable = false;
 
+  // The times steps wait for are schedule time: real time, unless a game day's facilitator paused it.
+  const schedule = opts.game?.schedule ?? new Schedule(clock);
+  /** The method stops when the run is aborted, or when the game ends. */
+  const methodStop = opts.game ? AbortSignal.any([aborter.signal, opts.game.finish]) : aborter.signal;
   const methodStart = { at: 0 };
-  const sleep = (ms: number) => clock.sleep(Math.max(0, ms), aborter.signal).catch(() => undefined);
-  /** When an activity scheduled `at` an AWS time may start, in ms from the run's start. */
+  /** Each method step's last end, in schedule time: what `at: {after}` counts from. */
+  const ends = new Map<string, number>();
+  const sleep = (ms: number, phase: ActivityRecord['phase']) => schedule.sleep(ms, phase === 'method' ? methodStop : aborter.signal);
+  /** When an activity scheduled `at` an AWS time may start, in schedule time. */
   const scheduled = (at: NonNullable<Activity['at']>): number => {
-    const anchor = at.after === undefined ? methodStart.at : journal.activities.findLast((r) => r.phase === 'method' && r.name === at.after)?.end;
+    const anchor = at.after === undefined ? methodStart.at : ends.get(at.after);
     return (anchor ?? methodStart.at) + durationMs({ aws: at.aws }, labClock);
   };
-  const run = async (activity: Activity, phase: ActivityRecord['phase']): Promise<ActivityRecord> => {
+  /** Runs one step; null for a method step whose time came after the method was stopped (not taken, not journaled). */
+  const run = async (activity: Activity, phase: ActivityRecord['phase']): Promise<ActivityRecord | null> => {
     const a = interpolate(activity, config);
     const record: ActivityRecord = { phase, type: a.type, name: a.name, start: elapsed(), end: 0, ok: false };
     say(`  ${a.type} ${a.name}`);
     current = a.name;
+    pausable = phase === 'method' && a.pausable === true;
+    try {
+      return await take(a, record);
+    } finally {
+      pausable = false;
+    }
+  };
+  /** A step's end: journaled, and (in the method) what later steps' `at: {after}` count from. */
+  const close = (record: ActivityRecord, fields: Partial<ActivityRecord> = {}) => {
+    Object.assign(record, fields, { end: elapsed() });
+    journal.activities.push(record);
+    if (record.phase === 'method') ends.set(record.name, schedule.now());
+  };
+  const take = async (a: Activity, record: ActivityRecord): Promise<ActivityRecord | null> => {
+    const { phase } = record;
+    // In a game day the responders take the operators' steps: their time is kept, their condition not asked.
+    const leftToResponders = phase === 'method' && opts.game !== undefined && a.operator === true;
     // The condition first: a step with nothing to do is skipped at once, without waiting for its time.
     // While the run has seen a phase, though, a step scheduled `at` a later time waits for it and looks
     // again then: operators disable failover at +9h48m if the checks flapped by then.
-    if (a.when) {
+    if (a.when && !leftToResponders) {
       const check = async () => {
         const value = await runProvider(a.when!.probe, ctx).catch((err: Error) => ({ error: err.message }));
         return { value, holds: withinTolerance(value, a.when!.until) };
       };
       let seen = await check();
-      if (!seen.holds && a.at && (ctx.phases?.().seen.length ?? 0) > 0 && scheduled(a.at) > elapsed()) {
+      if (!seen.holds && a.at && (ctx.phases?.().seen.length ?? 0) > 0 && scheduled(a.at) > schedule.now()) {
         say(`    its condition does not hold yet: looking again at +${a.at.aws}`);
-        await sleep(scheduled(a.at) - elapsed());
-        if (!aborter.signal.aborted) seen = await check();
+        await sleep(scheduled(a.at) - schedule.now(), phase);
+        if (phase === 'method' && methodStop.aborted) return null;
+        seen = await check();
       }
       if (!seen.holds) {
-        Object.assign(record, { ok: true, skipped: true, output: { skipped: true, value: seen.value }, end: elapsed() });
-        journal.activities.push(record);
+        close(record, { ok: true, skipped: true, output: { skipped: true, value: seen.value } });
         say('    skipped: its condition does not hold');
         return record;
       }
     }
-    if (a.pauses?.before) await sleep(durationMs(a.pauses.before, labClock));
+    if (a.pauses?.before) await sleep(durationMs(a.pauses.before, labClock), phase);
     if (a.at) {
       const due = scheduled(a.at);
-      if (due > elapsed()) say(`    at +${a.at.aws} on the 20 October timeline (${((due - elapsed()) / 1000).toFixed(1)} s from now)`);
-      await sleep(due - elapsed());
+      if (due > schedule.now()) say(`    at +${a.at.aws} on the 20 October timeline (${((due - schedule.now()) / 1000).toFixed(1)} s from now)`);
+      await sleep(due - schedule.now(), phase);
     }
+    // Stopped while it waited for its time (aborted, or the game is over): a method step is not taken then.
+    if (phase === 'method' && methodStop.aborted) return null;
     record.start = elapsed();
+    if (leftToResponders) {
+      close(record, { ok: true, skipped: true, output: { leftTo: 'the responders' } });
+      say('    left to the responders (game day)');
+      if (a.pauses?.after) await sleep(durationMs(a.pauses.after, labClock), phase);
+      return record;
+    }
     try {
       const output = await runProvider(a.provider, ctx);
       record.output = output;
@@ -207,15 +258,14 @@ export async function runExperiment(experiment: Experiment, opts: RunOptions): P
     } catch (err) {
       record.error = (err as Error).message;
     }
-    record.end = elapsed();
-    journal.activities.push(record);
+    close(record);
     say(`    ${record.ok ? 'ok' : 'not met'} after ${((record.end - record.start) / 1000).toFixed(1)} s${record.error ? `: ${record.error}` : ''}`);
-    if (a.pauses?.after) await sleep(durationMs(a.pauses.after, labClock));
+    if (a.pauses?.after) await sleep(durationMs(a.pauses.after, labClock), phase);
     return record;
   };
   const hypothesis = async (phase: 'hypothesis-before' | 'hypothesis-after') => {
     let ok = true;
-    for (const probe of experiment['steady-state-hypothesis'].probes) ok = (await run(probe, phase)).ok && ok;
+    for (const probe of experiment['steady-state-hypothesis'].probes) ok = ((await run(probe, phase))?.ok ?? false) && ok;
     return ok;
   };
 
@@ -242,7 +292,7 @@ export async function runExperiment(experiment: Experiment, opts: RunOptions): P
     timing.settleMs,
   );
   const timeline = startRunTimeline(lab, t0, say);
-  opts.observe?.({ elapsed, phases: () => tracker.active(), detected: () => tracker.phases.map((p) => ({ ...p })), activeFaults: () => ctx.faults.filter((f) => f.end === null).length, activity: () => current });
+  opts.observe?.({ elapsed, phases: () => tracker.active(), detected: () => tracker.phases.map((p) => ({ ...p })), activeFaults: () => ctx.faults.filter((f) => f.end === null).length, activity: () => current, pausable: () => pausable });
   try {
     before = { ...(await customerAt()), successRate: null };
     say(`steady state: ${journal.hypothesis.title}`);
@@ -251,7 +301,9 @@ export async function runExperiment(experiment: Experiment, opts: RunOptions): P
       journal.reason = 'the steady state did not hold before the method (is the lab healthy? try cascade-lab repair dns)';
     } else {
       say('method');
-      methodStart.at = elapsed();
+      methodStart.at = schedule.now();
+      // A wait or hold of the method ends when the game does, as well as on an abort.
+      ctx.signal = methodStop;
       // Phases are looked for from the method on: before it, the hypothesis has just said the lab is steady.
       tracker.start();
       const watcher = new AbortWatcher(interpolate(experiment['abort-conditions'], config), ctx, (hit) => {
@@ -262,8 +314,9 @@ export async function runExperiment(experiment: Experiment, opts: RunOptions): P
       watcher.start();
       try {
         for (const activity of experiment.method) {
-          if (aborter.signal.aborted) break;
+          if (methodStop.aborted) break;
           const record = await run(activity, 'method');
+          if (!record) break;
           if (!record.ok && record.type === 'action') {
             journal.reason = `action ${record.name} failed: ${record.error ?? 'not met'}`;
             break;
@@ -271,7 +324,9 @@ export async function runExperiment(experiment: Experiment, opts: RunOptions): P
         }
       } finally {
         await watcher.stop();
+        ctx.signal = aborter.signal;
       }
+      if (opts.game?.finish.aborted && !aborter.signal.aborted) say(`  the game is over (${String(opts.game.finish.reason ?? 'ended')}): the rest of the method is not taken`);
       if (journal.abortedBy) journal.reason = journal.abortedBy.reason;
       else if (aborter.signal.aborted) journal.reason = `interrupted (${String(aborter.signal.reason ?? 'signal')})`;
       else if (!journal.reason) {

@@ -1,7 +1,8 @@
 // The lab's containers as the controller may touch them: through the Docker Engine API (the socket
 // mounted into the controller), and only those of the controller's own compose project, found by the
 // com.docker.compose.* labels (compose v1 and v2 name containers differently; the labels are the same).
-// DockerApi is the small slice of the Engine API the container faults use, so tests can fake it.
+// DockerApi is the small slice of the Engine API the container faults (and a game day's log view) use,
+// so tests can fake it.
 import Docker from 'dockerode';
 import { hostname } from 'node:os';
 import { badRequest, LabError } from '../../lib/errors.js';
@@ -41,6 +42,8 @@ export interface DockerApi {
   unpause(id: string): Promise<void>;
   disconnect(id: string, network: string): Promise<void>;
   connect(id: string, attachment: Attachment): Promise<void>;
+  /** The newest `tail` lines a container wrote (stdout and stderr), as the Engine sends them (multiplexed when it has no TTY). */
+  logs(id: string, tail: number): Promise<Buffer>;
 }
 
 export const PROJECT_LABEL = 'com.docker.compose.project';
@@ -101,6 +104,9 @@ export class EngineApi implements DockerApi {
   }
   async disconnect(id: string, network: string) {
     await this.docker.getNetwork(network).disconnect({ Container: id, Force: true });
+  }
+  async logs(id: string, tail: number): Promise<Buffer> {
+    return (await this.docker.getContainer(id).logs({ stdout: true, stderr: true, tail, follow: false, timestamps: false })) as Buffer;
   }
   async connect(id: string, a: Attachment) {
     await this.docker.getNetwork(a.network).connect({

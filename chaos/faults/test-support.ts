@@ -3,6 +3,15 @@
 import type { Attachment, ContainerDetails, ContainerState, ContainerSummary, DockerApi } from './docker.js';
 import { PROJECT_LABEL, SERVICE_LABEL } from './docker.js';
 
+/** One frame of the Engine's multiplexed log stream: stream (1 stdout, 2 stderr), 3 zero bytes, the length, the text. */
+export function dockerFrame(stream: 1 | 2, text: string): Buffer {
+  const payload = Buffer.from(text);
+  const header = Buffer.alloc(8);
+  header[0] = stream;
+  header.writeUInt32BE(payload.length, 4);
+  return Buffer.concat([header, payload]);
+}
+
 interface FakeContainer {
   id: string;
   labels: Record<string, string>;
@@ -13,6 +22,8 @@ interface FakeContainer {
 export class FakeDocker implements DockerApi {
   readonly containers = new Map<string, FakeContainer>();
   readonly calls: string[] = [];
+  /** What each container has written, a line each; logs() sends them framed as the Engine does without a TTY. */
+  readonly written = new Map<string, string[]>();
   private failures = new Map<string, number>();
 
   add(project: string, service: string, attachments: Attachment[] = []): string {
@@ -89,6 +100,10 @@ export class FakeDocker implements DockerApi {
     const c = this.call('disconnect', id);
     this.conflictUnless(c, c.attachments.some((a) => a.network === network), `not connected to ${network}`);
     c.attachments = c.attachments.filter((a) => a.network !== network);
+  }
+  async logs(id: string, tail: number): Promise<Buffer> {
+    this.call('logs', id);
+    return Buffer.concat((this.written.get(id) ?? []).slice(-tail).map((line) => dockerFrame(1, `${line}\n`)));
   }
   async connect(id: string, attachment: Attachment) {
     const c = this.call('connect', id);

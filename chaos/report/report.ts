@@ -3,6 +3,7 @@
 // marked, the lab's phases next to the real 20 October timeline, and every activity with its times.
 import type { TimelineSample } from '../controller/timeline.js';
 import type { Journal } from '../experiments/runner.js';
+import { gameBands, gameLanes, gameSection } from './game.js';
 import { incidentFit, placeIncident } from './incident.js';
 import { esc, formatSeconds, lanes, lineChart, type Band, type LaneRow, type Line } from './svg-chart.js';
 
@@ -27,6 +28,7 @@ function bandsOf(journal: Journal): Band[] {
   return [
     ...journal.faults.map((f): Band => ({ kind: 'fault', start: f.start, end: f.end ?? end, label: `fault: ${f.kind} ${f.name} on ${f.target} (${sec(f.start)}–${sec(f.end ?? end)})` })),
     ...journal.phases.map((p): Band => ({ kind: 'phase', start: p.start, end: p.end, label: `phase ${p.name} (${sec(p.start)}–${sec(p.end)})`, color: phaseColor(p.name), row: names.indexOf(p.name) })),
+    ...gameBands(journal),
   ];
 }
 
@@ -86,6 +88,7 @@ export function phaseLanes(journal: Journal): string {
       label: 'faults',
       bars: journal.faults.map((f) => ({ start: f.start, end: f.end ?? end, label: f.name, color: '#fbbc04', title: `${f.kind} ${f.name} on ${f.target}: ${JSON.stringify(f.spec)}` })),
     },
+    ...gameLanes(journal),
     ...(journal.phases.length ? [...new Set(journal.phases.map((p) => p.name))] : ['(none detected)']).map(
       (name): LaneRow => ({
         label: `lab: ${name}`,
@@ -126,6 +129,7 @@ table{border-collapse:collapse;margin:1em 0}td,th{padding:.25em .7em;border-bott
 svg text{font:11px system-ui,sans-serif;fill:#5f6368}.grid{stroke:#eee}.series{fill:none;stroke-width:1.8}
 .fault-window{fill:#fbbc04;opacity:.2}.lane{fill:#f6f6f6}.lane-bar text{fill:#fff;font-size:10px}.lane-bar text.on-light{fill:#202124}.lane-mark line{stroke:#202124;stroke-width:1.5}
 .lane-label{fill:#202124}.empty{font-size:13px}.note{color:#5f6368;font-size:12px}
+.score li{margin:.2em 0}.action-mark line{stroke-width:1.5;stroke-dasharray:2 2}
 .legend span{margin-right:1.5em}.legend i{display:inline-block;width:1em;height:.8em;vertical-align:middle;margin-right:.3em}
 pre,code{background:#f6f6f6;font-size:12px}pre{padding:.5em;overflow:auto;max-height:12em}
 `;
@@ -150,6 +154,7 @@ export function renderReport(journal: Journal): string {
 <tr><th>hypothesis</th><td>${esc(journal.hypothesis.title)}: before ${journal.hypothesis.before}, after ${journal.hypothesis.after}</td></tr>
 ${journal.abortedBy ? `<tr><th>aborted by</th><td>${esc(journal.abortedBy.condition)} at ${sec(journal.abortedBy.at)} (violated since ${sec(journal.abortedBy.since)})</td></tr>` : ''}
 </table>
+${gameSection(journal)}
 <h2>The run next to 20 October 2025</h2>
 ${phaseLanes(journal)}
 <h2>The lab over time</h2>

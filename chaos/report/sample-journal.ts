@@ -1,9 +1,12 @@
 // A synthetic journal shaped like a full cascade run (faults, the four phases, a timeline every second),
-// for the report's tests and the README's picture (scripts/report-picture.mjs). Not a measured run:
+// and the same run played as a game day, for the report's tests and the README's picture
+// (scripts/report-picture.mjs). Not a measured run:
 // the numbers are drawn to look like one, and its description says so.
 import { Random } from '../../lib/random.js';
 import { SERIES, type SeriesName, type TimelineEvent, type TimelineSample } from '../controller/timeline.js';
 import type { Journal } from '../experiments/runner.js';
+import type { GameEntry } from '../gameday/contract.js';
+import { scoreGame } from '../gameday/score.js';
 import { composeServices } from '../topology.js';
 
 const S = 1000;
@@ -105,5 +108,42 @@ export function sampleJournal(seed = 7): Journal {
       activity('rollback', 'action', 'remove-every-injected-fault', 160, 160, true),
     ],
     timeline,
+  };
+}
+
+/**
+ * The sample journal played as a game day by a team of three: a declaration, hypotheses (one with markup
+ * in it, one naming the root cause), the runbook taken (once too early), a fault the facilitator added
+ * and a pause; scored as a game would be.
+ */
+export function sampleGameJournal(seed = 7): Journal {
+  const journal = sampleJournal(seed);
+  const t0 = Date.parse(journal.startedAt);
+  let n = 0;
+  const entry = (t: number, by: string, e: Record<string, unknown>) => ({ id: `entry-${++n}`, at: t0 + t * S, t: t * S, by, role: 'responder', ...e }) as GameEntry;
+  const entries: GameEntry[] = [
+    entry(40, 'Alice', { kind: 'declare', summary: 'customers see <b>5xx</b> on the app endpoint' }),
+    entry(45, 'Bob', { kind: 'hypothesis', text: 'redis | is *down*', service: null }),
+    entry(50, 'Carol', { kind: 'hypothesis', text: '<script>alert(1)</script> the kv endpoint has no DNS records', service: 'dns-server' }),
+    entry(55, 'Bob', { kind: 'action', action: 'restart-dwfm', ok: true, result: '{"service":"launcher"}' }),
+    entry(58, 'Carol', { kind: 'action', action: 'dns', ok: true, result: '{"action":"dns","generation":131}' }),
+    entry(70, 'Alice', { kind: 'action', action: 'throttle', ok: true }),
+    entry(72, 'Alice', { kind: 'action', action: 'restart-dwfm', ok: true }),
+    entry(115, 'Bob', { kind: 'action', action: 'failover-off', ok: true }),
+  ];
+  const pauses = [{ start: 120 * S, end: 125 * S }];
+  const settings = { trigger: 'wait-for-the-endpoint-to-empty', slo: 0.95, hold: { aws: '30m' } };
+  return {
+    ...journal,
+    game: {
+      team: 'Blue team',
+      startedAt: t0,
+      endedAt: t0 + journal.durationMs,
+      ending: 'by the facilitator',
+      pauses,
+      entries,
+      faults: [{ id: 'f1', kind: 'pause-loop', target: 'dns-enactor-az-a', params: {}, start: 90 * S, end: 100 * S }],
+      score: scoreGame({ journal, settings, entries, pauses }),
+    },
   };
 }

@@ -14,8 +14,11 @@ export interface Band {
   start: number;
   end: number;
   label: string;
-  /** fault windows shade the whole plot; phases are marked by a strip on top and lines at their edges */
-  kind: 'fault' | 'phase';
+  /**
+   * fault windows shade the whole plot; phases are marked by a strip on top and lines at their edges; a
+   * mark (a game day's responders acting) is a line across the plot at `start`
+   */
+  kind: 'fault' | 'phase' | 'mark';
   color?: string;
   /** phases: which strip (0-3) above the plot, so that overlapping phases stay apart */
   row?: number;
@@ -102,6 +105,8 @@ export function lineChart(opts: ChartOptions): string {
     const w = Math.max(1.5, x(band.end) - x1);
     if (band.kind === 'fault') {
       parts.push(`<rect class="fault-window" x="${num(x1)}" y="${top}" width="${num(w)}" height="${bottom - top}"><title>${esc(band.label)}</title></rect>`);
+    } else if (band.kind === 'mark') {
+      parts.push(`<g class="action-mark"><line x1="${num(x1)}" x2="${num(x1)}" y1="${top}" y2="${bottom}" stroke="${band.color ?? '#202124'}"/><title>${esc(band.label)}</title></g>`);
     } else {
       const color = band.color ?? '#d93025';
       const strip = 2 + 5 * Math.min(3, band.row ?? 0);

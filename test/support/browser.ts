@@ -42,12 +42,44 @@ export async function launchBrowser(): Promise<TestBrowser> {
   };
 }
 
-/** Presses a runbook button in the facilitator's drawer (opened first if need be); the outcome line once it says ok or refused. */
-export async function pressRunbook(page: Page, action: string): Promise<{ state: string; text: string }> {
-  if (await page.locator('#facilitator').isHidden()) await page.click('#open-facilitator');
+/**
+ * Presses a runbook button, in the facilitator's drawer (opened first if need be) or on the responders'
+ * page; the outcome line once it says ok or refused.
+ */
+/** Joins a game day on the responders' page with a name and the responders' token, and waits for the live stream. */
+export async function joinGame(page: Page, name: string, token: string, timeoutMs = 15_000): Promise<void> {
+  await page.fill('#player', name);
+  await page.fill('#responders-token', token);
+  await page.click('#join button[type="submit"]');
+  await page.waitForSelector('#join-status[data-state="accepted"]', { timeout: timeoutMs });
+  await page.waitForSelector('#link[data-state="live"]', { timeout: timeoutMs });
+}
+
+/** Declares the incident on the responders' page. */
+export async function declareIncident(page: Page, summary: string, timeoutMs = 10_000): Promise<void> {
+  await page.fill('#declare-summary', summary);
+  await page.click('#declare');
+  await page.waitForSelector('#declared:not([hidden])', { timeout: timeoutMs });
+}
+
+/** Looks an A record up with the responders' DNS tool; the answer as the page shows it, once it has come. */
+export async function lookUpDns(page: Page, name: string, timeoutMs = 10_000): Promise<string> {
+  await page.click('#tab-dns');
+  await page.evaluate(() => document.querySelector('#dns-answer')?.replaceChildren());
+  await page.fill('#dns-name', name);
+  await page.click('#dns-lookup');
+  await page.waitForFunction(() => (document.querySelector('#dns-answer')?.textContent ?? '') !== '', null, { timeout: timeoutMs });
+  return (await page.textContent('#dns-answer')) ?? '';
+}
+
+export async function pressRunbook(page: Page, action: string, timeoutMs = 10_000): Promise<{ state: string; text: string }> {
+  const drawer = page.locator('#facilitator');
+  if ((await drawer.count()) > 0 && (await drawer.isHidden())) await page.click('#open-facilitator');
   const button = page.locator(`button.runbook[data-action="${action}"]`);
   await button.waitFor({ timeout: 10_000 });
+  // The outcome of this press, not of the one before it.
+  await page.evaluate(() => document.querySelector('#result')?.removeAttribute('data-state'));
   await button.click();
-  await page.waitForSelector('#result:is([data-state="ok"], [data-state="refused"])', { timeout: 10_000 });
+  await page.waitForSelector('#result:is([data-state="ok"], [data-state="refused"])', { timeout: timeoutMs });
   return { state: (await page.getAttribute('#result', 'data-state')) ?? '', text: (await page.textContent('#result')) ?? '' };
 }

@@ -182,6 +182,8 @@ export interface FakeLab {
   success: { value: number };
   /** The NLB's healthy capacity, as the checker node shows it. */
   capacity: { value: number };
+  /** The kv endpoint as the race leaves it (NOERROR, no address), and as `repair dns` puts it back. */
+  kv: { empty(): void; restore(): void };
   close(): Promise<void>;
 }
 
@@ -210,8 +212,19 @@ export async function fakeLab(opts: { token?: string; proxy?: LabService } = {})
       { name: APP_NAME, type: 'A', values: APP_ADDRESSES },
     ],
   });
+  const kvRecord = (type: 'A' | 'TXT') => dns.zone.recordsAt(KV_NAME).find((r) => r.type === type);
+  const kv = {
+    empty: () => {
+      const a = kvRecord('A');
+      if (a) dns.zone.apply([{ action: 'DELETE', ...a }]);
+      // The name stays (a TXT under it), so an A query is answered NOERROR with nothing: NODATA.
+      if (!kvRecord('TXT')) dns.zone.apply([{ action: 'UPSERT', name: KV_NAME, type: 'TXT', ttl: 5, values: ['emptied'] }]);
+    },
+    restore: () => void dns.zone.apply([{ action: 'UPSERT', name: KV_NAME, type: 'A', ttl: 5, values: KV_ADDRESSES }]),
+  };
   return {
     services,
+    kv,
     get: (name) => {
       const found = services.get(name);
       if (!found) throw new Error(`no fake service ${name}`);

@@ -1,10 +1,11 @@
-// The facilitator's controls, in a drawer beside the room's view: the admin token, start and stop a
-// scenario, inject any fault of the catalogue (a form made from its parameter schemas, with the targets
+// The facilitator's controls, in a drawer beside the room's view: the admin token, a game day
+// (gameday.js), start and stop a scenario, inject any fault of the catalogue (a form made from its parameter schemas, with the targets
 // the lab has), every runbook action, the emergency stop, and the reports of finished runs. Each button
 // calls the same controller API the CLI does; the controller decides (401 without the token, 400 with
 // its message for a bad value), and the answer is shown as it came.
 import { adminToken, api, checkToken } from './api.js';
 import { $, brief, h, replace } from './dom.js';
+import { GameControls } from './gameday.js';
 
 const DURATIONS = [
   ['30 s', 30_000],
@@ -23,6 +24,10 @@ export class Controls {
     this.result = h('p', { id: 'result', role: 'status', 'aria-live': 'polite' });
     this.build();
     toggle.addEventListener('click', () => this.open(this.root.hidden));
+    // The game day's state and the responders' entries, while the drawer is open.
+    setInterval(() => {
+      if (!this.root.hidden && adminToken.get()) void this.game.refresh();
+    }, 2000);
   }
 
   open(show) {
@@ -108,6 +113,7 @@ export class Controls {
       ),
     );
     this.reports = h('ul', { id: 'reports' });
+    this.game = new GameControls((what, call, done) => this.act(what, call, done));
 
     replace(
       this.root,
@@ -115,6 +121,7 @@ export class Controls {
       h('section', {}, tokenForm, h('p', { class: 'help' }, 'Kept in this tab only (sessionStorage), sent as Authorization: Bearer with each action.')),
       this.result,
       h('section', { class: 'emergency' }, emergency, h('p', { class: 'help' }, 'Ends the run at once and removes every fault in the lab, whoever holds it.')),
+      h('section', { id: 'game-section' }, h('h3', {}, 'Game day'), this.game.root),
       h('section', {}, h('h3', {}, 'Run a scenario'), runForm),
       h('section', {}, h('h3', {}, 'Runbook'), this.runbook),
       h('section', {}, h('h3', {}, 'Inject a fault'), faultForm, h('h4', {}, 'Held by the controller'), this.held),
@@ -132,6 +139,14 @@ export class Controls {
     const ok = await checkToken(token).catch(() => false);
     this.tokenStatus.dataset.state = ok ? 'accepted' : 'refused';
     this.tokenStatus.textContent = ok ? 'token accepted' : 'token refused (401)';
+    // With the token the drawer can read what a game day keeps from anyone without it.
+    if (ok && !this.root.hidden) {
+      if (this.result.dataset.state === 'refused') {
+        this.result.textContent = '';
+        delete this.result.dataset.state;
+      }
+      void this.load();
+    }
   }
 
   /** What the drawer lists: scenarios, the runbook, the fault catalogue and targets, the kept runs. */
@@ -147,6 +162,8 @@ export class Controls {
       return [];
     });
     if (!scenarios) return;
+    this.game.setScenarios(scenarios);
+    void this.game.refresh();
     const chosen = this.scenario.value;
     replace(this.scenario, scenarios.map((x) => h('option', { value: x.name, title: x.description }, x.title === x.name ? x.name : `${x.name}: ${x.title}`)));
     if (chosen) this.scenario.value = chosen;

@@ -82,9 +82,11 @@ export function edges(boxes, endpoints) {
     const same = droplets.filter((d) => suffix(d.id) && suffix(d.id) === suffix(n.id));
     for (const d of same.length ? same : droplets) add(n.id, d.id);
   }
+  // The enactors reach the DNS server through the fault proxy; a view without it (the responders') links them directly.
   const proxy = of('fault-proxy')[0]?.id;
-  for (const e of of('dns-enactor')) add(e.id, proxy);
-  for (const d of of('dns-server')) add(proxy, d.id);
+  const dnsServer = of('dns-server')[0]?.id;
+  for (const e of of('dns-enactor')) add(e.id, proxy ?? dnsServer);
+  if (proxy) for (const d of of('dns-server')) add(proxy, d.id);
   for (const k of of('kv-store')) {
     add(kv, k.id);
     add(k.id, 'redis');

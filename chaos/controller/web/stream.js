@@ -24,7 +24,8 @@ export function parseEvents(buffer) {
 
 /**
  * Connects and stays connected until stop(). `on.message(event, data)` gets every message; `on.state`
- * gets {connected, attempt, error}.
+ * gets {connected, attempt, error, status} (status: the HTTP status of a refused connection, 401 when a
+ * token is needed). `opts.headers()` gives the headers of each attempt (the token, read anew each time).
  */
 export function connect(url, on, opts = {}) {
   let stopped = false;
@@ -41,8 +42,8 @@ export function connect(url, on, opts = {}) {
   async function once() {
     current = new AbortController();
     arm();
-    const res = await fetch(url, { signal: current.signal, cache: 'no-store', headers: { accept: 'text/event-stream' } });
-    if (!res.ok || !res.body) throw new Error(`the controller answered ${res.status}`);
+    const res = await fetch(url, { signal: current.signal, cache: 'no-store', headers: { accept: 'text/event-stream', ...(opts.headers?.() ?? {}) } });
+    if (!res.ok || !res.body) throw Object.assign(new Error(`the controller answered ${res.status}`), { status: res.status });
     const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
     let buffer = '';
     for (;;) {
@@ -69,7 +70,7 @@ export function connect(url, on, opts = {}) {
       } catch (err) {
         if (stopped) break;
         failures++;
-        on.state({ connected: false, attempt: failures, error: String(err?.message ?? err) });
+        on.state({ connected: false, attempt: failures, error: String(err?.message ?? err), status: err?.status ?? null });
       }
       clearTimeout(silence);
       await new Promise((r) => setTimeout(r, Math.min(MAX_PAUSE_MS, 500 * failures)));
