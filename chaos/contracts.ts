@@ -35,6 +35,6 @@ export const isServiceKind = (value: string): value is ServiceKind => Object.has
 /**
  * The kinds whose time settings follow the lab clock (GET/PUT /lab/clock, `clock` in /lab/state; see
  * lib/timing.ts). The others keep real time: the DNS race is the trigger, kv and the loadgen serve at the
- * pace of their callers.
+ * pace of their callers, except the kv store's modeled latency.
  */
-export const TIMED_KINDS: readonly ServiceKind[] = ['ec2', 'droplet', 'nlb'];
+export const TIMED_KINDS: readonly ServiceKind[] = ['ec2', 'droplet', 'nlb', 'kv-store'];

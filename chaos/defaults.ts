@@ -4,7 +4,7 @@
 import type { z } from 'zod';
 import { parseConfig } from '../lib/config.js';
 import { LabClock } from '../lib/lab-clock.js';
-import { dropletTiming, launcherTiming, nlbTiming, scenarioTiming } from '../lib/timing.js';
+import { dropletTiming, kvStoreTiming, launcherTiming, nlbTiming, scenarioTiming } from '../lib/timing.js';
 import { dnsConfigShape } from '../services/dns-server/config.js';
 import { plannerConfig } from '../services/dns-planner/config.js';
 import { enactorConfig } from '../services/dns-enactor/config.js';
@@ -57,12 +57,12 @@ const COUNTS: [entry: string, variable: string, what: string][] = [
   ['services/nlb', 'MAX_REMOVE_FRACTION', 'with nlb-velocity: share of capacity removable per window'],
   ['services/nlb', 'CAPACITY_PER_SECOND', 'requests per second one NLB node serves (real time)'],
   ['services/kv-store', 'CAPACITY', 'requests a kv node serves at once'],
-  ['services/kv-store', 'SERVICE_TIME_MS', 'ms per kv request (real time)'],
   ['loadgen', 'RATE', 'customer requests per second (real time)'],
 ];
 
 /** Times that follow the clock, by service; the scenario's are the detectors' and the runbook's. */
 const TIMED: [service: string, derive: (clock: LabClock) => Record<string, number>][] = [
+  ['kv-store', kvStoreTiming],
   ['launcher', launcherTiming],
   ['droplet', dropletTiming],
   ['nlb', nlbTiming],

@@ -50,7 +50,10 @@ export async function waitReady(lab: LabClient, timeoutMs: number, say: (l: stri
 
 export async function labUp(opts: { fixes: Fix[]; clock?: LabClock; airgap: boolean; wait: boolean; say: (l: string) => void; timeoutMs?: number }): Promise<void> {
   const compose = new Compose();
-  let env: Record<string, string> = { ...fixEnv(opts.fixes), ...(opts.clock ? { LAB_CLOCK: opts.clock.text } : {}) };
+  // The clock goes through the controller once the lab is ready, never through compose: a new LAB_CLOCK
+  // would make compose recreate the running services one by one, and the kv store's restart alone is an
+  // outage DWFM collapses after (as it should).
+  let env: Record<string, string> = fixEnv(opts.fixes);
   if (opts.airgap) {
     opts.say('building base images without a registry (compose/airgap/build-images.sh)');
     env = { ...env, ...(await airgapImages(compose.root)) };
@@ -73,7 +76,8 @@ export async function labUp(opts: { fixes: Fix[]; clock?: LabClock; airgap: bool
 /**
  * Why the fleet is still settling, or null when it is at rest. The fleet always churns (instances age out
  * and are replaced), so at rest is not "nothing pending" but: every droplet leased, every fleet at its size,
- * no configuration waiting as long as half the propagation-backlog detector's threshold, and the NLB
+ * no configuration waiting a quarter of the propagation-backlog detector's threshold (longer, and new
+ * targets fail their checks and flap), and the NLB
  * serving from every AZ with at least 90 % of its targets in service. A lab without a launcher (an older
  * one) is at rest at once.
  */
@@ -83,7 +87,7 @@ export function unsettled(launcher: LauncherState | null, checker: NlbState | nu
   const missing = Object.values(launcher.autoscaling?.missing ?? {}).reduce((a, b) => a + b, 0);
   if (dwfm.leasedFraction < 1) return 'DWFM leasing its droplets';
   if (missing > 0) return 'instances launching';
-  if (network.latencyMs.oldestWaitingMs >= timing.backlogWaitMs / 2) return `the network manager's backlog (${network.backlog} waiting)`;
+  if (network.latencyMs.oldestWaitingMs >= timing.backlogWaitMs / 4) return "the network manager's backlog";
   if (checker?.isChecker) {
     const azs = Object.values(checker.targetsByAz);
     const total = azs.reduce((n, az) => n + az.total, 0);

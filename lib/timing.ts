@@ -21,6 +21,12 @@ export const CASCADE = {
     /** The work queue: lease items of three steps (read, state check, write) served by `workers`. */
     queue: { workers: 16, limit: 1000, deadlineH: 0.15, requeueJitterH: 0.1, recoveryBatch: 12, goodputWindowH: 0.1 },
   },
+  /**
+   * The kv store's latency per request (DynamoDB's, modeled): scaled like everything else, so DWFM's work
+   * time and its load keep their ratio at every clock, but kept within real-time bounds (customers'
+   * requests pay it too, twice each).
+   */
+  kv: { serviceH: 0.0045, minMs: 20, maxMs: 60 },
   /** The droplet hosts' state check, DWFM's costly step; the hosts run `concurrency` at once each. */
   stateCheck: { durationH: 0.02, concurrency: 8 },
   /** Share of connections to an instance whose network configuration has not arrived that fail. */
@@ -95,6 +101,13 @@ export function launcherTiming(clock: LabClock) {
   };
 }
 export type LauncherTiming = ReturnType<typeof launcherTiming>;
+
+/** A kv store node's time settings. */
+export function kvStoreTiming(clock: LabClock) {
+  const { kv } = CASCADE;
+  return { SERVICE_TIME_MS: Math.min(kv.maxMs, Math.max(kv.minMs, ms(clock, kv.serviceH))) };
+}
+export type KvStoreTiming = ReturnType<typeof kvStoreTiming>;
 
 /** A droplet host's time settings. */
 export function dropletTiming(clock: LabClock) {

@@ -124,7 +124,7 @@ export interface CustomerWindows {
   dnsEmpty: number | null;
   /** AWS's NLB impact (05:30–14:09). */
   nlbWindow: number | null;
-  /** From the operators' disabling failover (09:36) to the end of the NLB impact. */
+  /** Half an hour after the operators disabled failover (09:36) to the end of the NLB impact. */
   afterFailoverOff: number | null;
   /** The whole run. */
   overall: number | null;
@@ -166,7 +166,7 @@ export function incidentFit(journal: FitJournal): IncidentFit {
   const hours = (h: number) => placed.alignedAt + clock.hours(h);
   const nlb = awsPhaseHours('nlb-flapping')!;
   const dns = awsPhaseHours('dns-empty')!;
-  const failoverOff = minutesSinceStart('09:36') / 60;
+  const failoverOff = minutesSinceStart('10:06') / 60;
   return {
     raceAt,
     iou: iouByPhase,

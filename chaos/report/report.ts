@@ -73,7 +73,7 @@ export function fitTable(journal: Journal): string {
     ['before the race', c.before],
     ['AWS 23:48–02:25 (kv endpoint empty)', c.dnsEmpty],
     ['AWS 05:30–14:09 (NLB impact)', c.nlbWindow],
-    ['AWS 09:36–14:09 (failover disabled)', c.afterFailoverOff],
+    ['AWS 10:06–14:09 (half an hour after failover was disabled)', c.afterFailoverOff],
     ['the whole run', c.overall],
   ] as const;
   return `<h2>Against AWS's timeline</h2><table><tr><th>phase</th><th>IoU with AWS's interval</th></tr>${ious}</table><table><tr><th>customer success</th><th></th></tr>${windows.map(([label, v]) => `<tr><td>${esc(label)}</td><td>${pct(v)}</td></tr>`).join('')}</table>`;

@@ -22,7 +22,8 @@ export const enactorConfig = {
   CLEANUP_THRESHOLD: int(10, 1, 1000000),
   /** Pause between clean-up deletions, as an API rate limit would impose. */
   CLEANUP_PAUSE_MS: int(700, 0, 600000),
-  RECORD_TTL: int(5, 0, 86400),
+  /** Seconds; real time, so short: at 1h=10s a 5 s TTL would be half an AWS hour of clients still seeing the old answer. */
+  RECORD_TTL: int(1, 0, 86400),
   DNS_API_TIMEOUT_MS: int(30000, 100, 600000),
   ENACTOR_SEED: str(''),
   MAX_ATTEMPTS: int(1000, 1, 1000000),

@@ -20,7 +20,8 @@ export class Admission {
   constructor(
     private readonly capacity: number,
     private readonly queueLimit: number,
-    private readonly serviceTimeMs: number,
+    /** Read for every request: a new lab clock applies at once. */
+    public serviceTimeMs: number,
     private readonly clock: Clock,
   ) {}
 

@@ -2,6 +2,7 @@
 // bearer token (as every AWS call needs a signature). Stateless: every item lives in Redis.
 import { z } from 'zod';
 import { createLabApp, readinessOf, type LabApp } from '../../lib/http.js';
+import type { ClockedView } from '../../lib/timing.js';
 import { kvStoreStateSchema } from './state.js';
 import { conflict, LabError } from '../../lib/errors.js';
 import type { EventLog } from '../../lib/events.js';
@@ -19,6 +20,8 @@ export interface KvStoreDeps {
   adminToken: string;
   registry: Registry;
   events: EventLog;
+  /** The modeled latency's clock (GET/PUT /lab/clock). */
+  timing?: ClockedView;
 }
 
 const keyParam = z.object({ key: z.string().min(1).max(512).regex(/^[A-Za-z0-9_.:/@-]+$/, 'expected a key of A-Z a-z 0-9 _ . : / @ -') });
@@ -43,6 +46,7 @@ export function buildApp(deps: KvStoreDeps): LabApp {
     ready: () => readinessOf({ redis: () => deps.store.ping() }),
     stateSchema: kvStoreStateSchema,
     state: () => ({ node: deps.nodeId, address: deps.address, ...deps.admission.snapshot() }),
+    timing: deps.timing,
   });
 
   const serve = async <T>(op: string, work: () => Promise<T>): Promise<T> => {

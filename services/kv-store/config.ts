@@ -1,5 +1,5 @@
 // kv-store configuration: one schema, parsed at start.
-import { int, port, str } from '../../lib/config.js';
+import { derived, int, labClock, port, str } from '../../lib/config.js';
 
 export const kvStoreConfig = {
   PORT: port(8000),
@@ -10,13 +10,15 @@ export const kvStoreConfig = {
   REDIS_URL: str('redis://redis:6379'),
   LAB_ADMIN_TOKEN: str(),
   /**
-   * Requests served at once; the rest wait in line, which is how latency grows with load. With 45 ms each,
-   * six slots are what lets DWFM's lease work miss its deadlines once it piles up (CASCADE-NOTES.md).
+   * Requests served at once; the rest wait in line, which is how latency grows with load. Six slots are
+   * what lets DWFM's lease work miss its deadlines once it piles up (CASCADE-NOTES.md).
    */
   CAPACITY: int(6, 1, 100000),
   /** Requests allowed to wait for a slot before the node answers 503 (throttled). */
   QUEUE_LIMIT: int(1000, 0, 1000000),
-  /** Per-request processing time of the storage node, in ms (0 = as fast as Redis). Real time: a cost that does not scale. */
-  SERVICE_TIME_MS: int(45, 0, 60000),
+  /** The lab clock: the modeled latency follows it (lib/timing.ts kvStoreTiming: 45 ms at 1h=10s). */
+  LAB_CLOCK: labClock(),
+  /** Per-request processing time of the storage node, in ms (0 = as fast as Redis); default from the clock. */
+  SERVICE_TIME_MS: derived(0, 60000),
   REDIS_TIMEOUT_MS: int(1000, 10, 60000),
 };

@@ -190,7 +190,7 @@ describe('NLB health checks (virtual time, fake targets, real zone)', () => {
     }
   });
 
-  it('with automatic failover disabled no node leaves DNS; re-enabled, failover resumes', async () => {
+  it('with automatic failover disabled no node leaves DNS and no target leaves service; re-enabled, failover resumes', async () => {
     const lab = createLab();
     for (const az of AZS) lab.fleet.add(az, 4);
     await lab.run(1);
@@ -198,11 +198,13 @@ describe('NLB health checks (virtual time, fake targets, real zone)', () => {
     for (const t of lab.fleet.targets.filter((t) => t.az === 'az-b')) lab.fleet.listening.set(t.id, () => false);
     lab.fleet.deadNodes.add('az-c');
     await lab.run(4);
-    assert.deepEqual(lab.dns.weights(), { 'az-a': 4, 'az-b': 1, 'az-c': 4 });
+    assert.deepEqual(lab.dns.weights(), { 'az-a': 4, 'az-b': 4, 'az-c': 4 }, 'every node keeps its weight: its targets stay in service');
     assert.ok(lab.dns.batches.flat().every((c) => c.action !== 'DELETE'), 'no record deleted');
-    assert.equal(lab.checker.inService('az-b').length, 0, 'targets still leave service inside the node');
+    assert.equal(lab.checker.inService('az-b').length, 4, 'failing targets stay in service');
+    assert.equal(lab.checker.totals.targetsRemoved, 0);
     lab.checker.setFailover(true);
-    await lab.run(1);
+    await lab.run(2);
+    assert.equal(lab.checker.inService('az-b').length, 0, 'on again: the failing targets leave service');
     assert.deepEqual(lab.dns.weights(), { 'az-a': 4 });
     assert.deepEqual(lab.eventsOf('failover').map((e) => e.data.enabled), [false, true]);
   });

@@ -16,8 +16,9 @@
 // and slow rounds fail healthy targets' and nodes' checks, which makes more state changes. With `fix`
 // (velocity control, Amazon's second remediation, velocity.ts) capacity removed from service and from DNS
 // comes out of a budget of MAX_REMOVE_FRACTION refilled over VELOCITY_WINDOW_MS: never more than that in
-// one round, and flapping cannot pull capacity out faster than the window allows. An operator can turn automatic failover off:
-// then no node leaves DNS, whatever its checks say.
+// one round, and flapping cannot pull capacity out faster than the window allows. An operator can turn
+// automatic failover off: then no node leaves DNS and no target leaves service, whatever their checks say,
+// and those that pass come back.
 import type { Clock } from '../../lib/clock.js';
 import type { EventLog } from '../../lib/events.js';
 import type { Logger } from '../../lib/log.js';
@@ -276,7 +277,13 @@ export class HealthChecker implements TargetView {
     const failing = targets
       .filter((t) => t.inService && t.fails >= this.opts.failThreshold)
       .sort((a, b) => b.fails - a.fails || a.target.id.localeCompare(b.target.id));
-    const allowance = this.opts.fix ? this.velocity.targets.allowance(capacityBefore, this.opts.maxRemoveFraction, this.opts.velocityWindowMs ?? 0, this.clock.now()) : failing.length;
+    // With automatic failover off nothing is taken out of service either: "allowing all available healthy
+    // NLB nodes and backend targets to be brought back into service" (Amazon); targets that pass return.
+    const allowance = !this.failoverOn
+      ? 0
+      : this.opts.fix
+        ? this.velocity.targets.allowance(capacityBefore, this.opts.maxRemoveFraction, this.opts.velocityWindowMs ?? 0, this.clock.now())
+        : failing.length;
     const removing = failing.slice(0, allowance);
     this.velocity.targets.spend(removing.length);
     for (const t of removing) this.flip(t, false);

@@ -20,12 +20,12 @@ import { request } from 'undici';
 import { lookupA } from '../../lib/dns-client.js';
 import { startLab, type StartedCascadeLab } from '../../testing/index.js';
 import { until } from '../support/until.js';
-import { e2eEnv, e2eLab } from '../support/lab-cli.js';
+import { e2eEnvC, e2eLab } from '../support/lab-cli.js';
 
 const run = promisify(execFile);
 const ENDPOINT = 'kv.us-east-1.lab.internal';
 const LONG_LEASES = { LAB_CLOCK: '1h=1h' };
-const env: NodeJS.ProcessEnv = { ...e2eEnv, ...LONG_LEASES };
+const env: NodeJS.ProcessEnv = { ...e2eEnvC, ...LONG_LEASES };
 
 /** Services that answer /readyz (through the controller), and Redis. */
 const WATCHED = [
@@ -67,7 +67,7 @@ describe('kv durability and self-recovery in Docker', { timeout: 600_000 }, () =
   let lab: StartedCascadeLab | undefined;
   before(async () => {
     // Only SERVICES; the fixture waits for their health checks, and the test for every one to be ready.
-    lab = await startLab(e2eLab({ env: LONG_LEASES, services: SERVICES, wait: 'healthy' }));
+    lab = await startLab(e2eLab({ env: LONG_LEASES, services: SERVICES, wait: 'healthy' }, e2eEnvC));
     for (const s of SERVICES) {
       const [id] = await lab.compose.containers(s);
       assert.ok(id, `no container for ${s}`);

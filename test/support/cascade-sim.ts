@@ -293,7 +293,7 @@ export async function runCascadeSim(opts: CascadeSimOptions): Promise<CascadeSim
       add(windows.overall);
       if (kv.dnsDown) add(windows.dnsEmpty);
       if (h >= nlbAws.start && h < nlbAws.end) add(windows.nlbWindow);
-      if (h >= RUNBOOK.failoverOff && h < nlbAws.end) add(windows.afterFailoverOff);
+      if (h >= RUNBOOK.failoverOff + 0.5 && h < nlbAws.end) add(windows.afterFailoverOff);
     }
     const last = health.history.at(-1);
     if (last && h >= 0) {

@@ -12,17 +12,29 @@ import type { LabOptions } from '../../testing/index.js';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const CLI = join(root, 'dist', 'chaos', 'cli.js');
 
-// E2E_<NAME> overrides each (E2E_COMPOSE_PROJECT_NAME=cascade-lab-mine ...), so that a developer can run
-// the end-to-end tests beside labs that already use these.
+// The Docker tests run as two files at a time (npm run test:e2e), each on a lab of its own: its own
+// compose project, subnet and host ports. E2E_<NAME> overrides lab a's (E2E_COMPOSE_PROJECT_NAME=... ),
+// so that a developer can run the end-to-end tests beside labs that already use these.
 const setting = (name: string, fallback: string) => process.env[`E2E_${name}`] || fallback;
-export const e2eEnv: NodeJS.ProcessEnv = {
-  COMPOSE_PROJECT_NAME: setting('COMPOSE_PROJECT_NAME', 'cascade-lab-e2e'),
-  LAB_NET: setting('LAB_NET', '172.30.54'),
-  LAB_DNS_PORT: setting('LAB_DNS_PORT', '11053'),
-  LAB_CONTROLLER_PORT: setting('LAB_CONTROLLER_PORT', '18080'),
-  LAB_FAULT_API_PORT: setting('LAB_FAULT_API_PORT', '18474'),
+const labEnv = (slot: number): NodeJS.ProcessEnv => ({
+  COMPOSE_PROJECT_NAME: slot === 0 ? setting('COMPOSE_PROJECT_NAME', 'cascade-lab-e2e') : `cascade-lab-e2e-${slot}`,
+  LAB_NET: slot === 0 ? setting('LAB_NET', '172.30.54') : `172.30.${54 + slot}`,
+  LAB_DNS_PORT: slot === 0 ? setting('LAB_DNS_PORT', '11053') : String(11053 + slot),
+  LAB_CONTROLLER_PORT: slot === 0 ? setting('LAB_CONTROLLER_PORT', '18080') : String(18080 + slot),
+  LAB_FAULT_API_PORT: slot === 0 ? setting('LAB_FAULT_API_PORT', '18474') : String(18474 + slot),
   LAB_ADMIN_TOKEN: 'e2e-token',
-};
+});
+
+/**
+ * The clock the Docker tests run the lab at: the fastest this 2-core machine holds with two labs at once
+ * (README, Tests). E2E_LAB_CLOCK changes it.
+ */
+export const E2E_CLOCK = setting('LAB_CLOCK', '1h=5s');
+
+/** Lab a (the cascade without fixes, the faults, the dashboard), b (the fixes), c (durability). */
+export const e2eEnv = labEnv(0);
+export const e2eEnvB = labEnv(1);
+export const e2eEnvC = labEnv(2);
 
 export interface CliResult {
   code: number;
@@ -31,12 +43,13 @@ export interface CliResult {
 }
 
 /** Starts the CLI without waiting for it (to kill it mid-run). */
-export const spawnCli = (args: string[]) =>
-  spawn(process.execPath, [CLI, ...args], { cwd: root, env: { ...process.env, ...e2eEnv }, stdio: 'ignore' });
+export const spawnCli = (args: string[], env: NodeJS.ProcessEnv = e2eEnv) =>
+  spawn(process.execPath, [CLI, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: 'ignore' });
 
-export function cli(args: string[], timeoutMs = 600_000): Promise<CliResult> {
+/** Runs the CLI against a lab (lab a unless `env` says another) and waits for it. */
+export function cli(args: string[], timeoutMs = 600_000, env: NodeJS.ProcessEnv = e2eEnv): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: root, env: { ...process.env, ...e2eEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -63,13 +76,14 @@ export const readJournal = (dir: string) => JSON.parse(readFileSync(join(dir, 'j
   customer: { requests: number; successes: number; successRate: number | null };
 };
 
-/** The fixture's options for the e2e lab: e2eEnv's project, subnet, ports and token, with `more`. */
-export function e2eLab(more: LabOptions = {}): LabOptions {
+/** The fixture's options for an e2e lab (lab a unless `env` says another) at the e2e clock, with `more`. */
+export function e2eLab(more: LabOptions = {}, env: NodeJS.ProcessEnv = e2eEnv): LabOptions {
   return {
-    project: e2eEnv.COMPOSE_PROJECT_NAME,
-    net: e2eEnv.LAB_NET,
-    ports: { dns: Number(e2eEnv.LAB_DNS_PORT), controller: Number(e2eEnv.LAB_CONTROLLER_PORT), faultApi: Number(e2eEnv.LAB_FAULT_API_PORT) },
-    token: e2eEnv.LAB_ADMIN_TOKEN,
+    project: env.COMPOSE_PROJECT_NAME,
+    net: env.LAB_NET,
+    ports: { dns: Number(env.LAB_DNS_PORT), controller: Number(env.LAB_CONTROLLER_PORT), faultApi: Number(env.LAB_FAULT_API_PORT) },
+    token: env.LAB_ADMIN_TOKEN,
     ...more,
+    env: { LAB_CLOCK: E2E_CLOCK, ...more.env },
   };
 }

@@ -4,12 +4,11 @@
 // (its lease runs out: back to normal within 10 s). One `up`, several faults, to keep CI short.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { request } from 'undici';
-import { until } from '../support/until.js';
-import { startLab, type StartedCascadeLab } from '../../testing/index.js';
-import { cli, e2eEnv, e2eLab, spawnCli } from '../support/lab-cli.js';
+import { until } from '../../support/until.js';
+import { cli, e2eEnv, spawnCli } from '../../support/lab-cli.js';
 
 const run = promisify(execFile);
 const project = e2eEnv.COMPOSE_PROJECT_NAME as string;
@@ -50,14 +49,9 @@ async function killHolder({ holder, done }: Awaited<ReturnType<typeof inject>>, 
   await until(`${service} to be ready`, () => ready(service), 30_000);
 }
 
-describe('container faults in Docker', { timeout: 900_000 }, () => {
-  let lab: StartedCascadeLab | undefined;
-  before(async () => {
-    lab = await startLab(e2eLab());
-  });
-  after(async () => {
-    await lab?.down();
-  });
+/** Registers the container-fault tests against lab a (started by the file that calls this). */
+export function containerFaultTests(): void {
+describe('container faults', () => {
 
   it('a container paused by `fault add` is running again within 10 s of the CLI being killed with -9', async () => {
     const pause = await inject(['pause', 'kv-2'], 'kv-2', (c) => c.status === 'paused', 'paused');
@@ -87,3 +81,4 @@ describe('container faults in Docker', { timeout: 900_000 }, () => {
     assert.equal(JSON.parse((await cli(['fault', 'list', '--json'])).stdout).faults.length, 0, 'nothing left behind');
   });
 });
+}

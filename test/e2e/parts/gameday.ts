@@ -1,5 +1,5 @@
 // A game day in Docker, as a facilitator and a team run one: `cascade-lab gameday start` on the real lab
-// (aws-2025-10-20 at a game day's pace, 1h=60s: the facilitator ends it once the team has acted), the facilitator's page and the responders' page in
+// (aws-2025-10-20 at the e2e clock: the facilitator ends it once the team has acted), the facilitator's page and the responders' page in
 // a real browser (Debian's Chromium through playwright-core). The race fires by itself; the responders
 // see it from symptoms only (the kv endpoint empty, NODATA at the lab's DNS server, the services' log
 // lines from Docker), declare, name the root cause and take the runbook; a fault the facilitator adds
@@ -9,10 +9,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { request } from 'undici';
-import { startLab, type StartedCascadeLab } from '../../testing/index.js';
-import { declareIncident, joinGame, launchBrowser, lookUpDns, pressRunbook, type TestBrowser } from '../support/browser.js';
-import { cli, e2eEnv, e2eLab } from '../support/lab-cli.js';
-import { until } from '../support/until.js';
+import { declareIncident, joinGame, launchBrowser, lookUpDns, pressRunbook, type TestBrowser } from '../../support/browser.js';
+import { cli, E2E_CLOCK, e2eEnv } from '../../support/lab-cli.js';
+import { until } from '../../support/until.js';
 
 const BASE = `http://127.0.0.1:${e2eEnv.LAB_CONTROLLER_PORT}`;
 const KV = 'kv.us-east-1.lab.internal';
@@ -23,25 +22,24 @@ async function get(path: string, headers: Record<string, string> = admin): Promi
   return { status: res.statusCode, text: await res.body.text() };
 }
 
-describe('a game day in Docker', { timeout: 1_800_000 }, () => {
-  let lab: StartedCascadeLab | undefined;
+/** Registers a whole game day against lab a (started by the file that calls this), at the e2e clock. */
+export function gamedayTests(): void {
+describe('a game day', () => {
   let browser: TestBrowser;
   let facilitator: Page;
   let responders: Page;
   let token = '';
   before(async () => {
-    lab = await startLab(e2eLab());
     browser = await launchBrowser();
   });
   after(async () => {
     // Whatever happened, no game and no fault is left behind for the next test.
     await cli(['emergency-stop']).catch(() => undefined);
     await browser?.close();
-    await lab?.down();
   });
 
   it("starts from the CLI, which prints the responders' page and token once", async () => {
-    const started = await cli(['gameday', 'start', '--scenario', 'aws-2025-10-20', '--clock', '1h=60s', '--team', 'e2e team', '--seed', '41', '--json']);
+    const started = await cli(['gameday', 'start', '--scenario', 'aws-2025-10-20', '--clock', E2E_CLOCK, '--team', 'e2e team', '--seed', '41', '--json']);
     assert.equal(started.code, 0, started.stderr);
     const json = JSON.parse(started.stdout) as { game: { team: string; state: string }; responders: { url: string; token: string } };
     assert.equal(json.game.state, 'running');
@@ -49,7 +47,7 @@ describe('a game day in Docker', { timeout: 1_800_000 }, () => {
     token = json.responders.token;
     assert.ok(token.length >= 32);
     const status = await cli(['gameday', 'status']);
-    assert.match(status.stdout, /e2e team plays aws-2025-10-20 at 1h=60s: running/);
+    assert.match(status.stdout, new RegExp(`e2e team plays aws-2025-10-20 at ${E2E_CLOCK}: running`));
     assert.ok(!status.stdout.includes(token));
     assert.equal((await get('/api/faults', {})).status, 401, "the facilitator's reads need the admin token during the game");
     assert.equal((await get('/api/faults', { authorization: `Bearer ${token}` })).status, 403, "and refuse the responders' token");
@@ -133,3 +131,4 @@ describe('a game day in Docker', { timeout: 1_800_000 }, () => {
     assert.deepEqual(browser.problems, [], 'no page error, no CSP violation');
   });
 });
+}

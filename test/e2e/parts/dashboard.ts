@@ -7,10 +7,9 @@ import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
-import { launchBrowser, pressRunbook, type TestBrowser } from '../support/browser.js';
-import { startLab, type StartedCascadeLab } from '../../testing/index.js';
-import { e2eEnv, e2eLab } from '../support/lab-cli.js';
-import { until } from '../support/until.js';
+import { launchBrowser, pressRunbook, type TestBrowser } from '../../support/browser.js';
+import { e2eEnv } from '../../support/lab-cli.js';
+import { until } from '../../support/until.js';
 
 const run = promisify(execFile);
 const project = e2eEnv.COMPOSE_PROJECT_NAME as string;
@@ -27,19 +26,18 @@ async function containerOf(service: string): Promise<string> {
 const chartPoints = (page: Page, chart: string) => page.$eval(`[data-chart="${chart}"]`, (el) => Number((el as HTMLElement).dataset.points));
 const stateOf = (page: Page, service: string) => page.getAttribute(`[data-service="${service}"]`, 'data-state');
 
-describe('the dashboard in Docker', { timeout: 900_000 }, () => {
-  let lab: StartedCascadeLab | undefined;
+/** Registers the dashboard's tests against lab a (started by the file that calls this). */
+export function dashboardTests(): void {
+describe('the dashboard', () => {
   let browser: TestBrowser;
   let page: Page;
   before(async () => {
-    lab = await startLab(e2eLab());
     browser = await launchBrowser();
     page = await browser.page();
     await page.goto(DASHBOARD);
   });
   after(async () => {
     await browser?.close();
-    await lab?.down();
   });
 
   it("moves the charts while the loadgen runs, with the customers' success rate", async () => {
@@ -74,3 +72,4 @@ describe('the dashboard in Docker', { timeout: 900_000 }, () => {
     assert.deepEqual(browser.problems, [], 'no page error, no CSP violation');
   });
 });
+}

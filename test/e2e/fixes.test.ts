@@ -1,0 +1,95 @@
+// Lab b, at the e2e clock: each of Amazon's remediations alone contains its own phase, in Docker, through
+// the CLI. The lab restarts between fixes (compose recreates only the services a fix changes):
+//   enactor               the race never empties the endpoint: no phase at all; a run killed with -9
+//                         mid-fault leaves no fault behind within 10 s
+//   propagation-throttle  no propagation backlog, and the customers keep their service in the NLB window
+//   nlb-velocity          no health-check round removes more than the cap, and customers in the NLB
+//                         window lose at most 2 points against before the race
+//   all                   no phase, customers at 99 % or more
+// It runs beside cascade.test.ts (lab a).
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { CASCADE } from '../../lib/timing.js';
+import { startLab, type StartedCascadeLab } from '../../testing/index.js';
+import type { Fix } from '../../chaos/compose.js';
+import { until } from '../support/until.js';
+import { cli, e2eEnvB, e2eLab, reportDir, spawnCli } from '../support/lab-cli.js';
+import { fitOf, hostApi, journalIn, method } from './support.js';
+
+const api = hostApi(e2eEnvB);
+
+describe('lab b: each fix contains its phase', { timeout: 3_600_000 }, () => {
+  let lab: StartedCascadeLab | undefined;
+  const withFixes = async (fixes: (Fix | 'all')[]) => {
+    if (lab) await lab.restart({ fixes });
+    else lab = await startLab(e2eLab({ fixes }, e2eEnvB));
+  };
+  after(async () => {
+    await lab?.down();
+  });
+
+  /** Runs aws-2025-10-20 on lab b with the lab's fixes; its journal and how it fits AWS's timeline. */
+  const cascade = async (seed: number, name: string) => {
+    const dir = reportDir(`${name}-${seed}`);
+    const run = await cli(['run', 'aws-2025-10-20', '--seed', String(seed), '--report', dir], 900_000, e2eEnvB);
+    const journal = journalIn(dir);
+    return { run, journal, fit: fitOf(journal) };
+  };
+
+  describe('enactor', () => {
+    it('seed 21: the race is refused, no phase at all, the operators have nothing to do', async () => {
+      await withFixes(['enactor']);
+      const { run, journal, fit } = await cascade(21, 'enactor');
+      assert.equal(run.code, 0, run.stderr.slice(-3000));
+      assert.deepEqual(journal.fixes, ['enactor']);
+      assert.deepEqual(journal.phases, [], `no phase: ${fit.summary}`);
+      // The trigger really played out: the slowed enactor reached the stale write the defect makes, and
+      // the fix refused it (condition 1 of the wait), instead of the sweep simply timing out.
+      const race = journal.activities.find((a) => a.name === 'wait-for-the-race' && a.ok);
+      assert.equal((race?.output as { condition?: number } | undefined)?.condition, 1, 'the fixed enactor refused the stale plan');
+      for (const step of ['repair-dns', 'throttle-launches', 'restart-dwfm', 'disable-nlb-failover']) assert.equal(method(journal, step).skipped, true, `${step} was skipped`);
+    });
+
+    it('a run killed with SIGKILL mid-fault leaves no fault behind within 10 s', async () => {
+      const run = spawnCli(['run', 'dns-race', '--seed', '31', '--report', reportDir('killed')], e2eEnvB);
+      const exited = new Promise((resolve) => run.once('exit', resolve));
+      await until('the run to inject its fault', async () => (await api.activeToxics()) > 0, 60_000, 100);
+      run.kill('SIGKILL');
+      await exited;
+      const killedAt = Date.now();
+      await until('the fault proxy to drop the dead run\u2019s faults', async () => (await api.activeToxics()) === 0, 10_000, 100);
+      assert.ok(Date.now() - killedAt <= 10_000);
+      assert.ok((await api.lookup()).addresses.length > 0, 'the lab is back to normal by itself');
+    });
+  });
+
+  it('propagation-throttle, seed 43: no propagation backlog, and customers keep their service in the NLB window', async () => {
+    await withFixes(['propagation-throttle']);
+    const { run, journal, fit } = await cascade(43, 'throttle');
+    assert.equal(run.code, 0, run.stderr.slice(-3000));
+    assert.ok(journal.phases.some((p) => p.name === 'dns-empty'), `the race fired: ${fit.summary}`);
+    assert.ok(!journal.phases.some((p) => p.name === 'propagation-backlog'), `no propagation backlog: ${fit.summary}`);
+    assert.ok((fit.customers.nlbWindow ?? 0) >= (fit.customers.before ?? 1) - 0.03, `the NLB window's impact is bounded: ${fit.summary}`);
+  });
+
+  it('nlb-velocity, seed 44: no round removes more than the cap, and customers in the NLB window lose at most 2 points', async () => {
+    await withFixes(['nlb-velocity']);
+    const { run, journal, fit } = await cascade(44, 'velocity');
+    assert.equal(run.code, 0, run.stderr.slice(-3000));
+    assert.ok(journal.phases.some((p) => p.name === 'propagation-backlog'), `the cascade reached the NLB: ${fit.summary}`);
+    const checker = (await api.controller('/api/services/nlb-az-a/state')).state as { isChecker: boolean; fix: boolean; totals: { maxRemovedShare: number } };
+    assert.ok(checker.isChecker && checker.fix);
+    assert.ok(checker.totals.maxRemovedShare <= CASCADE.nlb.maxRemoveFraction, `the largest share one round removed: ${checker.totals.maxRemovedShare}`);
+    assert.ok((fit.customers.nlbWindow ?? 0) >= (fit.customers.before ?? 1) - 0.02, `customers in the NLB window: ${fit.summary}`);
+  });
+
+  it('all, seed 51: no phase at all, and customers keep at least 99 % success', async () => {
+    await withFixes(['all']);
+    const { run, journal, fit } = await cascade(51, 'all');
+    assert.equal(run.code, 0, run.stderr.slice(-3000));
+    assert.deepEqual([...journal.fixes].sort(), ['enactor', 'nlb-velocity', 'propagation-throttle']);
+    assert.deepEqual(journal.phases, [], `no phase: ${fit.summary}`);
+    assert.ok(journal.customer.requests > 500, `customer traffic ran: ${JSON.stringify(journal.customer)}`);
+    assert.ok((journal.customer.successRate ?? 0) >= 0.99, `customer success ${JSON.stringify(journal.customer)}`);
+  });
+});

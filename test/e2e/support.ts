@@ -1,0 +1,47 @@
+// What the Docker tests share: a lab's DNS and APIs from the host, and the journal of a run as the
+// cascade's checks read it.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { lookupA } from '../../lib/dns-client.js';
+import type { Journal } from '../../chaos/experiments/runner.js';
+import { incidentFit } from '../../chaos/report/incident.js';
+
+export const ENDPOINT = 'kv.us-east-1.lab.internal';
+export const PHASE_ORDER = ['dns-empty', 'lease-collapse', 'propagation-backlog', 'nlb-flapping'];
+
+/** One lab's host-side endpoints (its e2e environment: lab-cli.ts). */
+export function hostApi(env: NodeJS.ProcessEnv) {
+  const get = async (base: string, path: string) => {
+    const res = await request(`${base}${path}`);
+    return res.body.json() as Promise<Record<string, unknown>>;
+  };
+  return {
+    lookup: () => lookupA(ENDPOINT, Number(env.LAB_DNS_PORT), '127.0.0.1', 2000),
+    controller: (path: string) => get(`http://127.0.0.1:${env.LAB_CONTROLLER_PORT}`, path),
+    /** Toxics on the lab's fault proxy right now. */
+    activeToxics: async () => {
+      const proxies = (await get(`http://127.0.0.1:${env.LAB_FAULT_API_PORT}`, '/proxies')) as Record<string, { toxics: unknown[] }>;
+      return Object.values(proxies).reduce((n, p) => n + p.toxics.length, 0);
+    },
+  };
+}
+
+export const journalIn = (dir: string) => JSON.parse(readFileSync(join(dir, 'journal.json'), 'utf8')) as Journal;
+export const firstStart = (j: Journal, name: string) => Math.min(...j.phases.filter((p) => p.name === name).map((p) => p.start));
+export const lastEnd = (j: Journal, name: string) => Math.max(...j.phases.filter((p) => p.name === name).map((p) => p.end));
+
+export function method(j: Journal, name: string) {
+  const a = j.activities.find((x) => x.phase === 'method' && x.name === name);
+  assert.ok(a, `no ${name} in the journal`);
+  return a;
+}
+
+/** The run against AWS's timeline (IoU per phase, customers per window), for the assertions and their messages. */
+export function fitOf(j: Journal) {
+  const fit = incidentFit(j);
+  const pct = (v: number | null) => (v === null ? '-' : `${(v * 100).toFixed(1)} %`);
+  const summary = `phases ${JSON.stringify(j.phases.map((p) => [p.name, p.start, p.end]))}; raceAt ${fit.raceAt}; IoU ${JSON.stringify(fit.iou)}; customers before ${pct(fit.customers.before)}, kv empty ${pct(fit.customers.dnsEmpty)}, NLB window ${pct(fit.customers.nlbWindow)}, failover off ${pct(fit.customers.afterFailoverOff)}`;
+  return { ...fit, summary };
+}
