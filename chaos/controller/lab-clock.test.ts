@@ -44,8 +44,8 @@ describe('the lab clock the controller keeps', () => {
 
   before(async () => {
     services.push(await timedService('nlb-az-a'), await timedService('nlb-az-b'));
-    // The kv store keeps real time: it is not asked.
-    const untimed: LabService = { name: 'kv-1', kind: 'kv-store', port: 9, url: 'http://127.0.0.1:9' };
+    // The DNS planner keeps real time: it is not asked.
+    const untimed: LabService = { name: 'dns-planner', kind: 'dns-planner', port: 9, url: 'http://127.0.0.1:9' };
     const directory = new ServiceDirectory([...services.map((s) => s.service), untimed], TOKEN, 1000);
     keeper = new LabClockKeeper(LabClock.parse('1h=10s'), directory, store, events, silentLogger(), systemClock, 50);
     await keeper.start();

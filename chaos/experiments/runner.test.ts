@@ -58,19 +58,25 @@ method:
   });
 });
 
-/** A lab whose kv endpoint resolves, whose every droplet is leased, and whose runbook actions are recorded in `calls`. */
-const runbookLab = (calls: string[]) =>
+type Answer = { rcode: number; rcodeName: string; addresses: string[]; nodata: boolean };
+const SERVED: Answer = { rcode: 0, rcodeName: 'NOERROR', addresses: ['10.0.0.1'], nodata: false };
+
+/**
+ * A lab whose runbook actions are recorded in `calls`; by default its kv endpoint resolves and every
+ * droplet is leased, or as `lookup` and `dwfm` say.
+ */
+const runbookLab = (calls: string[], over: { lookup?: () => Answer; dwfm?: { leased: number; droplets: number; leasedFraction: number } } = {}) =>
   fakeLabClient({
     renewLease: async () => {},
     releaseLease: async () => {},
-    lookup: async () => ({ rcode: 0, rcodeName: 'NOERROR', addresses: ['10.0.0.1'], nodata: false }),
+    lookup: async () => over.lookup?.() ?? SERVED,
     status: async () => ({ time: 0, ready: true, services: [], dns: null, customer: { requests: 0, successes: 0, errors: {}, lastError: null } }),
     controller: async (path: string, init?: { body?: unknown }) => {
       if (path === '/api/repair') {
         calls.push((init?.body as { action: string }).action);
         return { ok: true };
       }
-      if (path.endsWith('/state')) return { service: 'ec2', time: 0, state: labState('ec2', { dwfm: { leasedFraction: 1 } }) };
+      if (path.endsWith('/state')) return { service: 'ec2', time: 0, state: labState('ec2', { dwfm: over.dwfm ?? { leasedFraction: 1 } }) };
       if (path.startsWith('/api/timeline')) return { intervalMs: 1000, series: {}, samples: [] };
       throw new Error(`controller GET ${path}: 502`);
     },
@@ -125,24 +131,13 @@ method:
     let triggeredAt: number | null = null;
     // Leases are lost from the start (lease-collapse is seen); the kv endpoint empties 20 s after the
     // trigger, so "dns-empty seen" is false when the step comes up and true by its time.
-    const cascading = fakeLabClient({
-      renewLease: async () => {},
-      releaseLease: async () => {},
-      lookup: async () => {
+    const cascading = runbookLab(calls, {
+      lookup: () => {
         const empty = triggeredAt !== null && clock.now() - triggeredAt >= 20_000;
         if (triggeredAt === null) triggeredAt = clock.now();
-        return empty ? { rcode: 0, rcodeName: 'NOERROR', addresses: [], nodata: true } : { rcode: 0, rcodeName: 'NOERROR', addresses: ['10.0.0.1'], nodata: false };
+        return empty ? { rcode: 0, rcodeName: 'NOERROR', addresses: [], nodata: true } : SERVED;
       },
-      status: async () => ({ time: 0, ready: true, services: [], dns: null, customer: { requests: 0, successes: 0, errors: {}, lastError: null } }),
-      controller: async (path: string, init?: { body?: unknown }) => {
-        if (path === '/api/repair') {
-          calls.push((init?.body as { action: string }).action);
-          return { ok: true };
-        }
-        if (path.endsWith('/state')) return { service: 'ec2', time: 0, state: labState('ec2', { dwfm: { leased: 100, droplets: 300, leasedFraction: 0.33 } }) };
-        if (path.startsWith('/api/timeline')) return { intervalMs: 1000, series: {}, samples: [] };
-        throw new Error(`controller GET ${path}: 502`);
-      },
+      dwfm: { leased: 100, droplets: 300, leasedFraction: 0.33 },
     });
     const later = parseExperiment(
       `title: t

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startLab, type StartedCascadeLab } from '../../testing/index.js';
 import { until } from '../support/until.js';
+import { oneStartAtATime } from '../support/start-lock.js';
 import { cli, e2eEnv, e2eLab, reportDir } from '../support/lab-cli.js';
 import { containerFaultTests } from './parts/container-faults.js';
 import { dashboardTests } from './parts/dashboard.js';
@@ -19,7 +20,7 @@ const api = hostApi(e2eEnv);
 describe('lab a: the cascade without fixes, a game day, the dashboard, container faults', { timeout: 3_600_000 }, () => {
   let lab: StartedCascadeLab | undefined;
   before(async () => {
-    lab = await startLab(e2eLab());
+    lab = await oneStartAtATime('lab a', () => startLab(e2eLab()));
   });
   after(async () => {
     await lab?.down();
