@@ -60,13 +60,13 @@ const COUNTS: [entry: string, variable: string, what: string][] = [
   ['loadgen', 'RATE', 'customer requests per second (real time)'],
 ];
 
-/** Times that follow the clock, by service; the scenario's are the detectors' and the runbook's. */
-const TIMED: [service: string, derive: (clock: LabClock) => Record<string, number>][] = [
-  ['kv-store', kvStoreTiming],
-  ['launcher', launcherTiming],
-  ['droplet', dropletTiming],
-  ['nlb', nlbTiming],
-  ['scenario', scenarioTiming],
+/** Times that follow the clock, by the entry point that reads them; the scenario's are the detectors' and the runbook's. */
+const TIMED: [entry: string, derive: (clock: LabClock) => Record<string, number>][] = [
+  ['services/kv-store', kvStoreTiming],
+  ['services/launcher', launcherTiming],
+  ['services/droplet', dropletTiming],
+  ['services/nlb', nlbTiming],
+  ['chaos/scenario', scenarioTiming],
 ];
 
 function formatMs(ms: number): string {
@@ -84,9 +84,9 @@ function formatTimed(name: string, value: number): string {
 export function defaultsTable(): string {
   const clocks = TABLE_CLOCKS.map((c) => LabClock.parse(c));
   const lines = [`| Setting | ${TABLE_CLOCKS.join(' | ')} |`, `|---|${TABLE_CLOCKS.map(() => '---:').join('|')}|`];
-  for (const [service, derive] of TIMED) {
+  for (const [entry, derive] of TIMED) {
     const byClock = clocks.map(derive);
-    for (const name of Object.keys(byClock[0]!)) lines.push(`| ${service} \`${name}\` | ${byClock.map((v) => formatTimed(name, v[name]!)).join(' | ')} |`);
+    for (const name of Object.keys(byClock[0]!)) lines.push(`| ${entry.split('/').at(-1)} \`${name}\` | ${byClock.map((v) => formatTimed(name, v[name]!)).join(' | ')} |`);
   }
   const counts = ['', '| Setting (the same at every clock) | Default | What |', '|---|---:|---|'];
   for (const [entry, variable, what] of COUNTS) {

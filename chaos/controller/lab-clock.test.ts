@@ -43,7 +43,7 @@ describe('the lab clock the controller keeps', () => {
   const events = new EventLog();
 
   before(async () => {
-    services.push(await timedService('nlb-az-a'), await timedService('nlb-az-b'));
+    services.push(await timedService('nlb-1'), await timedService('nlb-2'));
     // The DNS planner keeps real time: it is not asked.
     const untimed: LabService = { name: 'dns-planner', kind: 'dns-planner', port: 9, url: 'http://127.0.0.1:9' };
     const directory = new ServiceDirectory([...services.map((s) => s.service), untimed], TOKEN, 1000);
@@ -57,7 +57,7 @@ describe('the lab clock the controller keeps', () => {
 
   it('sets every timed service, which derives its settings again, and keeps the clock', async () => {
     const status = await keeper.set('1h=60s');
-    assert.deepEqual(status, { clock: '1h=60s', consistent: true, services: [{ name: 'nlb-az-a', clock: '1h=60s' }, { name: 'nlb-az-b', clock: '1h=60s' }] });
+    assert.deepEqual(status, { clock: '1h=60s', consistent: true, services: [{ name: 'nlb-1', clock: '1h=60s' }, { name: 'nlb-2', clock: '1h=60s' }] });
     for (const s of services) assert.equal(s.settings.values.CHECK_INTERVAL_MS, nlbTiming(LabClock.parse('1h=60s')).CHECK_INTERVAL_MS);
     assert.deepEqual(kept, ['1h=60s']);
     assert.ok(events.since(0).events.some((e) => e.type === 'lab-clock-set' && e.data.to === '1h=60s'));
@@ -66,7 +66,7 @@ describe('the lab clock the controller keeps', () => {
   it('sets it again on a service that comes back with another clock (a restarted container)', async () => {
     services[1]!.settings.setClock(LabClock.parse('1h=10s'));
     assert.equal((await keeper.status()).consistent, false);
-    await until('the sweep to set nlb-az-b again', async () => (await keeper.status()).consistent, 5000);
+    await until('the sweep to set nlb-2 again', async () => (await keeper.status()).consistent, 5000);
     assert.equal(services[1]!.settings.clock.text, '1h=60s');
   });
 
