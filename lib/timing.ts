@@ -19,7 +19,7 @@ export const CASCADE = {
     lease: { ttlH: 1.5, renewH: 1, renewJitter: 0.3 },
     scanH: 0.02,
     /** The work queue: lease items of three steps (read, state check, write) served by `workers`. */
-    queue: { workers: 16, limit: 1000, deadlineH: 0.15, requeueJitterH: 0.1, recoveryBatch: 12, goodputWindowH: 0.1 },
+    queue: { workers: 32, limit: 1000, deadlineH: 0.12, requeueJitterH: 0.1, recoveryBatch: 12, goodputWindowH: 0.1 },
   },
   /**
    * The kv store's latency per request (DynamoDB's, modeled): scaled like everything else, so DWFM's work

@@ -12,7 +12,7 @@ import { EventLog } from '../../lib/events.js';
 import { LabClock } from '../../lib/lab-clock.js';
 import { silentLogger } from '../../lib/log.js';
 import { Random } from '../../lib/random.js';
-import { CASCADE, launcherTiming, nlbTiming, scenarioTiming, dropletTiming } from '../../lib/timing.js';
+import { CASCADE, launcherTiming, nlbTiming, scenarioTiming, dropletTiming, kvStoreTiming } from '../../lib/timing.js';
 import { dnsEmptyDetector, leaseCollapseDetector, nlbFlappingDetector, PhaseTracker, propagationBacklogDetector, type Phase } from '../../chaos/experiments/phases.js';
 import type { LabClient } from '../../chaos/lab-client.js';
 import { awsPhaseHours, phaseIoU } from '../../chaos/report/incident.js';
@@ -40,8 +40,13 @@ export interface CascadeSimOptions {
   warmupH?: number;
   /** AWS hours simulated after the race (the event lasted 14h32m). */
   afterH?: number;
-  /** kv round trip in real ms (does not scale with the clock). */
+  /** kv request time in ms: by default the kv store's modeled latency at this clock, plus a 3 ms round trip. */
   kvMs?: number;
+  /**
+   * A spell of CPU starvation (AWS hours after the race): every kv request and state check takes `factor`
+   * times as long, as when the machine running the lab is busy with something else.
+   */
+  stress?: { fromH: number; toH: number; factor: number };
 }
 
 export interface CustomerWindow {
@@ -93,9 +98,11 @@ export async function runCascadeSim(opts: CascadeSimOptions): Promise<CascadeSim
   const st = scenarioTiming(labClock);
   const azs = ['az-a', 'az-b', 'az-c'];
 
-  // kv: a real round trip (not scaled); its DNS is what the race empties.
-  const kv = new FakeKv(clock, opts.kvMs ?? 4, 0.02);
-  const checks = Object.fromEntries(azs.map((az) => [az, new StateChecks({ durationMs: dropletTiming(labClock).STATE_CHECK_MS, concurrency: CASCADE.stateCheck.concurrency }, clock)]));
+  // kv: the kv store's modeled latency and a real round trip, as in Docker; its DNS is what the race empties.
+  const kvMs = opts.kvMs ?? kvStoreTiming(labClock).SERVICE_TIME_MS + 3;
+  const checkMs = dropletTiming(labClock).STATE_CHECK_MS;
+  const kv = new FakeKv(clock, kvMs, 0.02);
+  const checks = Object.fromEntries(azs.map((az) => [az, new StateChecks({ durationMs: checkMs, concurrency: CASCADE.stateCheck.concurrency }, clock)]));
   const configured = new Set<string>();
   let nextPort = 20000;
   // A state check as the launcher's HTTP client makes it: given up after DROPLET_TIMEOUT_MS.
@@ -258,6 +265,11 @@ export async function runCascadeSim(opts: CascadeSimOptions): Promise<CascadeSim
     if (!tracking && now >= raceAt - H(0.5)) {
       tracker.start();
       tracking = true;
+    }
+    if (opts.stress) {
+      const f = h >= opts.stress.fromH && h < opts.stress.toH ? opts.stress.factor : 1;
+      kv.baseMs = kvMs * f;
+      for (const c of Object.values(checks)) c.opts.durationMs = checkMs * f;
     }
     if (!kv.dnsDown && now >= raceAt && !done.repair && !fixes.has('enactor')) kv.dnsDown = true;
     // The runbook, taken only when needed, as the scenario's `when` conditions say.
