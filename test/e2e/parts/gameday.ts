@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { request } from 'undici';
+import { gameInfoSchema } from '../../../chaos/gameday/contract.js';
 import { declareIncident, joinGame, launchBrowser, lookUpDns, pressRunbook, type TestBrowser } from '../../support/browser.js';
 import { cli, E2E_CLOCK, e2eEnv } from '../../support/lab-cli.js';
 import { until } from '../../support/until.js';
@@ -88,8 +89,15 @@ describe('a game day', () => {
   });
 
   it('lets the responders find the empty endpoint, name the root cause and repair it, each action journaled', async () => {
-    // The race takes up to a few minutes to fire (README: 7 to 220 s in Docker).
-    await responders.waitForSelector(`[data-endpoint="${KV}"][data-addresses="0"]`, { timeout: 480_000 });
+    // The race takes up to a few minutes to fire (README: 7 to 220 s in Docker). A game that ends by itself
+    // meanwhile (its run aborted) fails the test at once, with the reason.
+    const seen = await until('the kv endpoint empty on the responders\' page, or the game over', async () => {
+      const game = gameInfoSchema.parse(JSON.parse((await get('/api/gameday')).text));
+      if (game.state !== 'running' && game.state !== 'paused') return { over: `the game is ${game.state}: ${game.ending ?? ''}` };
+      const empty = (await responders.locator(`[data-endpoint="${KV}"][data-addresses="0"]`).count()) > 0;
+      return empty ? { over: null } : null;
+    }, 480_000, 1000);
+    assert.equal(seen.over, null, 'the game went on until the race');
     await declareIncident(responders, 'customers fail; the kv endpoint is empty', 30_000);
     assert.match(await lookUpDns(responders, KV, 30_000), /NODATA/);
 
