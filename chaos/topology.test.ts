@@ -29,9 +29,9 @@ describe('the topology from the compose labels', () => {
   });
 
   it('reads a fixed list of services (LAB_SERVICES) and names the item it cannot read', () => {
-    assert.deepEqual(servicesFromList(' kv-1=kv-store@http://127.0.0.1:4001 ,launcher=ec2@http://127.0.0.1:4002/'), [
+    assert.deepEqual(servicesFromList(' kv-1=kv-store@http://127.0.0.1:4001 ,ec2-1=ec2@http://127.0.0.1:4002/'), [
       { name: 'kv-1', kind: 'kv-store', port: 4001, url: 'http://127.0.0.1:4001' },
-      { name: 'launcher', kind: 'ec2', port: 4002, url: 'http://127.0.0.1:4002' },
+      { name: 'ec2-1', kind: 'ec2', port: 4002, url: 'http://127.0.0.1:4002' },
     ]);
     assert.deepEqual(servicesFromList(''), []);
     assert.throws(() => servicesFromList('kv-1=kv-store'), /"kv-1=kv-store": expected name=kind@http:\/\/host:port/);

@@ -36,7 +36,7 @@ function messages(text: string): [string, unknown][] {
 const frames = (s: { chunks: string[] }): LiveFrame[] => messages(s.chunks.join('')).filter(([e]) => e === 'frame').map(([, d]) => liveFrameSchema.parse(d));
 
 const service = (name: string, kind: LabService['kind']): LabService => ({ name, kind, port: 1, url: `http://${name}:1` });
-const topology = new Topology([service('kv-1', 'kv-store'), service('launcher', 'ec2')]);
+const topology = new Topology([service('kv-1', 'kv-store'), service('ec2-1', 'ec2')]);
 
 function feedOn(clock: ManualClock, overrides: Partial<LiveSources> = {}, opts: Partial<LiveFeed['opts']> = {}) {
   let leased = 450;
@@ -51,7 +51,7 @@ function feedOn(clock: ManualClock, overrides: Partial<LiveSources> = {}, opts: 
   const probes: string[] = [];
   const live: LiveSources = {
     topology: () => topology,
-    status: async (s) => (probes.push(s.name), { name: s.name, alive: true, ready: s.name !== 'launcher' }),
+    status: async (s) => (probes.push(s.name), { name: s.name, alive: true, ready: s.name !== 'ec2-1' }),
     resolve: async (name) => (name === KV_NAME ? ['10.0.0.1'] : []),
     faults: async () => [],
     run: () => null,
@@ -84,7 +84,7 @@ describe('the live stream', () => {
     const hello = liveHelloSchema.parse(data);
     assert.deepEqual(hello.history.t, [1_000_000, 1_001_000, 1_002_000], 'the charts are full at once');
     assert.equal(hello.series.kvAddresses, 'addresses in the kv endpoint');
-    assert.deepEqual(hello.topology?.services.map((s) => s.name), ['kv-1', 'launcher']);
+    assert.deepEqual(hello.topology?.services.map((s) => s.name), ['kv-1', 'ec2-1']);
 
     const probesBefore = probes.length;
     await timeline.sampleOnce();
@@ -92,7 +92,7 @@ describe('the live stream', () => {
     assert.ok(frame);
     assert.equal(a.chunks.at(-1), b.chunks.at(-1), 'the same string to every subscriber');
     assert.equal(probes.length - probesBefore, 2, 'each service probed once a frame, whatever the number of subscribers');
-    assert.deepEqual(frame.services, { 'kv-1': 'ready', launcher: 'alive' });
+    assert.deepEqual(frame.services, { 'kv-1': 'ready', 'ec2-1': 'alive' });
     assert.deepEqual(frame.endpoints, [
       { name: KV_NAME, addresses: ['10.0.0.1'] },
       { name: APP_NAME, addresses: [] },
@@ -149,7 +149,8 @@ describe('the live stream', () => {
     try {
       lab.get('kv-2').freeze();
       await lab.get('kv-3').stop();
-      lab.get('launcher').ready = false;
+      const launcher = lab.ofKind('ec2');
+      launcher.ready = false;
       const directory = new ServiceDirectory(lab.list(), 'token', 5000);
       const clock = new ManualClock(Date.now());
       const { timeline, feed } = feedOn(clock, {
@@ -163,7 +164,7 @@ describe('the live stream', () => {
       assert.equal(frame.services['kv-1'], 'ready');
       assert.equal(frame.services['kv-2'], 'dead', 'frozen: no answer in time');
       assert.equal(frame.services['kv-3'], 'dead', 'stopped: connection refused');
-      assert.equal(frame.services.launcher, 'alive');
+      assert.equal(frame.services[launcher.service().name], 'alive');
       assert.deepEqual(frame.endpoints.map((e) => [e.name, [...(e.addresses ?? [])].sort()]), [
         [KV_NAME, KV_ADDRESSES],
         [APP_NAME, APP_ADDRESSES],
@@ -212,7 +213,7 @@ describe('GET /api/live over a real socket', () => {
     const got = messages(text);
     assert.equal(got[0]?.[0], 'hello');
     const frame = liveFrameSchema.parse(got.find(([e]) => e === 'frame')![1]);
-    assert.equal(frame.services['nlb-az-a'], 'ready');
+    assert.equal(frame.services[lab.ofKind('nlb').service().name], 'ready');
     assert.equal(frame.services.redis, 'ready', 'Redis, as the controller reaches it');
     assert.ok(frame.topology?.infra.includes('redis'));
     const run: RunInfo | null = frame.run;

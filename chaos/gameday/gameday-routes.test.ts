@@ -52,9 +52,9 @@ describe('game day API', () => {
       repairs: {
         dns: async () => ({ action: 'dns', generation: 7 }),
         throttle: async () => {
-          throw new Error('launcher answered 503: not ready');
+          throw new Error('ec2-1 answered 503: not ready');
         },
-        'restart-dwfm': async () => ({ service: 'launcher', cleared: 3 }),
+        'restart-dwfm': async () => ({ service: 'ec2-1', cleared: 3 }),
       },
       labClock: new (class extends LabClockKeeper {
         override async set(clock: string) {
@@ -173,7 +173,7 @@ describe('game day API', () => {
     assert.deepEqual(repaired.json().result, { action: 'dns', generation: 7 });
     const failed = await inject('POST', '/api/responders/actions', players, { by: 'Carol', action: 'throttle' });
     assert.equal(failed.statusCode, 502);
-    assert.match(failed.json().error.message, /throttle failed: launcher answered 503/);
+    assert.match(failed.json().error.message, /throttle failed: ec2-1 answered 503/);
     assert.equal((await inject('POST', '/api/repair', admin, { action: 'restart-dwfm' })).statusCode, 200, "the facilitator's own action");
 
     const game = respondersGameSchema.parse((await inject('GET', '/api/responders/game', players)).json());

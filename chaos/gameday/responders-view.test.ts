@@ -56,7 +56,7 @@ describe("the responders' live stream: symptoms only", () => {
     lab.get('dns-enactor-az-b').events.emit('plan-applied', { generation: 41, endpoint: 'kv.us-east-1.lab.internal' });
     lab.get('kv-2').events.emit('slowed', { ms: 250 });
     lab.get('fault-proxy').events.emit('toxic-added', { proxy: 'enactor-az-b', name: 'lab_latency_downstream' });
-    lab.get('launcher').events.emit('note', { text: 'wait-for-the-race' });
+    lab.ofKind('ec2').events.emit('note', { text: 'wait-for-the-race' });
   });
   after(async () => {
     await controller.stop();
@@ -111,7 +111,7 @@ describe("the responders' live stream: symptoms only", () => {
     assert.equal(visibleEvent(event('kv-1', 'plan-applied'), hidden, []), true);
     assert.equal(visibleEvent(event('controller', 'run-started'), hidden, []), false);
     assert.equal(visibleEvent(event('dns-enactor-az-a', 'paused'), hidden, []), false);
-    assert.equal(visibleEvent(event('launcher', 'x', { why: 'wait-for-the-race' }), hidden, ['wait-for-the-race']), false);
+    assert.equal(visibleEvent(event('ec2-1', 'x', { why: 'wait-for-the-race' }), hidden, ['wait-for-the-race']), false);
     assert.deepEqual(redactState('kv-store', { served: 3, slowByMs: 250 }), { served: 3 });
     assert.deepEqual(redactState('ec2', { slowByMs: 1 }), { slowByMs: 1 }, 'only the fault hooks of that kind');
   });

@@ -17,8 +17,8 @@ describe('the root-cause matcher', () => {
   const no: [string, string | null][] = [
     ['DNS is broken', null],
     ['kv-2 is slow', 'kv-2'],
-    ['the launcher cannot lease droplets', 'launcher'],
-    ['the NLB health checks flap', 'nlb-az-a'],
+    ['the launcher cannot lease droplets', 'ec2-1'],
+    ['the NLB health checks flap', 'nlb-1'],
     ['redis is down', null],
     ['DNS server is overloaded', 'dns-server'],
     ['kv store is out of capacity', null],

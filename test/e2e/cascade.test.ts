@@ -3,12 +3,11 @@
 // showing the four phases in causal order, each overlapping AWS's interval with IoU >= 0.6, customers
 // failing while the endpoint is empty, clearly worse in the NLB window, recovered once failover is off;
 // then a whole game day, the dashboard, and container faults. One lab start for all of it, to keep CI
-// short; fixes.test.ts runs beside it on lab b, their heavy steps taking turns (one-at-a-time.ts).
+// short; fixes.test.ts runs after it, on lab b (one file at a time: package.json's test:e2e).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startLab, type StartedCascadeLab } from '../../testing/index.js';
 import { until } from '../support/until.js';
-import { oneAtATime, takeTurn } from '../support/one-at-a-time.js';
 import { cli, e2eEnv, e2eLab, reportDir } from '../support/lab-cli.js';
 import { containerFaultTests } from './parts/container-faults.js';
 import { dashboardTests } from './parts/dashboard.js';
@@ -20,7 +19,7 @@ const api = hostApi(e2eEnv);
 describe('lab a: the cascade without fixes, a game day, the dashboard, container faults', { timeout: 3_600_000 }, () => {
   let lab: StartedCascadeLab | undefined;
   before(async () => {
-    lab = await oneAtATime('lab a', () => startLab(e2eLab()));
+    lab = await startLab(e2eLab());
   });
   after(async () => {
     await lab?.down();
@@ -59,7 +58,7 @@ describe('lab a: the cascade without fixes, a game day, the dashboard, container
     for (const seed of [41, 42]) {
       it(`seed ${seed}: the four phases in causal order, each in AWS's proportions (IoU >= 0.6), and the customers feel each window`, async () => {
         const dir = reportDir(`cascade-${seed}`);
-        const run = await oneAtATime(`lab a: seed ${seed}`, () => cli(['run', 'aws-2025-10-20', '--seed', String(seed), '--report', dir], 900_000));
+        const run = await cli(['run', 'aws-2025-10-20', '--seed', String(seed), '--report', dir], 900_000);
         const journal = journalIn(dir);
         const fit = fitOf(journal);
         assert.equal(run.code, 0, `the operators' runbook should bring the region back (exit 0):\n${run.stderr.slice(-3000)}`);
@@ -85,15 +84,7 @@ describe('lab a: the cascade without fixes, a game day, the dashboard, container
     }
   });
 
-  // A game is a cascade, and the dashboard's and the faults' tests time what the page shows: in their turn.
-  describe('in its turn', () => {
-    let giveBack = () => {};
-    before(async () => {
-      giveBack = await takeTurn('lab a: a game day, the dashboard, container faults');
-    });
-    after(() => giveBack());
-    gamedayTests();
-    dashboardTests();
-    containerFaultTests();
-  });
+  gamedayTests();
+  dashboardTests();
+  containerFaultTests();
 });

@@ -13,7 +13,6 @@ import { CASCADE } from '../../lib/timing.js';
 import { startLab, type StartedCascadeLab } from '../../testing/index.js';
 import type { Fix } from '../../chaos/compose.js';
 import { until } from '../support/until.js';
-import { oneAtATime } from '../support/one-at-a-time.js';
 import { cli, e2eEnvB, e2eLab, reportDir, spawnCli } from '../support/lab-cli.js';
 import { fitOf, hostApi, journalIn, method } from './support.js';
 
@@ -22,8 +21,8 @@ const api = hostApi(e2eEnvB);
 describe('lab b: each fix contains its phase', { timeout: 3_600_000 }, () => {
   let lab: StartedCascadeLab | undefined;
   const withFixes = async (fixes: (Fix | 'all')[]) => {
-    if (lab) await oneAtATime('lab b', () => lab!.restart({ fixes }));
-    else lab = await oneAtATime('lab b', () => startLab(e2eLab({ fixes }, e2eEnvB)));
+    if (lab) await lab.restart({ fixes });
+    else lab = await startLab(e2eLab({ fixes }, e2eEnvB));
   };
   after(async () => {
     await lab?.down();
@@ -32,7 +31,7 @@ describe('lab b: each fix contains its phase', { timeout: 3_600_000 }, () => {
   /** Runs aws-2025-10-20 on lab b with the lab's fixes; its journal and how it fits AWS's timeline. */
   const cascade = async (seed: number, name: string) => {
     const dir = reportDir(`${name}-${seed}`);
-    const run = await oneAtATime(`lab b: ${name}`, () => cli(['run', 'aws-2025-10-20', '--seed', String(seed), '--report', dir], 900_000, e2eEnvB));
+    const run = await cli(['run', 'aws-2025-10-20', '--seed', String(seed), '--report', dir], 900_000, e2eEnvB);
     const journal = journalIn(dir);
     return { run, journal, fit: fitOf(journal) };
   };

@@ -20,7 +20,6 @@ import { request } from 'undici';
 import { lookupA } from '../../lib/dns-client.js';
 import { startLab, type StartedCascadeLab } from '../../testing/index.js';
 import { until } from '../support/until.js';
-import { oneAtATime } from '../support/one-at-a-time.js';
 import { e2eEnvC, e2eLab } from '../support/lab-cli.js';
 
 const run = promisify(execFile);
@@ -68,7 +67,7 @@ describe('kv durability and self-recovery in Docker', { timeout: 600_000 }, () =
   let lab: StartedCascadeLab | undefined;
   before(async () => {
     // Only SERVICES; the fixture waits for their health checks, and the test for every one to be ready.
-    lab = await oneAtATime('lab c', () => startLab(e2eLab({ env: LONG_LEASES, services: SERVICES, wait: 'healthy' }, e2eEnvC)));
+    lab = await startLab(e2eLab({ env: LONG_LEASES, services: SERVICES, wait: 'healthy' }, e2eEnvC));
     for (const s of SERVICES) {
       const [id] = await lab.compose.containers(s);
       assert.ok(id, `no container for ${s}`);

@@ -172,6 +172,8 @@ export const APP_ADDRESSES = ['10.53.0.21', '10.53.0.22', '10.53.0.23'];
 export interface FakeLab {
   services: Map<string, FakeService>;
   get(name: string): FakeService;
+  /** The first service of a kind (the launcher is `ec2`), by the topology: tests never spell the lab's names. */
+  ofKind(kind: ServiceKind): FakeService;
   /** The lab's services as the controller's directory takes them (LAB_SERVICES). */
   list(): LabService[];
   /** A real dns-server answering for the kv and app endpoints. */
@@ -228,6 +230,11 @@ export async function fakeLab(opts: { token?: string; proxy?: LabService } = {})
     get: (name) => {
       const found = services.get(name);
       if (!found) throw new Error(`no fake service ${name}`);
+      return found;
+    },
+    ofKind: (kind) => {
+      const found = [...services.values()].filter((s) => s.service().kind === kind).sort((a, b) => a.service().name.localeCompare(b.service().name))[0];
+      if (!found) throw new Error(`no fake service of kind ${kind}`);
       return found;
     },
     list: () => [...[...services.values()].map((s) => s.service()), ...(opts.proxy ? [opts.proxy] : [])].sort((a, b) => a.name.localeCompare(b.name)),
