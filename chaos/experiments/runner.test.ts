@@ -82,16 +82,19 @@ const runbookLab = (calls: string[], over: { lookup?: () => Answer; dwfm?: { lea
     },
   });
 
-describe('runbook steps on the 20 October timeline', () => {
-  const lab = runbookLab;
-  const experiment = parseExperiment(
-    `title: t
+/** An experiment's head: the kv endpoint as the steady state, and a first step named trigger. */
+const triggeredBy = (extra: string) => `title: t
 description: d
-steady-state-hypothesis:
+${extra}steady-state-hypothesis:
   title: h
   probes: [{ type: probe, name: p, provider: { type: dns, name: kv.lab.internal } }]
 method:
-  - { type: probe, name: trigger, provider: { type: dns, name: kv.lab.internal } }
+  - { type: probe, name: trigger, provider: { type: dns, name: kv.lab.internal } }`;
+
+describe('runbook steps on the 20 October timeline', () => {
+  const lab = runbookLab;
+  const experiment = parseExperiment(
+    `${triggeredBy('')}
   - type: action
     name: repair
     provider: { type: repair, action: dns }
@@ -179,14 +182,7 @@ method:
 describe('a run played as a game day', () => {
   const lab = runbookLab;
   const experiment = parseExperiment(
-    `title: t
-description: d
-game: { trigger: trigger }
-steady-state-hypothesis:
-  title: h
-  probes: [{ type: probe, name: p, provider: { type: dns, name: kv.lab.internal } }]
-method:
-  - { type: probe, name: trigger, provider: { type: dns, name: kv.lab.internal } }
+    `${triggeredBy('game: { trigger: trigger }\n')}
   - type: action
     name: repair
     operator: true

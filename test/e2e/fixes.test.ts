@@ -90,7 +90,9 @@ describe('lab b: each fix contains its phase', { timeout: 3_600_000 }, () => {
     assert.deepEqual([...journal.fixes].sort(), ['enactor', 'nlb-velocity', 'propagation-throttle']);
     assert.deepEqual(journal.phases, [], `no phase: ${fit.summary}`);
     // Nothing to repair: the run ends with the trigger. The customers' 20 requests a second ran throughout.
-    assert.ok(journal.customer.requests >= 0.8 * 20 * (journal.durationMs / 1000), `customer traffic ran: ${JSON.stringify(journal.customer)} in ${journal.durationMs} ms`);
+    // (A run can be that short: the fixed enactor counts the stale plan at once, and nothing needs repair.)
+    const expected = Math.max(1, Math.floor(0.8 * 20 * (journal.durationMs / 1000)));
+    assert.ok(journal.customer.requests >= expected, `customer traffic ran: ${JSON.stringify(journal.customer)} in ${journal.durationMs} ms`);
     assert.ok((journal.customer.successRate ?? 0) >= 0.99, `customer success ${JSON.stringify(journal.customer)}`);
   });
 });
