@@ -48,8 +48,8 @@ describe('one lab clock', () => {
     }
   });
 
-  // A busy machine (CI: two labs on 2 cores) stretches every request for a while. At rest DWFM must ride
-  // that out; only the mass re-establishment after the outage may collapse it.
+  // A busy machine (a build, a container starting, anything else on its cores) stretches every request for
+  // a while. At rest DWFM must ride that out; only the mass re-establishment after the outage may collapse it.
   it('keeps every droplet leased at rest through 3 AWS hours in which every kv request and state check takes 2.5 times as long', async () => {
     for (const clock of ['1h=5s', '1h=10s', '1h=60s']) {
       const run = await runCascadeSim({ clock, seed: 1, fixes: ['enactor'], afterH: 5, stress: { fromH: 0.5, toH: 3.5, factor: 2.5 } });
