@@ -207,6 +207,15 @@ export class StartedCascadeLab implements AsyncDisposable {
     await this.up();
   }
 
+  /**
+   * Waits until the fleet is at rest again, as start() does: every droplet leased, the fleets at their
+   * size, no configuration waiting long, the health checks quiet. After a run or a game that left the
+   * cascade going, before something that times the lab.
+   */
+  async settled(timeoutMs = this.how.timeoutMs): Promise<void> {
+    await waitSettled(this.client, timeoutMs, this.how.say, systemClock, await labClockOf(this.client));
+  }
+
   /** Removes the containers, the network and the volumes (see Compose.downDespiteStaleNetwork). */
   async down(): Promise<DownResult> {
     const environment = this.environment;
