@@ -43,6 +43,9 @@ export function minutesSinceStart(clock: string): number {
 
 export const INCIDENT_MINUTES = minutesSinceStart(INCIDENT_END); // 872: 14 h 32 min
 
+/** Hours after the race from which customers count as recovered: half an hour after failover was disabled (09:36). */
+export const AFTER_FAILOVER_OFF_H = minutesSinceStart('09:36') / 60 + 0.5;
+
 export interface PlacedIncident {
   /** ms from run start where 23:48 falls */
   alignedAt: number;
@@ -166,7 +169,7 @@ export function incidentFit(journal: FitJournal): IncidentFit {
   const hours = (h: number) => placed.alignedAt + clock.hours(h);
   const nlb = awsPhaseHours('nlb-flapping')!;
   const dns = awsPhaseHours('dns-empty')!;
-  const failoverOff = minutesSinceStart('10:06') / 60;
+  const failoverOff = AFTER_FAILOVER_OFF_H;
   return {
     raceAt,
     iou: iouByPhase,

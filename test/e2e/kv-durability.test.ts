@@ -21,9 +21,9 @@ import { lookupA } from '../../lib/dns-client.js';
 import { startLab, type StartedCascadeLab } from '../../testing/index.js';
 import { until } from '../support/until.js';
 import { e2eEnvC, e2eLab } from '../support/lab-cli.js';
+import { ENDPOINT } from './support.js';
 
 const run = promisify(execFile);
-const ENDPOINT = 'kv.us-east-1.lab.internal';
 const LONG_LEASES = { LAB_CLOCK: '1h=1h' };
 const env: NodeJS.ProcessEnv = { ...e2eEnvC, ...LONG_LEASES };
 

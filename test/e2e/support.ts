@@ -7,6 +7,7 @@ import { request } from 'undici';
 import { lookupA } from '../../lib/dns-client.js';
 import type { Journal } from '../../chaos/experiments/runner.js';
 import { incidentFit } from '../../chaos/report/incident.js';
+import { Compose } from '../../chaos/compose.js';
 
 export const ENDPOINT = 'kv.us-east-1.lab.internal';
 export const PHASE_ORDER = ['dns-empty', 'lease-collapse', 'propagation-backlog', 'nlb-flapping'];
@@ -26,6 +27,13 @@ export function hostApi(env: NodeJS.ProcessEnv) {
       return Object.values(proxies).reduce((n, p) => n + p.toxics.length, 0);
     },
   };
+}
+
+/** The id of a service's one container in a lab (its e2e environment), running or not, by its compose labels. */
+export async function containerOf(env: NodeJS.ProcessEnv, service: string): Promise<string> {
+  const [id] = await new Compose({ project: env.COMPOSE_PROJECT_NAME, env }).containers(service, { all: true });
+  assert.ok(id, `no container for ${service}`);
+  return id;
 }
 
 export const journalIn = (dir: string) => JSON.parse(readFileSync(join(dir, 'journal.json'), 'utf8')) as Journal;

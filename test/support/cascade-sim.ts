@@ -15,7 +15,7 @@ import { Random } from '../../lib/random.js';
 import { CASCADE, launcherTiming, nlbTiming, scenarioTiming, dropletTiming, kvStoreTiming } from '../../lib/timing.js';
 import { dnsEmptyDetector, leaseCollapseDetector, nlbFlappingDetector, PhaseTracker, propagationBacklogDetector, type Phase } from '../../chaos/experiments/phases.js';
 import type { LabClient } from '../../chaos/lab-client.js';
-import { awsPhaseHours, phaseIoU } from '../../chaos/report/incident.js';
+import { AFTER_FAILOVER_OFF_H, awsPhaseHours, phaseIoU } from '../../chaos/report/incident.js';
 import { StateChecks } from '../../services/droplet/state-checks.js';
 import { Autoscaler } from '../../services/launcher/autoscaling.js';
 import type { DropletHosts } from '../../services/launcher/droplet-hosts.js';
@@ -305,7 +305,7 @@ export async function runCascadeSim(opts: CascadeSimOptions): Promise<CascadeSim
       add(windows.overall);
       if (kv.dnsDown) add(windows.dnsEmpty);
       if (h >= nlbAws.start && h < nlbAws.end) add(windows.nlbWindow);
-      if (h >= RUNBOOK.failoverOff + 0.5 && h < nlbAws.end) add(windows.afterFailoverOff);
+      if (h >= AFTER_FAILOVER_OFF_H && h < nlbAws.end) add(windows.afterFailoverOff);
     }
     const last = health.history.at(-1);
     if (last && h >= 0) {

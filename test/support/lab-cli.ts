@@ -3,7 +3,7 @@
 // started and stopped through the testcontainers fixture (cascade-lab/testing's startLab) with the same
 // settings (e2eLab), so that the CLI and the fixture point at one lab.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,9 +12,9 @@ import type { LabOptions } from '../../testing/index.js';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const CLI = join(root, 'dist', 'chaos', 'cli.js');
 
-// The Docker tests run as two files at a time (npm run test:e2e), each on a lab of its own: its own
-// compose project, subnet and host ports. E2E_<NAME> overrides lab a's (E2E_COMPOSE_PROJECT_NAME=... ),
-// so that a developer can run the end-to-end tests beside labs that already use these.
+// Each Docker test file has a lab of its own: its own compose project, subnet and host ports, so that a
+// lab a failed file left behind never stands in the next one's way. E2E_<NAME> overrides lab a's
+// (E2E_COMPOSE_PROJECT_NAME=... ), so that a developer can run the tests beside labs that use these.
 const setting = (name: string, fallback: string) => process.env[`E2E_${name}`] || fallback;
 const labEnv = (slot: number): NodeJS.ProcessEnv => ({
   COMPOSE_PROJECT_NAME: slot === 0 ? setting('COMPOSE_PROJECT_NAME', 'cascade-lab-e2e') : `cascade-lab-e2e-${slot}`,
@@ -25,10 +25,7 @@ const labEnv = (slot: number): NodeJS.ProcessEnv => ({
   LAB_ADMIN_TOKEN: 'e2e-token',
 });
 
-/**
- * The clock the Docker tests run the lab at: the fastest this 2-core machine holds with two labs at once
- * (README, Tests). E2E_LAB_CLOCK changes it.
- */
+/** The clock the Docker tests run the lab at (README, Tests). E2E_LAB_CLOCK changes it. */
 export const E2E_CLOCK = setting('LAB_CLOCK', '1h=10s');
 
 /** Lab a (the cascade without fixes, the faults, the dashboard), b (the fixes), c (durability). */
@@ -69,12 +66,6 @@ export function cli(args: string[], timeoutMs = 600_000, env: NodeJS.ProcessEnv 
 }
 
 export const reportDir = (name: string) => mkdtempSync(join(tmpdir(), `cascade-lab-${name}-`));
-export const readJournal = (dir: string) => JSON.parse(readFileSync(join(dir, 'journal.json'), 'utf8')) as Record<string, unknown> & {
-  status: string;
-  phases: { name: string; start: number; end: number }[];
-  faults: { end: number | null }[];
-  customer: { requests: number; successes: number; successRate: number | null };
-};
 
 /** The fixture's options for an e2e lab (lab a unless `env` says another) at the e2e clock, with `more`. */
 export function e2eLab(more: LabOptions = {}, env: NodeJS.ProcessEnv = e2eEnv): LabOptions {

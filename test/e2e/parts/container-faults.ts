@@ -8,16 +8,15 @@ import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { request } from 'undici';
 import { until } from '../../support/until.js';
+import { containerOf } from '../support.js';
 import { cli, e2eEnv, spawnCli } from '../../support/lab-cli.js';
 
 const run = promisify(execFile);
 const project = e2eEnv.COMPOSE_PROJECT_NAME as string;
 
-/** The one container of a service of the e2e lab, running or not, found by compose labels. */
+/** The state and networks of a service's one container in the e2e lab. */
 async function container(service: string): Promise<{ status: string; networks: Record<string, { IPAddress: string }> }> {
-  const { stdout } = await run('docker', ['ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`, '--filter', `label=com.docker.compose.service=${service}`]);
-  const id = stdout.trim().split('\n')[0];
-  assert.ok(id, `no container for ${service}`);
+  const id = await containerOf(e2eEnv, service);
   const inspect = await run('docker', ['inspect', '-f', '{{json .State.Status}} {{json .NetworkSettings.Networks}}', id]);
   const [status, networks] = inspect.stdout.trim().split(' ', 2) as [string, string];
   return { status: JSON.parse(status) as string, networks: JSON.parse(networks) as Record<string, { IPAddress: string }> };

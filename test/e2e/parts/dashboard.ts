@@ -10,18 +10,10 @@ import type { Page } from 'playwright-core';
 import { launchBrowser, pressRunbook, type TestBrowser } from '../../support/browser.js';
 import { e2eEnv } from '../../support/lab-cli.js';
 import { until } from '../../support/until.js';
+import { containerOf, ENDPOINT } from '../support.js';
 
 const run = promisify(execFile);
-const project = e2eEnv.COMPOSE_PROJECT_NAME as string;
 const DASHBOARD = `http://127.0.0.1:${e2eEnv.LAB_CONTROLLER_PORT}/`;
-
-/** The id of a service's one container in the e2e lab, found by its compose labels. */
-async function containerOf(service: string): Promise<string> {
-  const { stdout } = await run('docker', ['ps', '-aq', '--filter', `label=com.docker.compose.project=${project}`, '--filter', `label=com.docker.compose.service=${service}`]);
-  const id = stdout.trim().split('\n')[0];
-  assert.ok(id, `no container for ${service}`);
-  return id;
-}
 
 /** The time of a chart's newest point: the window slides, so on a lab up for a while the count of points stays the same. */
 const lastPoint = (page: Page, chart: string) => page.$eval(`[data-chart="${chart}"]`, (el) => Number((el as HTMLElement).dataset.lastT));
@@ -43,7 +35,7 @@ describe('the dashboard', () => {
 
   it("moves the charts while the loadgen runs, with the customers' success rate", async () => {
     await page.waitForSelector('[data-service="loadgen"][data-state="ready"]', { timeout: 60_000 });
-    await page.waitForSelector('[data-endpoint="kv.us-east-1.lab.internal"][data-state="ready"]', { timeout: 60_000 });
+    await page.waitForSelector(`[data-endpoint="${ENDPOINT}"][data-state="ready"]`, { timeout: 60_000 });
     const success = await lastPoint(page, 'success');
     const p99 = await lastPoint(page, 'p99');
     // Samples come every second: three seconds' worth of new points on both customer charts.
@@ -55,7 +47,7 @@ describe('the dashboard', () => {
 
   it('turns a service killed with docker kill red within a few seconds, and green once it is started again', async () => {
     await page.waitForSelector('[data-service="kv-3"][data-state="ready"]', { timeout: 60_000 });
-    const id = await containerOf('kv-3');
+    const id = await containerOf(e2eEnv, 'kv-3');
     const killed = Date.now();
     await run('docker', ['kill', id]);
     await page.waitForSelector('[data-service="kv-3"][data-state="dead"]', { timeout: 10_000 });

@@ -13,9 +13,9 @@ import { gameInfoSchema } from '../../../chaos/gameday/contract.js';
 import { declareIncident, joinGame, launchBrowser, lookUpDns, pressRunbook, type TestBrowser } from '../../support/browser.js';
 import { cli, E2E_CLOCK, e2eEnv } from '../../support/lab-cli.js';
 import { until } from '../../support/until.js';
+import { ENDPOINT as KV } from '../support.js';
 
 const BASE = `http://127.0.0.1:${e2eEnv.LAB_CONTROLLER_PORT}`;
-const KV = 'kv.us-east-1.lab.internal';
 const admin = { authorization: `Bearer ${e2eEnv.LAB_ADMIN_TOKEN}` };
 
 async function get(path: string, headers: Record<string, string> = admin): Promise<{ status: number; text: string }> {
