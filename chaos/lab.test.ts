@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ManualClock, settle } from '../lib/clock.js';
+import { LabClock } from '../lib/lab-clock.js';
 import type { LabClient } from './lab-client.js';
 import { DWFM_SETTLE_MS, unsettled, waitSettled } from './lab.js';
 import type { StateOf } from './contracts.js';
 import { labState, type DeepPartial } from '../test/support/lab-states.js';
+import type { CheckerNodeState } from '../services/nlb/state.js';
 
 const launcher = (over: DeepPartial<StateOf<'ec2'>> = {}) =>
   labState('ec2', {
@@ -14,11 +16,22 @@ const launcher = (over: DeepPartial<StateOf<'ec2'>> = {}) =>
     network: { backlog: 2, latencyMs: { oldestWaitingMs: 200 } },
     ...over,
   });
-const nlb = (inService: number, dnsWeights: Record<string, number> = { 'az-a': 14, 'az-b': 14, 'az-c': 14 }): StateOf<'nlb'> => ({
+type Round = NonNullable<CheckerNodeState['lastRound']>;
+const round = (over: Partial<Round> = {}): Round => ({
+  round: 7, startedAt: 0, durationMs: 40, backlogMs: 0, checks: 45, lateChecks: 0, targetsRemoved: 0, targetsReturned: 0, removalsDeferred: 0,
+  capacityBefore: 42, capacityRemoved: 0, dnsWeightBefore: 42, dnsWeightRemoved: 0, nodesRemovedFromDns: [], nodesReturnedToDns: [], stateChanges: 0, ...over,
+});
+const nlb = (
+  inService: number,
+  dnsWeights: Record<string, number> = { 'az-a': 14, 'az-b': 14, 'az-c': 14 },
+  checks: { lastRound?: Round; flaps?: number; lateChecks?: number } = {},
+): StateOf<'nlb'> => ({
   ...labState('nlb', {
     healthyCapacity: inService,
     targetsByAz: { 'az-a': { total: 14, inService: Math.min(14, inService) }, 'az-b': { total: 14, inService: Math.min(14, Math.max(0, inService - 14)) }, 'az-c': { total: 14, inService: Math.max(0, inService - 28) } },
+    totals: { flaps: checks.flaps ?? 0, lateChecks: checks.lateChecks ?? 0 },
   }),
+  lastRound: checks.lastRound ?? round(),
   dnsWeights,
 }) as StateOf<'nlb'>;
 const TIMING = { backlogWaitMs: 2500 };
@@ -37,6 +50,13 @@ describe('a settled lab', () => {
     assert.match(unsettled(launcher(), nlb(42, { 'az-a': 14, 'az-c': 14 }), TIMING) ?? '', /returning az-b to DNS/);
   });
 
+  it('is not at rest between two rounds of a fresh lab whose checks run late: 42 in service, and 45 changes to work off', () => {
+    const weights = { 'az-a': 14, 'az-b': 14, 'az-c': 14 };
+    assert.match(unsettled(launcher(), nlb(42, weights, { lastRound: round({ stateChanges: 45, targetsReturned: 42 }) }), TIMING) ?? '', /health checks to quieten/);
+    assert.match(unsettled(launcher(), nlb(42, weights, { lastRound: round({ lateChecks: 1 }) }), TIMING) ?? '', /health checks to quieten/);
+    assert.equal(unsettled(launcher(), nlb(42, weights, { lastRound: round({ stateChanges: 2 }) }), TIMING), null, 'a replacement or two flipping is rest');
+  });
+
   it('is at rest at once in a lab without a launcher', () => {
     assert.equal(unsettled(null, null), null);
   });
@@ -48,17 +68,31 @@ describe('waiting for the fleet to settle', () => {
     checkerState: async () => states().checker,
   });
 
-  it('returns once the fleet is at rest twice in a row', async () => {
+  it('returns once the fleet has been at rest through a window of the flapping detector', async () => {
     const clock = new ManualClock(0);
     const lines: string[] = [];
     let inService = 30;
     const lab = labWith(() => ({ ec2: launcher(), checker: nlb(inService) }));
-    const done = waitSettled(lab, 120_000, (l) => lines.push(l), clock);
+    const done = waitSettled(lab, 120_000, (l) => lines.push(l), clock, LabClock.parse('1h=10s'));
     await clock.advance(10_000);
     inService = 42;
     await settle(clock, done, 500);
-    assert.ok(clock.now() >= 12_000, 'not before two restful samples');
+    // Samples every 2 s; the one at 10 s still saw 30. At rest from 12 s, through the window (half an AWS
+    // hour: 5 s at 1h=10s): the sample at 18 s.
+    assert.ok(clock.now() >= 18_000 && clock.now() < 20_000, `returned at ${clock.now()}`);
     assert.deepEqual(lines, ['waiting for the NLB bringing targets into service (30 of 42)']);
+  });
+
+  it('starts the window again when the checks flap between two samples, though each sample looks at rest', async () => {
+    const clock = new ManualClock(0);
+    const lines: string[] = [];
+    const lab = labWith(() => ({ ec2: launcher(), checker: nlb(42, undefined, { flaps: clock.now() < 4_000 ? 10 : 13, lateChecks: clock.now() < 8_000 ? 40 : 80 }) }));
+    const done = waitSettled(lab, 120_000, (l) => lines.push(l), clock, LabClock.parse('1h=10s'));
+    await settle(clock, done, 500);
+    // Samples at 0, 2, 4 (3 flaps since 0: not at rest), 6, 8 (40 late checks since 6: not at rest), 10,
+    // 12, 14, 16: at rest from 10 s through the 5 s window.
+    assert.ok(clock.now() >= 16_000 && clock.now() < 18_000, `returned at ${clock.now()}`);
+    assert.deepEqual(lines, ["waiting for the NLB's health checks to quieten"]);
   });
 
   it('gives up on DWFM after a minute with what the operator must do; other waits end in an error', async () => {

@@ -8,6 +8,7 @@ import { scenarioTiming, type ScenarioTiming } from '../lib/timing.js';
 import { LabClient, type LabStatus } from './lab-client.js';
 import type { LauncherState } from '../services/launcher/state.js';
 import type { NlbState } from '../services/nlb/state.js';
+import { FLAPPING_MIN_EVENTS } from './experiments/phases.js';
 
 const run = promisify(execFile);
 
@@ -77,9 +78,12 @@ export async function labUp(opts: { fixes: Fix[]; clock?: LabClock; airgap: bool
  * Why the fleet is still settling, or null when it is at rest. The fleet always churns (instances age out
  * and are replaced), so at rest is not "nothing pending" but: every droplet leased, every fleet at its size,
  * no configuration waiting a quarter of the propagation-backlog detector's threshold (longer, and new
- * targets fail their checks and flap), and the NLB
- * serving from every AZ with at least 90 % of its targets in service. A lab without a launcher (an older
- * one) is at rest at once.
+ * targets fail their checks and flap), the NLB serving from every AZ with at least 90 % of its targets in
+ * service, and its health checks quiet: the last round changed fewer than FLAPPING_MIN_EVENTS states and
+ * no check in it ran late. (A fresh lab brings every instance into service before its first
+ * configuration; their flaps cost the checker so much work that whole rounds run late, which takes every
+ * target out and brings it back, for a minute or so. Between two such rounds 90 % are in service.)
+ * A lab without a launcher (an older one) is at rest at once.
  */
 export function unsettled(launcher: LauncherState | null, checker: NlbState | null, timing: Pick<ScenarioTiming, 'backlogWaitMs'> = scenarioTiming(defaultLabClock())): string | null {
   if (!launcher) return null;
@@ -95,6 +99,8 @@ export function unsettled(launcher: LauncherState | null, checker: NlbState | nu
     if (total === 0 || inService < SETTLED_IN_SERVICE * total) return `the NLB bringing targets into service (${inService} of ${total})`;
     const out = Object.keys(checker.targetsByAz).filter((az) => !(az in checker.dnsWeights));
     if (out.length > 0) return `the NLB returning ${out.join(', ')} to DNS`;
+    const round = checker.lastRound;
+    if (round && (round.lateChecks > 0 || round.stateChanges >= FLAPPING_MIN_EVENTS)) return "the NLB's health checks to quieten";
   }
   return null;
 }
@@ -105,10 +111,17 @@ const SETTLED_IN_SERVICE = 0.9;
 /** How long `up` waits for DWFM to lease every droplet before saying it needs an operator. */
 export const DWFM_SETTLE_MS = 60_000;
 
+/** What the nlb-flapping detector counts: flaps, late checks, failovers. */
+const flappingEvents = (checker: NlbState | null): number | null =>
+  checker?.isChecker ? checker.totals.flaps + checker.totals.lateChecks + checker.totals.dnsRemovals : null;
+
 /**
- * Waits until unsettled() says the fleet is at rest on two samples 2 s apart. DWFM is the exception: after
- * a kv outage (a dns-race run, say) it can be in congestive collapse, which by design only an operator
- * ends, so after DWFM_SETTLE_MS of it the lab is declared up with a warning saying what to do.
+ * Waits until unsettled() says the fleet is at rest on every sample (2 s apart) through one window of the
+ * nlb-flapping detector, at least two samples, and the health checks flapped, ran late or failed over
+ * fewer than FLAPPING_MIN_EVENTS times in it: a run started then finds no phase it did not cause. DWFM is
+ * the exception: after a kv outage (a dns-race run, say) it can be in congestive collapse, which by design
+ * only an operator ends, so after DWFM_SETTLE_MS of it the lab is declared up with a warning saying what
+ * to do.
  */
 export async function waitSettled(
   lab: Pick<LabClient, 'stateOrNull' | 'checkerState'>,
@@ -120,17 +133,27 @@ export async function waitSettled(
   const timing = scenarioTiming(labClock);
   const start = clock.now();
   let last = '';
-  let restful = 0;
+  let rest: { since: number; events: number | null; samples: number } | null = null;
   let dwfmSince: number | null = null;
   for (;;) {
     const launcher = await lab.stateOrNull('ec2');
-    const reason = unsettled(launcher, await lab.checkerState(), timing);
-    restful = reason === null ? restful + 1 : 0;
-    if (restful >= 2) return;
+    const checker = await lab.checkerState();
+    const events = flappingEvents(checker);
+    const now = clock.now();
+    let reason = unsettled(launcher, checker, timing);
+    if (reason === null && rest && rest.events !== null && events !== null && events - rest.events >= FLAPPING_MIN_EVENTS) {
+      reason = "the NLB's health checks to quieten";
+    }
+    if (reason !== null) rest = null;
+    else {
+      rest ??= { since: now, events, samples: 0 };
+      rest.samples++;
+      if (rest.samples >= 2 && now - rest.since >= timing.flappingWindowMs) return;
+    }
     if (reason && reason !== last) say(`waiting for ${reason}`);
     last = reason ?? last;
-    dwfmSince = reason?.startsWith('DWFM') ? (dwfmSince ?? clock.now()) : null;
-    if (dwfmSince !== null && clock.now() - dwfmSince >= DWFM_SETTLE_MS) {
+    dwfmSince = reason?.startsWith('DWFM') ? (dwfmSince ?? now) : null;
+    if (dwfmSince !== null && now - dwfmSince >= DWFM_SETTLE_MS) {
       const dwfm = launcher?.dwfm;
       say(
         `DWFM holds leases on ${dwfm?.leased ?? '?'} of ${dwfm?.droplets ?? '?'} droplets after ${DWFM_SETTLE_MS / 1000} s: after a kv ` +
@@ -138,18 +161,18 @@ export async function waitSettled(
       );
       return;
     }
-    if (clock.now() - start > timeoutMs) throw new Error(`the lab did not settle within ${Math.round(timeoutMs / 1000)} s (${last})`);
+    if (now - start > timeoutMs) throw new Error(`the lab did not settle within ${Math.round(timeoutMs / 1000)} s (${last})`);
     await clock.sleep(2000);
   }
 }
 
-/** The fixes the running lab has on, read from the services that implement them. */
 /** The clock the lab runs at, as its controller says; the default for a controller without a clock. */
 export async function labClockOf(lab: Pick<LabClient, 'labClock'>): Promise<LabClock> {
   const status = await lab.labClock().catch(() => null);
   return status ? LabClock.parse(status.clock) : defaultLabClock();
 }
 
+/** The fixes the running lab has on, read from the services that implement them. */
 export async function runningFixes(lab: Pick<LabClient, 'topology' | 'stateOrNull'>): Promise<Fix[]> {
   const topology = await lab.topology().catch(() => null);
   const [enactor, launcher, nlb] = await Promise.all([
