@@ -53,8 +53,19 @@ const phaseProbe = z.object({ type: z.literal('phase'), name: z.enum(PHASES) }).
 /** The customers' view from the loadgen: success rate and p99 over the last `window` (at most the loadgen's STATE_SECONDS). */
 const customerProbe = z.object({ type: z.literal('customer'), window: duration.default('10s') }).strict();
 const probeProvider = z.discriminatedUnion('type', [dnsProbe, stateProbe, customerProbe, phaseProbe]);
-/** One condition of a wait: met when the probe's value is within the tolerance. */
+/** A condition checked once (an activity's `when`): met when the probe's value is within the tolerance. */
 const condition = z.object({ probe: probeProvider, until: toleranceSchema }).strict();
+/**
+ * What a wait waits for: a tolerance, or `increase`: the number at `target` rose by at least `by` (1 by
+ * default) since the wait's first sample. For counters, which only go up: a counter that stood at 3 when
+ * the wait began meets `range: [1, ...]` at once, though nothing happened during the wait.
+ */
+export const untilSchema = z.union([
+  toleranceSchema,
+  z.object({ type: z.literal('increase'), target: z.string(), by: z.number().positive().default(1) }).strict(),
+]);
+export type Until = z.infer<typeof untilSchema>;
+const waitCondition = z.object({ probe: probeProvider, until: untilSchema }).strict();
 
 const providerSchema = z.discriminatedUnion('type', [
   dnsProbe,
@@ -81,7 +92,7 @@ const providerSchema = z.discriminatedUnion('type', [
     .strict(),
   // Waits until the probe meets `until`, or until any one of `any` is met (the first wins).
   z
-    .object({ type: z.literal('wait'), probe: probeProvider.optional(), until: toleranceSchema.optional(), any: z.array(condition).min(1).optional(), timeout: duration, every: duration.default('250ms') })
+    .object({ type: z.literal('wait'), probe: probeProvider.optional(), until: untilSchema.optional(), any: z.array(waitCondition).min(1).optional(), timeout: duration, every: duration.default('250ms') })
     .strict()
     .refine((w) => (w.any ? !w.probe && w.until === undefined : !!w.probe && w.until !== undefined), 'a wait needs either probe and until, or any: [{probe, until}, ...]'),
   z.object({ type: z.literal('hold'), probe: probeProvider, tolerance: toleranceSchema, duration, every: duration.default('250ms') }).strict(),

@@ -79,6 +79,41 @@ describe('wait with any', () => {
     assert.equal(((await done) as { met: boolean }).met, false);
   });
 
+  it('waits for a counter to increase during the run, not for a count it already had', async () => {
+    const clock = new ManualClock(0);
+    let stale = 3; // refusals from before the run
+    const ctx: RunContext = { ...context({ controller: async () => ({ state: { stats: { stale } } }) }, clock), baselines: new Map() };
+    const e = experimentWith(`  - type: probe
+    name: w
+    provider:
+      type: wait
+      any: [{ probe: { type: state, service: dns-enactor-az-a, path: stats.stale }, until: { type: increase, target: value } }]
+      timeout: 10s
+`);
+    const provider = e.method[0]!.provider;
+    const first = runProvider(provider, ctx);
+    await clock.advance(2000);
+    stale = 4;
+    await clock.advance(500);
+    const out = (await first) as { met: boolean; afterMs: number };
+    assert.equal(out.met, true);
+    assert.ok(out.afterMs >= 2000 && out.afterMs <= 2250, `met once it rose, at ${out.afterMs} ms`);
+    // A later wait of the same run counts from the same baseline: the refusal has happened, it returns at once.
+    const again = (await runProvider(provider, ctx)) as { met: boolean; afterMs: number };
+    assert.deepEqual([again.met, again.afterMs], [true, 0]);
+    // On its own (no run's baselines) a wait counts from its first sample.
+    const alone = runProvider(provider, context({ controller: async () => ({ state: { stats: { stale } } }) }, clock));
+    await clock.advance(10_500);
+    assert.equal(((await alone) as { met: boolean }).met, false, 'the 4 it first saw is its baseline');
+  });
+
+  it('refuses increase where a condition is checked once (when)', () => {
+    assert.throws(
+      () => experimentWith('  - { type: action, name: a, provider: { type: clear-faults }, when: { probe: { type: state, service: l, path: a.b }, until: { type: increase, target: value } } }\n'),
+      /x\.yaml:8: .*when/,
+    );
+  });
+
   it('needs either probe and until or any', () => {
     assert.throws(() => experimentWith('  - { type: probe, name: w, provider: { type: wait, timeout: 2s } }\n'), /either probe and until, or any/);
   });

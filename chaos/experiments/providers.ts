@@ -4,7 +4,7 @@ import type { Clock } from '../../lib/clock.js';
 import { faultKind, validParams } from '../faults/catalogue.js';
 import type { LabClient } from '../lab-client.js';
 import { valueAt } from '../../lib/value-at.js';
-import { durationMs, type Duration, type Provider, type Tolerance } from './format.js';
+import { durationMs, type Duration, type Provider, type Tolerance, type Until } from './format.js';
 import type { LabClock } from '../../lib/lab-clock.js';
 import type { Role } from '../topology.js';
 
@@ -28,6 +28,11 @@ export interface RunContext {
   signal: AbortSignal;
   /** The phases detected so far: seen (started at some point) and active now. */
   phases?(): { seen: string[]; active: string[] };
+  /**
+   * What a wait's `increase` counts from: the first number the run saw at that probe and target. Without
+   * it (a wait run on its own), each wait counts from its own first sample.
+   */
+  baselines?: Map<string, number>;
 }
 
 const ms = (ctx: RunContext, d: Duration) => durationMs(d, ctx.labClock);
@@ -38,6 +43,22 @@ export function withinTolerance(value: unknown, tolerance: Tolerance | undefined
   const actual = (value as Record<string, unknown> | null)?.[tolerance.target];
   if (tolerance.type === 'value') return actual === tolerance.value;
   return typeof actual === 'number' && actual >= tolerance.range[0] && actual <= tolerance.range[1];
+}
+
+/**
+ * A wait condition's test: a tolerance as withinTolerance says, or `increase`: the number at its target
+ * rose by `by` since the first one seen of this probe (`probe`, its key in `baselines`) and target. A
+ * probe that cannot answer yet leaves the baseline unset.
+ */
+export function untilReached(until: Until, probe: string, baselines: Map<string, number>): (value: unknown) => boolean {
+  if (typeof until === 'boolean' || until.type !== 'increase') return (value) => withinTolerance(value, until);
+  const key = `${probe} ${until.target}`;
+  return (value) => {
+    const actual = (value as Record<string, unknown> | null)?.[until.target];
+    if (typeof actual !== 'number') return false;
+    if (!baselines.has(key)) baselines.set(key, actual);
+    return actual - baselines.get(key)! >= until.by;
+  };
 }
 
 async function dnsProbe(ctx: RunContext, name: string) {
@@ -143,9 +164,10 @@ export async function runProvider(provider: Provider, ctx: RunContext): Promise<
       const deadline = ctx.clock.now() + ms(ctx, provider.timeout);
       const started = ctx.elapsed();
       const conditions = provider.any ?? [{ probe: provider.probe!, until: provider.until! }];
+      const reached = conditions.map((c) => untilReached(c.until, JSON.stringify(c.probe), ctx.baselines ?? new Map()));
       for (;;) {
         const values = await Promise.all(conditions.map((c) => runProvider(c.probe, ctx)));
-        const metBy = conditions.findIndex((c, i) => withinTolerance(values[i], c.until));
+        const metBy = reached.findIndex((isMet, i) => isMet(values[i]));
         const value = metBy >= 0 ? values[metBy] : values.length === 1 ? values[0] : values;
         const which = provider.any ? { condition: metBy >= 0 ? metBy : null } : {};
         if (metBy >= 0) return { met: true, afterMs: ctx.elapsed() - started, ...which, value };

@@ -156,7 +156,7 @@ export async function runExperiment(experiment: Experiment, opts: RunOptions): P
   const aborter = new AbortController();
   opts.signal?.addEventListener('abort', () => aborter.abort(opts.signal?.reason), { once: true });
   const labClock = opts.labClock ?? defaultLabClock();
-  const ctx: RunContext = { lab, clock, labClock, elapsed, faults: [], signal: aborter.signal, phases: () => ({ seen: [...new Set(tracker.phases.map((p) => p.name))], active: tracker.active() }) };
+  const ctx: RunContext = { lab, clock, labClock, elapsed, faults: [], baselines: new Map(), signal: aborter.signal, phases: () => ({ seen: [...new Set(tracker.phases.map((p) => p.name))], active: tracker.active() }) };
   const config = resolveConfiguration(experiment, opts.seed);
   const journal: Journal = {
     scenario: opts.scenario,

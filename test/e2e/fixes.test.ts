@@ -3,10 +3,10 @@
 //   enactor               the race never empties the endpoint: no phase at all; a run killed with -9
 //                         mid-fault leaves no fault behind within 10 s
 //   propagation-throttle  no propagation backlog, and the customers keep their service in the NLB window
-//   nlb-velocity          no health-check round removes more than the cap, and customers in the NLB
-//                         window lose at most 2 points against before the race
+//   nlb-velocity          the cascade still plays and no health-check round removes more than the cap
+//                         (the customers in the NLB window are reported, not bounded: see that test)
 //   all                   no phase, customers at 99 % or more
-// It runs beside cascade.test.ts (lab a).
+// It runs after cascade.test.ts (lab a), one file at a time (package.json's test:e2e).
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { CASCADE } from '../../lib/timing.js';
@@ -82,8 +82,8 @@ describe('lab b: each fix contains its phase', { timeout: 3_600_000 }, () => {
     const { run, journal, fit } = await cascade(44, 'velocity');
     assert.equal(run.code, 0, run.stderr.slice(-3000));
     assert.ok(journal.phases.some((p) => p.name === 'propagation-backlog'), `the cascade reached the NLB: ${fit.summary}`);
-    const checker = (await api.controller('/api/services/nlb-az-a/state')).state as { isChecker: boolean; fix: boolean; totals: { maxRemovedShare: number } };
-    assert.ok(checker.isChecker && checker.fix);
+    const checker = await lab!.client.checkerState();
+    assert.ok(checker?.isChecker && checker.fix, 'the topology names the checker, and it runs with the fix');
     assert.ok(checker.totals.maxRemovedShare <= CASCADE.nlb.maxRemoveFraction, `the largest share one round removed: ${checker.totals.maxRemovedShare}`);
     process.stderr.write(`nlb-velocity, seed 44: ${fit.summary}\n`);
   });
@@ -94,8 +94,12 @@ describe('lab b: each fix contains its phase', { timeout: 3_600_000 }, () => {
     assert.equal(run.code, 0, run.stderr.slice(-3000));
     assert.deepEqual([...journal.fixes].sort(), ['enactor', 'nlb-velocity', 'propagation-throttle']);
     assert.deepEqual(journal.phases, [], `no phase: ${fit.summary}`);
+    // The trigger played out during this run: the slowed enactor refused a stale plan (the enactor's
+    // refusals are counted since its start; the wait counts only the run's own, so this is not one left
+    // from an earlier run: with the cumulative count, CI once saw this run end after 277 ms).
+    const race = journal.activities.find((a) => a.name === 'wait-for-the-race' && a.ok);
+    assert.equal((race?.output as { condition?: number } | undefined)?.condition, 1, 'the fixed enactor refused a stale plan during the run');
     // Nothing to repair: the run ends with the trigger. The customers' 20 requests a second ran throughout.
-    // (A run can be that short: the fixed enactor counts the stale plan at once, and nothing needs repair.)
     const expected = Math.max(1, Math.floor(0.8 * 20 * (journal.durationMs / 1000)));
     assert.ok(journal.customer.requests >= expected, `customer traffic ran: ${JSON.stringify(journal.customer)} in ${journal.durationMs} ms`);
     assert.ok((journal.customer.successRate ?? 0) >= 0.99, `customer success ${JSON.stringify(journal.customer)}`);

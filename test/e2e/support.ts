@@ -18,9 +18,16 @@ export function hostApi(env: NodeJS.ProcessEnv) {
     const res = await request(`${base}${path}`);
     return res.body.json() as Promise<Record<string, unknown>>;
   };
+  const controllerUrl = `http://127.0.0.1:${env.LAB_CONTROLLER_PORT}`;
   return {
     lookup: () => lookupA(ENDPOINT, Number(env.LAB_DNS_PORT), '127.0.0.1', 2000),
-    controller: (path: string) => get(`http://127.0.0.1:${env.LAB_CONTROLLER_PORT}`, path),
+    /** A controller read as JSON, without a token. */
+    controller: (path: string) => get(controllerUrl, path),
+    /** A controller read with these headers (a token, or none), as its status and body. */
+    controllerAs: async (path: string, headers: Record<string, string>) => {
+      const res = await request(`${controllerUrl}${path}`, { headers });
+      return { status: res.statusCode, text: await res.body.text() };
+    },
     /** Toxics on the lab's fault proxy right now. */
     activeToxics: async () => {
       const proxies = (await get(`http://127.0.0.1:${env.LAB_FAULT_API_PORT}`, '/proxies')) as Record<string, { toxics: unknown[] }>;

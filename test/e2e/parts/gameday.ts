@@ -8,20 +8,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { request } from 'undici';
 import { gameInfoSchema } from '../../../chaos/gameday/contract.js';
 import { declareIncident, joinGame, launchBrowser, lookUpDns, pressRunbook, type TestBrowser } from '../../support/browser.js';
 import { cli, E2E_CLOCK, e2eEnv } from '../../support/lab-cli.js';
 import { until } from '../../support/until.js';
-import { ENDPOINT as KV } from '../support.js';
+import { ENDPOINT as KV, hostApi } from '../support.js';
 
 const BASE = `http://127.0.0.1:${e2eEnv.LAB_CONTROLLER_PORT}`;
 const admin = { authorization: `Bearer ${e2eEnv.LAB_ADMIN_TOKEN}` };
-
-async function get(path: string, headers: Record<string, string> = admin): Promise<{ status: number; text: string }> {
-  const res = await request(`${BASE}${path}`, { headers });
-  return { status: res.statusCode, text: await res.body.text() };
-}
+const api = hostApi(e2eEnv);
+const get = (path: string, headers: Record<string, string> = admin) => api.controllerAs(path, headers);
 
 /** Registers a whole game day against lab a (started by the file that calls this), at the e2e clock. */
 export function gamedayTests(): void {
