@@ -71,6 +71,31 @@ describe('DWFM leases (virtual time, fake kv)', () => {
   });
 });
 
+describe('a new lab clock', () => {
+  it('slowed from 1h=10s to 1h=60s at rest: every lease kept, none re-established', async () => {
+    // The launcher's settings at 1h=10s (lib/timing.ts), 300 droplets, 32 workers; kv 20 ms, a state check 0.2 s.
+    const fast = { leaseTtlMs: 15_000, leaseRenewMs: 10_000, scanMs: 200, itemDeadlineMs: 1_200, requeueJitterMs: 1_000, goodputWindowMs: 1_000 };
+    const lab = createDwfm(100, { ...fast, workConcurrency: 32, recoveryBatch: 12, renewJitter: 0.3 });
+    lab.kv.baseMs = 20;
+    lab.kv.perInFlightMs = 0;
+    lab.droplets.checkMs = 200;
+    await pass(lab.clock, 30_000);
+    assert.equal(lab.dwfm.leasedCount(), 300, 'at rest at 1h=10s');
+    const epochs = lab.dwfm.stats.established;
+    assert.equal(lab.dwfm.stats.lost, 0, `lost at 1h=10s: ${JSON.stringify(lab.dwfm.snapshot().queue)}`);
+    // 1h=60s: every time six times longer, the kv store at its 60 ms ceiling.
+    lab.dwfm.retime({ leaseTtlMs: 90_000, leaseRenewMs: 60_000, scanMs: 1_200, itemDeadlineMs: 7_200, requeueJitterMs: 6_000, goodputWindowMs: 6_000 });
+    lab.kv.baseMs = 60;
+    lab.droplets.checkMs = 1_200;
+    await pass(lab.clock, 300_000, 200);
+    assert.equal(lab.dwfm.stats.lost, 0, `leases lost after the new clock: ${JSON.stringify(lab.dwfm.stats)} ${JSON.stringify(lab.dwfm.snapshot().queue)}`);
+    assert.equal(lab.dwfm.leasedCount(), 300);
+    assert.equal(lab.dwfm.stats.established, epochs, 'renewed, never re-established');
+    assert.ok(lab.dwfm.stats.renewed >= 300 * 4, 'renewals went on at the new pace');
+    lab.dwfm.stop();
+  });
+});
+
 describe('congestive collapse after a kv outage', () => {
   /**
    * All leases lapse while DNS is empty; then kv is healthy again. Renewals every 15 s: each one is three

@@ -99,10 +99,23 @@ export class Dwfm {
     return n;
   }
 
-  /** New time settings (a new lab clock): the queue's deadlines and pauses with them. */
+  /**
+   * New time settings (a new lab clock): the queue's deadlines and pauses with them, and what is left of
+   * each lease and of the wait for its renewal keeps its AWS length. Without that, a lab slowed from
+   * 1h=10s to 1h=60s had every renewal of the last ten seconds' pace fall due within seconds, each now six
+   * times the work: the queue overran its deadlines and DWFM collapsed at rest.
+   */
   retime(t: Partial<Pick<DwfmOptions, 'leaseTtlMs' | 'leaseRenewMs' | 'scanMs' | 'itemDeadlineMs' | 'requeueJitterMs' | 'goodputWindowMs'>>): void {
+    const stretch = t.leaseTtlMs !== undefined ? t.leaseTtlMs / this.opts.leaseTtlMs : 1;
     Object.assign(this.opts, t);
     Object.assign(this.queue.opts, { deadlineMs: this.opts.itemDeadlineMs, requeueJitterMs: this.opts.requeueJitterMs, goodputWindowMs: this.opts.goodputWindowMs });
+    if (stretch === 1) return;
+    const now = this.clock.now();
+    for (const d of this.droplets.values()) {
+      if (!d.lease) continue;
+      d.lease = { ...d.lease, expires: now + Math.max(0, d.lease.expires - now) * stretch };
+      d.renewDueAt = now + Math.max(0, d.renewDueAt - now) * stretch;
+    }
   }
 
   /** Runs scans until stop(). */
@@ -187,7 +200,7 @@ export class Dwfm {
       kind: 'renew',
       run: async (step, signal) => {
         try {
-          const lease = await renewLease(this.store, this.hosts, d.az, d.id, () => this.clock.now(), this.opts.leaseTtlMs, step);
+          const lease = await renewLease(this.store, this.hosts, d.az, d.id, () => this.clock.now(), () => this.opts.leaseTtlMs, step, d.lease?.expires);
           if (signal.aborted) return;
           d.lease = lease;
           this.renewed(d);
@@ -206,7 +219,7 @@ export class Dwfm {
       key: d.id,
       kind: 'establish',
       run: async (step, signal) => {
-        const lease = await establishLease(this.store, this.hosts, d.az, d.id, () => this.clock.now(), this.opts.leaseTtlMs, step);
+        const lease = await establishLease(this.store, this.hosts, d.az, d.id, () => this.clock.now(), () => this.opts.leaseTtlMs, step);
         if (signal.aborted) return;
         d.lease = lease;
         this.renewed(d);

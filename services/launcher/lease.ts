@@ -44,30 +44,35 @@ export class LeaseGone extends Error {
 
 export const leaseKey = (dropletId: string) => `lease/droplet/${dropletId}`;
 
+/**
+ * Renews DWFM's lease on a droplet; `ttlMs` is read when the record is written (a new lab clock may come
+ * while the renewal waits on the kv store or the droplet). `heldUntil`: when the lease DWFM holds runs out, if later than its
+ * record says (a new lab clock stretched what was left of it; the record catches up with this write).
+ */
 export async function renewLease(
-  store: LeaseStore, droplets: DropletCheck, az: string, dropletId: string, now: () => number, ttlMs: number, step: StepRunner = direct,
+  store: LeaseStore, droplets: DropletCheck, az: string, dropletId: string, now: () => number, ttlMs: () => number, step: StepRunner = direct, heldUntil = 0,
 ): Promise<HeldLease> {
   const key = leaseKey(dropletId);
   const item = await step((signal) => store.get(key, { signal }));
   if (!item) throw new LeaseGone(dropletId, 'no lease record');
-  if (item.value.holder !== 'dwfm' || item.value.expires <= now()) throw new LeaseGone(dropletId, 'lease already lapsed');
+  if (item.value.holder !== 'dwfm' || Math.max(item.value.expires, heldUntil) <= now()) throw new LeaseGone(dropletId, 'lease already lapsed');
   await step((signal) => droplets.check(az, dropletId, signal));
   const { version, record } = await step(async (signal) => {
-    const record: LeaseRecord = { holder: 'dwfm', expires: now() + ttlMs, epoch: item.value.epoch };
+    const record: LeaseRecord = { holder: 'dwfm', expires: now() + ttlMs(), epoch: item.value.epoch };
     return { record, ...(await store.put(key, record, { expectedVersion: item.version, signal })) };
   });
   return { expires: record.expires, epoch: record.epoch, version };
 }
 
 export async function establishLease(
-  store: LeaseStore, droplets: DropletCheck, az: string, dropletId: string, now: () => number, ttlMs: number, step: StepRunner = direct,
+  store: LeaseStore, droplets: DropletCheck, az: string, dropletId: string, now: () => number, ttlMs: () => number, step: StepRunner = direct,
 ): Promise<HeldLease> {
   const key = leaseKey(dropletId);
   const item = await step((signal) => store.get(key, { signal }));
   await step((signal) => droplets.check(az, dropletId, signal));
   // The expiry is computed when the write is made, not when the item started.
   const { version, record } = await step(async (signal) => {
-    const record: LeaseRecord = { holder: 'dwfm', expires: now() + ttlMs, epoch: (item?.value.epoch ?? 0) + 1 };
+    const record: LeaseRecord = { holder: 'dwfm', expires: now() + ttlMs(), epoch: (item?.value.epoch ?? 0) + 1 };
     return { record, ...(await store.put(key, record, { expectedVersion: item?.version ?? 0, signal })) };
   });
   return { expires: record.expires, epoch: record.epoch, version };
