@@ -8,7 +8,7 @@ import { scenarioTiming, type ScenarioTiming } from '../lib/timing.js';
 import { LabClient, type LabStatus } from './lab-client.js';
 import type { LauncherState } from '../services/launcher/state.js';
 import type { NlbState } from '../services/nlb/state.js';
-import { FLAPPING_MIN_EVENTS } from './experiments/phases.js';
+import { FLAPPING_MIN_EVENTS, flappingEventCount } from './experiments/phases.js';
 
 const run = promisify(execFile);
 
@@ -100,7 +100,7 @@ export function unsettled(launcher: LauncherState | null, checker: NlbState | nu
     const out = Object.keys(checker.targetsByAz).filter((az) => !(az in checker.dnsWeights));
     if (out.length > 0) return `the NLB returning ${out.join(', ')} to DNS`;
     const round = checker.lastRound;
-    if (round && (round.lateChecks > 0 || round.stateChanges >= FLAPPING_MIN_EVENTS)) return "the NLB's health checks to quieten";
+    if (round && (round.lateChecks > 0 || round.stateChanges >= FLAPPING_MIN_EVENTS)) return CHECKS_NOT_QUIET;
   }
   return null;
 }
@@ -111,9 +111,7 @@ const SETTLED_IN_SERVICE = 0.9;
 /** How long `up` waits for DWFM to lease every droplet before saying it needs an operator. */
 export const DWFM_SETTLE_MS = 60_000;
 
-/** What the nlb-flapping detector counts: flaps, late checks, failovers. */
-const flappingEvents = (checker: NlbState | null): number | null =>
-  checker?.isChecker ? checker.totals.flaps + checker.totals.lateChecks + checker.totals.dnsRemovals : null;
+const CHECKS_NOT_QUIET = "the NLB's health checks to quieten";
 
 /**
  * Waits until unsettled() says the fleet is at rest on every sample (2 s apart) through one window of the
@@ -138,11 +136,11 @@ export async function waitSettled(
   for (;;) {
     const launcher = await lab.stateOrNull('ec2');
     const checker = await lab.checkerState();
-    const events = flappingEvents(checker);
+    const events = checker ? flappingEventCount(checker) : null;
     const now = clock.now();
     let reason = unsettled(launcher, checker, timing);
     if (reason === null && rest && rest.events !== null && events !== null && events - rest.events >= FLAPPING_MIN_EVENTS) {
-      reason = "the NLB's health checks to quieten";
+      reason = CHECKS_NOT_QUIET;
     }
     if (reason !== null) rest = null;
     else {

@@ -68,6 +68,13 @@ export const FLAPPING_MIN_EVENTS = 3;
  * on its own: an AZ drained of instances is out of DNS until the round after new ones register.) While an
  * operator holds automatic failover off the impact goes on, mitigated: the checker would fail nodes over.
  */
+/** What the detector counts, since the checker started: flaps, late checks, failovers. */
+export function flappingEventCount(state: NonNullable<Awaited<ReturnType<Lab['checkerState']>>>): number | null {
+  if (!state.isChecker) return null;
+  const { flaps, lateChecks, dnsRemovals } = state.totals;
+  return flaps + lateChecks + dnsRemovals;
+}
+
 export function nlbFlappingDetector(lab: Lab, now: () => number, timing: DetectorTiming): PhaseDetector {
   let last: number | null = null;
   const rises: { at: number; count: number }[] = [];
@@ -77,8 +84,7 @@ export function nlbFlappingDetector(lab: Lab, now: () => number, timing: Detecto
       const state = await lab.checkerState();
       if (!state?.isChecker) return null;
       if (state.failoverEnabled === false) return true;
-      const { flaps, lateChecks, dnsRemovals } = state.totals;
-      const total = flaps + lateChecks + dnsRemovals;
+      const total = flappingEventCount(state)!;
       const t = now();
       if (last !== null && total > last) rises.push({ at: t, count: total - last });
       last = total;

@@ -10,6 +10,13 @@ function context(lab: Partial<LabClient>, clock = new ManualClock(0)): RunContex
   return { lab: fakeLabClient(lab), clock, elapsed: () => clock.now(), faults: [], signal: new AbortController().signal };
 }
 
+/** A wait on `any` of these conditions (YAML flow maps), as a method's one step. */
+const waitOnAny = (conditions: string[], timeout: string) =>
+  experimentWith(`  - type: probe
+    name: w
+    provider: { type: wait, any: [${conditions.join(', ')}], timeout: ${timeout} }
+`).method[0]!.provider;
+
 const experimentWith = (method: string) =>
   parseExperiment(
     `title: t
@@ -46,16 +53,13 @@ describe('wait with any', () => {
       },
       clock,
     );
-    const e = experimentWith(`  - type: probe
-    name: w
-    provider:
-      type: wait
-      any:
-        - { probe: { type: dns, name: kv.lab.internal }, until: { type: range, target: addresses, range: [0, 0] } }
-        - { probe: { type: state, service: dns-enactor-az-a, path: stats.stale }, until: { type: range, target: value, range: [1, 100] } }
-      timeout: 10s
-`);
-    const provider = e.method[0]!.provider;
+    const provider = waitOnAny(
+      [
+        '{ probe: { type: dns, name: kv.lab.internal }, until: { type: range, target: addresses, range: [0, 0] } }',
+        '{ probe: { type: state, service: dns-enactor-az-a, path: stats.stale }, until: { type: range, target: value, range: [1, 100] } }',
+      ],
+      '10s',
+    );
     const done = runProvider(provider, ctx);
     await clock.advance(1000);
     stale = 1;
@@ -70,11 +74,7 @@ describe('wait with any', () => {
   it('times out when no condition is met', async () => {
     const clock = new ManualClock(0);
     const ctx = context({ lookup: async () => ({ rcodeName: 'NOERROR', addresses: ['10.0.0.1'] }) as never }, clock);
-    const e = experimentWith(`  - type: probe
-    name: w
-    provider: { type: wait, any: [{ probe: { type: dns, name: kv }, until: { type: range, target: addresses, range: [0, 0] } }], timeout: 2s }
-`);
-    const done = runProvider(e.method[0]!.provider, ctx);
+    const done = runProvider(waitOnAny(['{ probe: { type: dns, name: kv }, until: { type: range, target: addresses, range: [0, 0] } }'], '2s'), ctx);
     await clock.advance(3000);
     assert.equal(((await done) as { met: boolean }).met, false);
   });
@@ -83,14 +83,7 @@ describe('wait with any', () => {
     const clock = new ManualClock(0);
     let stale = 3; // refusals from before the run
     const ctx: RunContext = { ...context({ controller: async () => ({ state: { stats: { stale } } }) }, clock), baselines: new Map() };
-    const e = experimentWith(`  - type: probe
-    name: w
-    provider:
-      type: wait
-      any: [{ probe: { type: state, service: dns-enactor-az-a, path: stats.stale }, until: { type: increase, target: value } }]
-      timeout: 10s
-`);
-    const provider = e.method[0]!.provider;
+    const provider = waitOnAny(['{ probe: { type: state, service: dns-enactor-az-a, path: stats.stale }, until: { type: increase, target: value } }'], '10s');
     const first = runProvider(provider, ctx);
     await clock.advance(2000);
     stale = 4;
