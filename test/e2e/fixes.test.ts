@@ -14,7 +14,7 @@ import { startLab, type StartedCascadeLab } from '../../testing/index.js';
 import type { Fix } from '../../chaos/compose.js';
 import { until } from '../support/until.js';
 import { cli, e2eEnvB, e2eLab, reportDir, spawnCli } from '../support/lab-cli.js';
-import { fitOf, hostApi, journalIn, method } from './support.js';
+import { fitOf, hostApi, journalIn, method, raceCondition } from './support.js';
 
 const api = hostApi(e2eEnvB);
 
@@ -45,8 +45,7 @@ describe('lab b: each fix contains its phase', { timeout: 3_600_000 }, () => {
       assert.deepEqual(journal.phases, [], `no phase: ${fit.summary}`);
       // The trigger really played out: the slowed enactor reached the stale write the defect makes, and
       // the fix refused it (condition 1 of the wait), instead of the sweep simply timing out.
-      const race = journal.activities.find((a) => a.name === 'wait-for-the-race' && a.ok);
-      assert.equal((race?.output as { condition?: number } | undefined)?.condition, 1, 'the fixed enactor refused the stale plan');
+      assert.equal(raceCondition(journal), 1, 'the fixed enactor refused the stale plan');
       for (const step of ['repair-dns', 'throttle-launches', 'restart-dwfm', 'disable-nlb-failover']) assert.equal(method(journal, step).skipped, true, `${step} was skipped`);
     });
 
@@ -97,8 +96,7 @@ describe('lab b: each fix contains its phase', { timeout: 3_600_000 }, () => {
     // The trigger played out during this run: the slowed enactor refused a stale plan (the enactor's
     // refusals are counted since its start; the wait counts only the run's own, so this is not one left
     // from an earlier run: with the cumulative count, CI once saw this run end after 277 ms).
-    const race = journal.activities.find((a) => a.name === 'wait-for-the-race' && a.ok);
-    assert.equal((race?.output as { condition?: number } | undefined)?.condition, 1, 'the fixed enactor refused a stale plan during the run');
+    assert.equal(raceCondition(journal), 1, 'the fixed enactor refused a stale plan during the run');
     // Nothing to repair: the run ends with the trigger. The customers' 20 requests a second ran throughout.
     const expected = Math.max(1, Math.floor(0.8 * 20 * (journal.durationMs / 1000)));
     assert.ok(journal.customer.requests >= expected, `customer traffic ran: ${JSON.stringify(journal.customer)} in ${journal.durationMs} ms`);

@@ -53,6 +53,12 @@ export function method(j: Journal, name: string) {
   return a;
 }
 
+/** Which of the trigger's conditions ended the wait for the race: 0 the endpoint emptied, 1 the fixed enactor refused a stale plan. */
+export function raceCondition(j: Journal): number | undefined {
+  const race = j.activities.find((a) => a.name === 'wait-for-the-race' && a.ok);
+  return (race?.output as { condition?: number } | undefined)?.condition;
+}
+
 /** The run against AWS's timeline (IoU per phase, customers per window), for the assertions and their messages. */
 export function fitOf(j: Journal) {
   const fit = incidentFit(j);
