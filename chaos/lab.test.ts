@@ -19,7 +19,7 @@ const launcher = (over: DeepPartial<StateOf<'ec2'>> = {}) =>
 type Round = NonNullable<CheckerNodeState['lastRound']>;
 const round = (over: Partial<Round> = {}): Round => ({
   round: 7, startedAt: 0, durationMs: 40, backlogMs: 0, checks: 45, lateChecks: 0, targetsRemoved: 0, targetsReturned: 0, removalsDeferred: 0,
-  capacityBefore: 42, capacityRemoved: 0, dnsWeightBefore: 42, dnsWeightRemoved: 0, nodesRemovedFromDns: [], nodesReturnedToDns: [], stateChanges: 0, ...over,
+  capacityBefore: 42, capacityRemoved: 0, dnsWeightBefore: 42, dnsWeightRemoved: 0, nodesRemovedFromDns: [], nodesReturnedToDns: [], stateChanges: 0, removedShare: 0, ...over,
 });
 const nlb = (
   inService: number,

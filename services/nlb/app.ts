@@ -83,7 +83,7 @@ export function buildApp(deps: NlbDeps): LabApp {
       flaps: h.totals.flaps,
       totals: h.totals,
       lastRound: last,
-      rounds: h.history.map((r) => ({ round: r.round, durationMs: r.durationMs, stateChanges: r.stateChanges, capacityRemoved: r.capacityRemoved, dnsWeightRemoved: r.dnsWeightRemoved, lateChecks: r.lateChecks })),
+      rounds: h.history.map((r) => ({ round: r.round, durationMs: r.durationMs, stateChanges: r.stateChanges, capacityRemoved: r.capacityRemoved, dnsWeightRemoved: r.dnsWeightRemoved, lateChecks: r.lateChecks, removedShare: r.removedShare })),
       lastError: h.lastError,
     };
   };

@@ -190,6 +190,30 @@ describe('NLB health checks (virtual time, fake targets, real zone)', () => {
     }
   });
 
+  it('with velocity control, targets that never passed a check leave service at once; the cap holds for capacity that passed', async () => {
+    const lab = createLab({ fix: true, maxRemoveFraction: 0.34 });
+    for (const az of AZS) lab.fleet.add(az, 9);
+    await lab.run(2);
+    // New instances brought into service before their network state propagated: never a passing check.
+    const unconfigured = new Set(AZS.flatMap((az) => lab.fleet.add(az, 4, () => false)).map((t) => t.id));
+    await lab.run(2);
+    const removed = lab.rounds.at(-1)!;
+    assert.equal(removed.targetsRemoved, 12, 'all 12 leave together, as without the fix');
+    assert.equal(removed.capacityRemoved, 0, 'none of them was capacity');
+    assert.equal(removed.capacityBefore, 27);
+    assert.equal(removed.removalsDeferred, 0);
+    assert.deepEqual(lab.checker.inService().filter((t) => unconfigured.has(t.id)), []);
+
+    // The budget is untouched: capacity that passed still leaves at the capped pace only.
+    for (const t of lab.fleet.targets.filter((t) => !unconfigured.has(t.id))) lab.fleet.listening.set(t.id, () => false);
+    await lab.run(3);
+    const capped = lab.rounds.slice(-2);
+    assert.equal(capped[0]!.capacityRemoved, 9, 'a full budget: 34 % of 27');
+    assert.ok(capped.every((r) => r.capacityRemoved <= Math.max(1, Math.floor(0.34 * r.capacityBefore))), JSON.stringify(capped.map((r) => [r.capacityRemoved, r.capacityBefore])));
+    assert.ok(capped[1]!.removalsDeferred > 0, 'the rest is held back');
+    assert.ok(lab.checker.totals.maxRemovedShare <= 0.34, `largest share removed: ${lab.checker.totals.maxRemovedShare}`);
+  });
+
   it('with automatic failover disabled no node leaves DNS and no target leaves service; re-enabled, failover resumes', async () => {
     const lab = createLab();
     for (const az of AZS) lab.fleet.add(az, 4);

@@ -16,7 +16,10 @@
 // and slow rounds fail healthy targets' and nodes' checks, which makes more state changes. With `fix`
 // (velocity control, Amazon's second remediation, velocity.ts) capacity removed from service and from DNS
 // comes out of a budget of MAX_REMOVE_FRACTION refilled over VELOCITY_WINDOW_MS: never more than that in
-// one round, and flapping cannot pull capacity out faster than the window allows. An operator can turn
+// one round, and flapping cannot pull capacity out faster than the window allows. Capacity is what passed
+// its checks: a new target that has failed every check since it was brought into service leaves at once,
+// as without the fix (keeping it would send customers to an instance whose network state has not
+// arrived), and spends nothing. An operator can turn
 // automatic failover off: then no node leaves DNS and no target leaves service, whatever their checks say,
 // and those that pass come back.
 import type { Clock } from '../../lib/clock.js';
@@ -50,6 +53,8 @@ export interface TargetHealth {
   passes: number;
   /** In-service flips so far; every flip after the first is a flap. */
   flips: number;
+  /** It passed PASS_THRESHOLD checks in a row once: capacity the NLB had, not just a target it was told of. */
+  proven: boolean;
   last: 'pass' | 'fail' | 'late' | null;
 }
 
@@ -75,9 +80,9 @@ export interface RoundReport {
   targetsReturned: number;
   /** Removals the velocity control held back this round. */
   removalsDeferred: number;
-  /** In-service targets at the start of the round. */
+  /** Capacity at the start of the round: in-service targets that have passed their checks. */
   capacityBefore: number;
-  /** Targets taken out of service this round. */
+  /** Capacity taken out of service this round (targetsRemoved less the targets that never passed a check). */
   capacityRemoved: number;
   /** Total weight published in the app endpoint at the start of the round, and what the round took off. */
   dnsWeightBefore: number;
@@ -85,6 +90,8 @@ export interface RoundReport {
   nodesRemovedFromDns: string[];
   nodesReturnedToDns: string[];
   stateChanges: number;
+  /** The larger share this round removed: of the capacity in service, or of the DNS weight. What velocity control caps. */
+  removedShare: number;
 }
 
 const HISTORY = 30;
@@ -133,7 +140,7 @@ export class HealthChecker implements TargetView {
     const round = ++this.roundNo;
     await this.refreshTargets();
     const targets = [...this.targets.values()];
-    const capacityBefore = targets.filter((t) => t.inService).length;
+    const capacityBefore = targets.filter((t) => t.inService && t.proven).length;
     const dnsWeightBefore = this.endpoint.totalWeight;
 
     // The previous round's state changes are worked off first; the due checks wait behind them, spread
@@ -151,6 +158,7 @@ export class HealthChecker implements TargetView {
 
     const stateChanges = targetChanges.removed + targetChanges.returned + nodeFlips + dns.removed.length + dns.returned.length;
     this.workMs += stateChanges * this.opts.costPerChangeMs;
+    const share = (removed: number, before: number) => (before > 0 ? removed / before : 0);
     const report: RoundReport = {
       round,
       startedAt,
@@ -162,21 +170,20 @@ export class HealthChecker implements TargetView {
       targetsReturned: targetChanges.returned,
       removalsDeferred: targetChanges.deferred,
       capacityBefore,
-      capacityRemoved: targetChanges.removed,
+      capacityRemoved: targetChanges.capacityRemoved,
       dnsWeightBefore,
       dnsWeightRemoved: dns.weightRemoved,
       nodesRemovedFromDns: dns.removed,
       nodesReturnedToDns: dns.returned,
       stateChanges,
+      removedShare: Math.max(share(targetChanges.capacityRemoved, capacityBefore), share(dns.weightRemoved, dnsWeightBefore)),
     };
     this.history.push(report);
     if (this.history.length > HISTORY) this.history.shift();
     this.totals.rounds++;
     this.totals.stateChanges += stateChanges;
     this.totals.lateChecks += lateChecks;
-    // The largest share of capacity one round took out, from service or from DNS: what velocity control caps.
-    const share = (removed: number, before: number) => (before > 0 ? removed / before : 0);
-    this.totals.maxRemovedShare = Math.max(this.totals.maxRemovedShare, share(report.capacityRemoved, capacityBefore), share(dns.weightRemoved, dnsWeightBefore));
+    this.totals.maxRemovedShare = Math.max(this.totals.maxRemovedShare, report.removedShare);
     return report;
   }
 
@@ -245,7 +252,7 @@ export class HealthChecker implements TargetView {
         continue;
       }
       // Brought into service right away, before a single check: what the incident's NLB did.
-      this.targets.set(target.id, { target, inService: true, fails: 0, passes: 0, flips: 0, last: null });
+      this.targets.set(target.id, { target, inService: true, fails: 0, passes: 0, flips: 0, proven: false, last: null });
       this.events.emit('target-registered', { id: target.id, az: target.az, host: target.host, port: target.port });
     }
     for (const [id, t] of this.targets) {
@@ -262,6 +269,7 @@ export class HealthChecker implements TargetView {
     if ('target' in check) {
       const t = check.target;
       record(t, budget <= 0 ? 'late' : (await this.prober.target(t.target, budget)) ? 'pass' : 'fail');
+      if (t.passes >= this.opts.passThreshold) t.proven = true;
       return;
     }
     const n = check.node;
@@ -271,7 +279,7 @@ export class HealthChecker implements TargetView {
     record(n, info ? 'pass' : 'fail');
   }
 
-  private applyTargetResults(targets: TargetHealth[], capacityBefore: number): { removed: number; returned: number; deferred: number } {
+  private applyTargetResults(targets: TargetHealth[], capacityBefore: number): { removed: number; capacityRemoved: number; returned: number; deferred: number } {
     const returning = targets.filter((t) => !t.inService && t.passes >= this.opts.passThreshold);
     for (const t of returning) this.flip(t, true);
     const failing = targets
@@ -279,15 +287,19 @@ export class HealthChecker implements TargetView {
       .sort((a, b) => b.fails - a.fails || a.target.id.localeCompare(b.target.id));
     // With automatic failover off nothing is taken out of service either: "allowing all available healthy
     // NLB nodes and backend targets to be brought back into service" (Amazon); targets that pass return.
-    const allowance = !this.failoverOn
-      ? 0
-      : this.opts.fix
-        ? this.velocity.targets.allowance(capacityBefore, this.opts.maxRemoveFraction, this.opts.velocityWindowMs ?? 0, this.clock.now())
-        : failing.length;
-    const removing = failing.slice(0, allowance);
-    this.velocity.targets.spend(removing.length);
+    if (!this.failoverOn) return { removed: 0, capacityRemoved: 0, returned: returning.length, deferred: failing.length };
+    // Velocity control limits the capacity the NLB removes: targets that have passed their checks. A
+    // target brought into service before its first check that has never passed one is not capacity the
+    // NLB loses; it leaves service as it would without the fix, and pays nothing from the budget.
+    const capacity = failing.filter((t) => t.proven);
+    const allowance = this.opts.fix
+      ? this.velocity.targets.allowance(capacityBefore, this.opts.maxRemoveFraction, this.opts.velocityWindowMs ?? 0, this.clock.now())
+      : capacity.length;
+    const removing = [...failing.filter((t) => !t.proven), ...capacity.slice(0, allowance)];
+    const capacityRemoved = Math.min(allowance, capacity.length);
+    this.velocity.targets.spend(capacityRemoved);
     for (const t of removing) this.flip(t, false);
-    return { removed: removing.length, returned: returning.length, deferred: failing.length - removing.length };
+    return { removed: removing.length, capacityRemoved, returned: returning.length, deferred: failing.length - removing.length };
   }
 
   private flip(t: TargetHealth, inService: boolean): void {

@@ -33,6 +33,8 @@ export const roundReportSchema = z.object({
   nodesRemovedFromDns: z.array(z.string()),
   nodesReturnedToDns: z.array(z.string()),
   stateChanges: count,
+  /** The larger share this round removed: of the capacity in service, or of the DNS weight. What velocity control caps. */
+  removedShare: z.number().min(0).max(1),
 });
 export type RoundReport = z.infer<typeof roundReportSchema>;
 
@@ -72,7 +74,7 @@ export const checkerNodeStateSchema = z.object({
   flaps: count,
   totals: checkerTotalsSchema,
   lastRound: roundReportSchema.nullable(),
-  rounds: z.array(roundReportSchema.pick({ round: true, durationMs: true, stateChanges: true, capacityRemoved: true, dnsWeightRemoved: true, lateChecks: true })),
+  rounds: z.array(roundReportSchema.pick({ round: true, durationMs: true, stateChanges: true, capacityRemoved: true, dnsWeightRemoved: true, lateChecks: true, removedShare: true })),
   lastError: z.string().nullable(),
 });
 

@@ -1,9 +1,11 @@
 // Amazon's second remediation (PES): "a velocity control mechanism to limit the capacity a single NLB can
-// remove when health check failures cause AZ failover". Capacity taken out (targets out of service, weight
-// out of the app endpoint's DNS) is paid from a budget of `maxRemoveFraction` of the capacity there is,
-// refilled over `windowMs`: one round never removes more than that fraction, and failures that persist
-// drain capacity at that rate, while checks that flap cannot pull it all out. The budget is at least one
-// unit per window, so a dead target or node is always removed eventually, however small the capacity.
+// remove when health check failures cause AZ failover". Capacity taken out (targets out of service that
+// had passed their checks, weight out of the app endpoint's DNS) is paid from a budget of
+// `maxRemoveFraction` of the capacity there is, refilled over `windowMs`: one round never removes more than
+// that fraction, and failures that persist drain capacity at that rate, while checks that flap cannot pull
+// it all out. A target that never passed a check is not capacity: it leaves service as without the fix
+// and costs nothing (health-checks.ts). The budget is at least one unit per window, so a dead target or
+// node is always removed eventually, however small the capacity.
 export function removalAllowance(capacity: number, maxRemoveFraction: number): number {
   return Math.max(1, Math.floor(capacity * maxRemoveFraction));
 }

@@ -3,8 +3,8 @@
 //   enactor               the race never empties the endpoint: no phase at all; a run killed with -9
 //                         mid-fault leaves no fault behind within 10 s
 //   propagation-throttle  no propagation backlog, and the customers keep their service in the NLB window
-//   nlb-velocity          the cascade still plays and no health-check round removes more than the cap
-//                         (the customers in the NLB window are reported, not bounded: see that test)
+//   nlb-velocity          the cascade still plays, no health-check round removes more than the cap, and
+//                         customers in the NLB window lose at most 2 points against before the race
 //   all                   no phase, customers at 99 % or more
 // It runs after cascade.test.ts (lab a), one file at a time (package.json's test:e2e).
 import assert from 'node:assert/strict';
@@ -71,12 +71,11 @@ describe('lab b: each fix contains its phase', { timeout: 3_600_000 }, () => {
     assert.ok((fit.customers.nlbWindow ?? 0) >= (fit.customers.before ?? 1) - 0.03, `the NLB window's impact is bounded: ${fit.summary}`);
   });
 
-  // The issue also asks that customers in the NLB window lose at most 2 points with this fix. In Docker
-  // they lost 1.3 to 5.7 (the README's matrix and CI runs of 30 November 2026; 9 to 33 without the fix):
-  // failing targets the budget keeps in service and new instances that drop connections until configured
-  // cost that much, run to run. That promise is open (README, the issue); this test holds what the fix
-  // reliably does, the cap, and reports the customers.
-  it('nlb-velocity, seed 44: the cascade still plays, and no round removes more than the cap', async () => {
+  // Amazon's promise for velocity control: it limits how much capacity one NLB can remove, so customers in
+  // the NLB window lose at most 2 points against the same run before the race. The flaps still come (the
+  // cascade plays on); targets that never passed a check leave service as without the fix, since they
+  // were never capacity (services/nlb/health-checks.ts).
+  it('nlb-velocity, seed 44: the cascade still plays, no round removes more than the cap, customers lose at most 2 points', async () => {
     await withFixes(['nlb-velocity']);
     const { run, journal, fit } = await cascade(44, 'velocity');
     assert.equal(run.code, 0, run.stderr.slice(-3000));
@@ -84,7 +83,8 @@ describe('lab b: each fix contains its phase', { timeout: 3_600_000 }, () => {
     const checker = await lab!.client.checkerState();
     assert.ok(checker?.isChecker && checker.fix, 'the topology names the checker, and it runs with the fix');
     assert.ok(checker.totals.maxRemovedShare <= CASCADE.nlb.maxRemoveFraction, `the largest share one round removed: ${checker.totals.maxRemovedShare}`);
-    process.stderr.write(`nlb-velocity, seed 44: ${fit.summary}\n`);
+    assert.ok(fit.customers.before !== null && fit.customers.nlbWindow !== null, `customers measured: ${fit.summary}`);
+    assert.ok(fit.customers.nlbWindow >= fit.customers.before - 0.02, `customers in the NLB window within 2 points of before the race: ${fit.summary}`);
   });
 
   it('all, seed 51: no phase at all, and customers keep at least 99 % success', async () => {
