@@ -11,7 +11,10 @@ describe('cascade-lab matrix', () => {
 
   it('one row per run: phases in order of start, IoU per phase, customers per AWS window', () => {
     const journal = sampleJournal();
-    const row = matrixRow('none', journal, 0.5);
+    journal.timeline[3]!.nlbRemovedShare = 0.5;
+    journal.timeline[4]!.nlbRemovedShare = 0.25;
+    const row = matrixRow('none', journal);
+    assert.equal(row.maxRemovedShare, 0.5, 'the largest share one round removed during the run');
     assert.deepEqual(row.phases, [...new Set([...journal.phases].sort((a, b) => a.start - b.start).map((p) => p.name))]);
     assert.ok(row.iou['dns-empty']! > 0.5, 'the sample journal is placed at its race');
     const table = matrixTable([row, { ...row, set: 'all', seed: 2, phases: [], iou: { 'dns-empty': null }, maxRemovedShare: null }], '1h=10s');
@@ -21,5 +24,6 @@ describe('cascade-lab matrix', () => {
     assert.match(lines[2]!, /\| 50 % \|$/);
     assert.match(lines[3]!, /^\| all \| 2 \| none \| – \|/);
     assert.match(table, /^Clock 1h=10s\./);
+    assert.equal(matrixRow('none', { ...journal, timeline: journal.timeline.map((s) => ({ ...s, nlbRemovedShare: null })) }).maxRemovedShare, null, 'never sampled');
   });
 });

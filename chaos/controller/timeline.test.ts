@@ -96,6 +96,24 @@ describe('timeline sampler', () => {
     assert.equal(timeline.samples.length, 4);
   });
 
+  it('takes the largest share one health-check round removed among the rounds since the previous sample', async () => {
+    const round = (n: number, removedShare: number) => ({ round: n, durationMs: 30, stateChanges: 1, capacityRemoved: 1, dnsWeightRemoved: 0, lateChecks: 0, removedShare });
+    let rounds = [round(1, 1), round(2, 0.5)];
+    const nlb = await fakeService(() => labState('nlb', { rounds }));
+    servers.push(nlb.server);
+    const directory = new ServiceDirectory([service('nlb-1', 'nlb', nlb.url)], 'token');
+    const timeline = new Timeline(directorySources(directory, async () => 3), new ManualClock(Date.now()), { intervalMs: 1000, capacity: 10 });
+
+    assert.equal((await timeline.sampleOnce()).nlbRemovedShare, 0.5, 'first contact: the newest round only, not the node\'s start');
+    rounds = [...rounds, round(3, 0.2), round(4, 0.34), round(5, 0)];
+    assert.equal((await timeline.sampleOnce()).nlbRemovedShare, 0.34, 'the largest of rounds 3 to 5');
+    assert.equal((await timeline.sampleOnce()).nlbRemovedShare, 0, 'no round since');
+    rounds = [round(1, 0.25)]; // the checker restarted: its rounds count from 1 again
+    assert.equal((await timeline.sampleOnce()).nlbRemovedShare, 0.25);
+    rounds = [round(1, 0.25), round(2, 0.1)];
+    assert.equal((await timeline.sampleOnce()).nlbRemovedShare, 0.1);
+  });
+
   it('records null for a service that is down or hangs, without waiting for it', async () => {
     const hanging = createServer(() => {}); // accepts, never answers
     await new Promise<void>((r) => hanging.listen(0, '127.0.0.1', r));

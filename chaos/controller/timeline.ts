@@ -18,7 +18,10 @@ type Source =
   | { source: 'customer'; label: string }
   | { source: 'dns'; label: string }
   | { source: 'ec2'; label: string; read: (s: LauncherState) => number | null }
-  | { source: 'nlb-checker'; label: string; read: (s: NlbState) => number | null };
+  | { source: 'nlb-checker'; label: string; read: (s: NlbState) => number | null }
+  | { source: 'nlb-rounds'; label: string; read: (rounds: CheckerRound[]) => number | null };
+
+type CheckerRound = Extract<NlbState, { isChecker: true }>['rounds'][number];
 
 const checker = (read: (s: Extract<NlbState, { isChecker: true }>) => number) => (s: NlbState) => (s.isChecker ? read(s) : null);
 
@@ -37,6 +40,12 @@ export const SERIES = {
   nlbHealthyCapacity: { source: 'nlb-checker', label: 'NLB healthy capacity', read: checker((s) => s.healthyCapacity) },
   nlbFlaps: { source: 'nlb-checker', label: 'NLB flaps (cumulative)', read: checker((s) => s.totals.flaps) },
   nlbLateChecks: { source: 'nlb-checker', label: 'NLB late checks (cumulative)', read: checker((s) => s.totals.lateChecks) },
+  /** Of the checker's rounds since the previous sample: a run's largest is what velocity control caps. */
+  nlbRemovedShare: {
+    source: 'nlb-rounds',
+    label: 'largest share of NLB capacity one health-check round removed',
+    read: (rounds) => rounds.reduce((max, r) => Math.max(max, r.removedShare), 0),
+  },
 } as const satisfies Record<string, Source>;
 
 export type SeriesName = keyof typeof SERIES;
@@ -95,6 +104,8 @@ export class Timeline {
   private loadgenSecond = -1;
   private loadgenUptime = 0;
   private canaryBefore: { requests: number; successes: number } | null = null;
+  /** The last health-check round a sample has counted (the checker's numbers; -1 before the first). */
+  private checkerRound = -1;
   private readonly loop: Loop;
   private readonly startedAt: number;
   private readonly listeners = new Set<(sample: TimelineSample) => void>();
@@ -167,6 +178,7 @@ export class Timeline {
       const series: Source = SERIES[name];
       if (series.source === 'ec2' && launcherState) sample[name] = series.read(launcherState);
       if (series.source === 'nlb-checker' && checkerState) sample[name] = series.read(checkerState);
+      if (series.source === 'nlb-rounds' && checkerState?.isChecker) sample[name] = series.read(this.freshRounds(checkerState.rounds));
     }
     if (loadgenState) this.customerFromLoadgen(sample, loadgenState);
     else if (this.sources.canary) this.customerFromCanary(sample, this.sources.canary());
@@ -197,6 +209,14 @@ export class Timeline {
     sample.customerRequests = requests;
     sample.customerSuccessRate = requests > 0 ? successes / requests : null;
     sample.customerP99Ms = p99s.length ? Math.max(...p99s) : null;
+  }
+
+  /** The checker's rounds since the previous sample (on first contact, or after a restart, only the newest). */
+  private freshRounds(rounds: CheckerRound[]): CheckerRound[] {
+    const newest = rounds.at(-1)?.round ?? this.checkerRound;
+    const fresh = this.checkerRound < 0 || newest < this.checkerRound ? rounds.slice(-1) : rounds.filter((r) => r.round > this.checkerRound);
+    this.checkerRound = newest;
+    return fresh;
   }
 
   private customerFromCanary(sample: TimelineSample, now: { requests: number; successes: number }): void {
