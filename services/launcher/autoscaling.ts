@@ -37,6 +37,8 @@ export class Autoscaler {
   private readonly loop: Loop;
   /** launch-first: the aged instance -> its replacement, until the replacement runs. */
   private readonly replacing = new Map<string, string>();
+  /** Where an instance's age counts from, when a new lab clock moved it from its launch (see retime). */
+  private readonly ageFrom = new Map<string, number>();
   readonly stats = { launches: 0, recycled: 0, failures: {} as Record<string, number> };
 
   constructor(
@@ -57,15 +59,40 @@ export class Autoscaler {
     return this.loop.stop();
   }
 
+  /**
+   * A new lab clock: new age limits per group. Each instance keeps the share of its life it has lived, so
+   * a clock sped up after a slow spell (a game day resumed after a pause) does not find every instance
+   * past its new, shorter limit and replace the fleets in one burst of launches, and a slowed clock does
+   * not give instances a second life.
+   */
+  retime(maxInstanceAgeMs: Record<string, number>): void {
+    const now = this.clock.now();
+    for (const fleet of this.opts.fleets) {
+      const next = maxInstanceAgeMs[fleet.group];
+      if (next === undefined || next === fleet.maxInstanceAgeMs) continue;
+      const ratio = next / fleet.maxInstanceAgeMs;
+      for (const i of this.ec2.list({ group: fleet.group })) {
+        if (i.state === 'terminated') continue;
+        this.ageFrom.set(i.id, now - (now - this.ageOrigin(i)) * ratio);
+      }
+      fleet.maxInstanceAgeMs = next;
+    }
+  }
+
+  private ageOrigin(i: Instance): number {
+    return this.ageFrom.get(i.id) ?? i.launchedAt;
+  }
+
   tick(): void {
     for (const old of this.replacing.keys()) if (this.ec2.instances.get(old)?.state !== 'running') this.replacing.delete(old);
+    for (const id of this.ageFrom.keys()) if ((this.ec2.instances.get(id)?.state ?? 'terminated') === 'terminated') this.ageFrom.delete(id);
     for (const fleet of this.opts.fleets) for (const az of this.opts.azs) this.tend(fleet, az);
   }
 
   private tend(fleet: FleetOptions, az: string): void {
     const now = this.clock.now();
     const instances = this.ec2.list({ az, group: fleet.group }).filter((i) => i.state !== 'terminated');
-    const aged = (i: Instance) => i.state === 'running' && now - i.launchedAt >= this.maxAge(i.id, fleet);
+    const aged = (i: Instance) => i.state === 'running' && now - this.ageOrigin(i) >= this.maxAge(i.id, fleet);
     let live = instances.length;
     if (fleet.replace === 'launch-first') {
       for (const old of instances) {

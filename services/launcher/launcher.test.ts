@@ -337,6 +337,27 @@ describe('autoscaling', () => {
     await lab.stop();
   });
 
+  it('a new lab clock keeps each instance\'s share of its life: a faster clock after a slow spell retires no burst', async () => {
+    // A game day paused (1h=1h) and resumed at a clock 5 times faster: every limit shrinks 5 times.
+    const retiredAfterResume = async (retime: boolean) => {
+      const lab = createLab({ dropletsPerAz: 8, autoscaling: { desiredPerAz: 10, maxInstanceAgeMs: 200_000 } });
+      await pass(lab.clock, 60_000, 500);
+      const before = lab.autoscaler!.stats.recycled;
+      if (retime) lab.autoscaler!.retime({ app: 40_000 });
+      else lab.autoscaler!.opts.fleets[0]!.maxInstanceAgeMs = 40_000;
+      await pass(lab.clock, 6_000, 500);
+      const retired = lab.autoscaler!.stats.recycled - before;
+      await lab.stop();
+      return retired;
+    };
+    const stretched = await retiredAfterResume(true);
+    const unstretched = await retiredAfterResume(false);
+    // 30 instances at the new 40 s mean life: about 4.5 retirements in 6 s. The 60 s lived at the slow
+    // pace, compared with the new limits, would find most of them aged: one per AZ and tick, 18 in 6 s.
+    assert.ok(stretched <= 10, `with the stretch, retirements at the new pace: ${stretched}`);
+    assert.ok(unstretched >= 15, `without it, a burst: ${unstretched}`);
+  });
+
   it('launch-first: keeps every instance while launches fail, and retires an aged one only once its replacement runs', async () => {
     const lab = createLab({ autoscaling: { desiredPerAz: 3, maxInstanceAgeMs: 10_000, replace: 'launch-first' } });
     await pass(lab.clock, 5_000);

@@ -86,9 +86,10 @@ timing.apply((v) => {
   });
   hosts.timeoutMs = v.DROPLET_TIMEOUT_MS;
   network.opts.ratePerSecond = v.NETWORK_RATE;
-  fleets.app.maxInstanceAgeMs = v.MAX_INSTANCE_AGE_MS;
-  fleets.others.maxInstanceAgeMs = v.OTHERS_MAX_AGE_MS;
-  if (autoscaler) autoscaler.opts.intervalMs = v.AUTOSCALING_INTERVAL_MS;
+  if (autoscaler) {
+    autoscaler.retime({ [fleets.app.group]: v.MAX_INSTANCE_AGE_MS, [fleets.others.group]: v.OTHERS_MAX_AGE_MS });
+    autoscaler.opts.intervalMs = v.AUTOSCALING_INTERVAL_MS;
+  }
 });
 
 const app = buildApp({
