@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { incidentFit, INCIDENT_MINUTES, minutesSinceStart, placeIncident } from './incident.js';
 import { renderReport } from './report.js';
 import { sampleJournal } from './sample-journal.js';
-import { lineChart, niceStep } from './svg-chart.js';
+import { fitLabel, LABEL_CHAR_PX, lanes, lineChart, niceStep } from './svg-chart.js';
 
 const count = (text: string, re: RegExp) => (text.match(re) ?? []).length;
 
@@ -99,5 +99,30 @@ describe('the real incident, scaled', () => {
     const nlb = fit.customers.nlbWindow!;
     assert.ok(nlb > 0.9 && nlb < 0.98, `two of 8.65 hours at 80 %: ${nlb}`);
     assert.equal(fit.customers.afterFailoverOff, 1);
+  });
+});
+
+describe('report lanes', () => {
+  it('never writes one label over the next: labels of bars that start close together are cut short', () => {
+    const bar = (start: number, label: string) => ({ start, end: start + 60_000, label, color: '#fbbc04' });
+    // One toxic early in a 10-minute run, ten within a second of each other, one half a minute later.
+    const bars = [bar(0, 'slow-the-enactor-link-400ms'), ...Array.from({ length: 10 }, (_, i) => bar(200_000 + i * 100, `slow-the-enactor-link-${300 + i * 25}ms`)), bar(230_000, 'remove-the-fault')];
+    const svg = lanes([{ label: 'faults', bars }], 600_000);
+    const texts = [...svg.matchAll(/<text x="([\d.]+)" y="[\d.]+"(?: class="on-light")?>([^<]*)<\/text>/g)].map((m) => ({ x: Number(m[1]), text: m[2]! }));
+    assert.ok(texts.length >= 3, svg);
+    for (let i = 1; i < texts.length; i++) {
+      const prev = texts[i - 1]!;
+      assert.ok(prev.x + prev.text.length * LABEL_CHAR_PX <= texts[i]!.x, `"${prev.text}" at ${prev.x} runs into "${texts[i]!.text}" at ${texts[i]!.x}`);
+    }
+    assert.equal(texts[0]!.text, 'slow-the-enactor-link-400ms', 'a label with room is whole');
+    assert.equal(texts.at(-1)!.text, 'remove-the-fault');
+    assert.ok(texts.some((t) => t.text.endsWith('…')), `a label with some room is cut, not dropped: ${JSON.stringify(texts)}`);
+    assert.equal((svg.match(/<title>slow-the-enactor-link-/g) ?? []).length, 11, 'every bar keeps its whole label in its title');
+  });
+
+  it('fits a label to its room', () => {
+    assert.equal(fitLabel('latency', 100), 'latency');
+    assert.equal(fitLabel('latency', 30), 'late…');
+    assert.equal(fitLabel('latency', 12), '');
   });
 });

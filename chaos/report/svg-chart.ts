@@ -143,6 +143,17 @@ function light(color: string): boolean {
   return 0.299 * r + 0.587 * g + 0.114 * b > 160;
 }
 
+/** A lane label's font (10px) is about this wide per character, generously; and the room kept around one. */
+export const LABEL_CHAR_PX = 6;
+const LABEL_PAD = 6;
+
+/** The label cut to what fits in `px` (an ellipsis where cut), or '' when fewer than three characters fit. */
+export function fitLabel(label: string, px: number): string {
+  const chars = Math.floor(px / LABEL_CHAR_PX);
+  if (label.length <= chars) return label;
+  return chars < 3 ? '' : `${label.slice(0, chars - 1)}…`;
+}
+
 /** Rows of labelled intervals on the charts' x axis. */
 export function lanes(rows: LaneRow[], xMax: number, width = LAYOUT.width): string {
   const rowHeight = 22;
@@ -155,14 +166,21 @@ export function lanes(rows: LaneRow[], xMax: number, width = LAYOUT.width): stri
   rows.forEach((row, i) => {
     const top = i * rowHeight + 2;
     parts.push(`<rect class="lane" x="${left}" y="${top}" width="${right - left}" height="${rowHeight - 4}"/><text class="lane-label" x="${left - 6}" y="${top + 14}" text-anchor="end">${esc(row.label)}</text>`);
-    for (const bar of row.bars) {
+    const bars = [...row.bars].sort((a, b) => a.start - b.start);
+    bars.forEach((bar, j) => {
       const x1 = x(bar.start);
       const w = Math.max(2, x(bar.end) - x1);
+      // A label runs on past its bar until the next bar's label begins, and is cut short before it (with
+      // an ellipsis; the whole of it stays in the bar's title): faults that start within a second of
+      // each other would otherwise write over one another.
+      const next = bars.slice(j + 1).find((b) => x(b.start) > x1);
+      const text = fitLabel(bar.label, (next ? x(next.start) : right) - x1 - LABEL_PAD);
       parts.push(
         `<g class="lane-bar"><rect x="${num(x1)}" y="${top}" width="${num(w)}" height="${rowHeight - 4}" fill="${bar.color}"><title>${esc(bar.title ?? bar.label)}</title></rect>` +
-          `<text x="${num(x1 + 3)}" y="${top + 13}"${light(bar.color) ? ' class="on-light"' : ''}>${esc(bar.label)}</text></g>`,
+          (text ? `<text x="${num(x1 + 3)}" y="${top + 13}"${light(bar.color) ? ' class="on-light"' : ''}>${esc(text)}</text>` : '') +
+          '</g>',
       );
-    }
+    });
     for (const mark of row.marks ?? []) {
       parts.push(`<g class="lane-mark"><line x1="${num(x(mark.at))}" x2="${num(x(mark.at))}" y1="${top - 1}" y2="${top + rowHeight - 3}"/><title>${esc(mark.label)}</title></g>`);
     }
