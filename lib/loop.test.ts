@@ -172,6 +172,34 @@ describe('Loop', () => {
     await loop.stop();
   });
 
+  it('reschedule() measures the wait under way with the new interval: at once if it has passed, later if it grew', async () => {
+    const clock = new ManualClock(0);
+    let interval = 60_000; // a loop slowed by a slow lab clock
+    const loop = new Loop({ clock, intervalMs: () => interval });
+    const starts: number[] = [];
+    void loop.run(() => {
+      starts.push(clock.now());
+    });
+    await clock.advance(1_000);
+    interval = 100; // the clock sped up: 100 ms since the wait began at 0 have long passed
+    loop.reschedule();
+    await clock.advance(150);
+    assert.deepEqual(starts, [0, 1_000, 1_100]);
+    interval = 500; // slowed again: this wait began at 1 100 and now ends at 1 600
+    loop.reschedule();
+    await clock.advance(400);
+    assert.deepEqual(starts, [0, 1_000, 1_100]);
+    await clock.advance(100);
+    assert.deepEqual(starts, [0, 1_000, 1_100, 1_600]);
+    loop.reschedule(); // at 1 650, nothing changed: the wait from 1 600 goes on as it was
+    await clock.advance(449);
+    assert.equal(starts.length, 4);
+    await clock.advance(1);
+    assert.deepEqual(starts, [0, 1_000, 1_100, 1_600, 2_100]);
+    assert.equal(loop.stopped, false);
+    await loop.stop();
+  });
+
   it('waitFirst waits one interval before the first iteration', async () => {
     const clock = new ManualClock(0);
     const loop = new Loop({ clock, intervalMs: 100, waitFirst: true });

@@ -6,6 +6,8 @@
 //   run() ──► work(signal) ──► wait intervalMs (read anew each time) ──► work ...
 //                                  ▲ stop(): ends the wait, no more work
 //                                  ▲ wake(): ends this one wait, the loop goes on
+//                                  ▲ reschedule(): the interval changed; the wait ends when the new one
+//                                    has passed since the wait's reference (at once if it already has)
 import type { Clock } from './clock.js';
 
 export interface LoopOptions {
@@ -32,6 +34,7 @@ export class Loop {
   /** Aborted to end the wait under way, by stop() or wake(). */
   private waiting: AbortController | null = null;
   private woken = false;
+  private rescheduled = false;
   private running: Promise<void> | null = null;
 
   constructor(private readonly opts: LoopOptions) {}
@@ -63,10 +66,25 @@ export class Loop {
     else this.woken = true;
   }
 
+  /**
+   * The interval changed (a new lab clock): the wait under way is measured again with it, from the same
+   * reference (the end of the work, or its start with from 'start'). Without this a loop that was slowed
+   * down sleeps out its long wait after the clock sped up again: DWFM's scan or the health checks stand
+   * still for what is, at the new pace, hours.
+   */
+  reschedule(): void {
+    if (!this.waiting) return;
+    this.rescheduled = true;
+    this.waiting.abort();
+  }
+
   private async iterate(work: (signal: AbortSignal) => unknown): Promise<void> {
     const { clock } = this.opts;
     const signal = this.stopper.signal;
-    if (this.opts.waitFirst) await this.wait(this.interval());
+    if (this.opts.waitFirst) {
+      const from = clock.now();
+      await this.wait(() => from + this.interval());
+    }
     while (!signal.aborted) {
       const startedAt = clock.now();
       try {
@@ -76,8 +94,8 @@ export class Loop {
         this.opts.onError?.(err);
       }
       if (signal.aborted) break;
-      const interval = this.interval();
-      await this.wait(this.opts.from === 'start' ? interval - (clock.now() - startedAt) : interval);
+      const from = this.opts.from === 'start' ? startedAt : clock.now();
+      await this.wait(() => from + this.interval());
     }
   }
 
@@ -86,19 +104,25 @@ export class Loop {
     return typeof intervalMs === 'function' ? intervalMs() : intervalMs;
   }
 
-  private async wait(ms: number): Promise<void> {
+  /** Waits until `due()` (read again after a reschedule), or until stop() or wake(). */
+  private async wait(due: () => number): Promise<void> {
     if (this.stopped) return;
     if (this.woken) {
       this.woken = false;
       return;
     }
-    const waiting = (this.waiting = new AbortController());
-    try {
-      await this.opts.clock.sleep(Math.max(0, ms), waiting.signal);
-    } catch {
-      // stop() or wake(): either way the wait is over
-    } finally {
-      this.waiting = null;
+    for (;;) {
+      const waiting = (this.waiting = new AbortController());
+      try {
+        await this.opts.clock.sleep(Math.max(0, due() - this.opts.clock.now()), waiting.signal);
+        return;
+      } catch {
+        // stop() or wake(): the wait is over; reschedule(): measure it again
+        if (!this.rescheduled || this.stopped) return;
+        this.rescheduled = false;
+      } finally {
+        this.waiting = null;
+      }
     }
   }
 }

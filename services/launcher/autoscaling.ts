@@ -59,6 +59,11 @@ export class Autoscaler {
     return this.loop.stop();
   }
 
+  /** A new tick interval (a new lab clock) applies to the wait under way. */
+  reschedule(): void {
+    this.loop.reschedule();
+  }
+
   /**
    * A new lab clock: new age limits per group. Each instance keeps the share of its life it has lived, so
    * a clock sped up after a slow spell (a game day resumed after a pause) does not find every instance

@@ -96,6 +96,29 @@ describe('a new lab clock', () => {
   });
 });
 
+describe('a paused lab clock', () => {
+  it('paused (1h=1h) for a minute and resumed at 1h=10s: every lease kept, renewals at once', async () => {
+    const fast = { leaseTtlMs: 15_000, leaseRenewMs: 10_000, scanMs: 200, itemDeadlineMs: 1_200, requeueJitterMs: 1_000, goodputWindowMs: 1_000 };
+    const lab = createDwfm(100, { ...fast, workConcurrency: 32, recoveryBatch: 12, renewJitter: 0.3 });
+    lab.kv.baseMs = 20;
+    lab.kv.perInFlightMs = 0;
+    lab.droplets.checkMs = 200;
+    await pass(lab.clock, 30_000);
+    assert.equal(lab.dwfm.leasedCount(), 300, 'at rest at 1h=10s');
+    // 1h=1h: a scan every 72 s; the scan under way then waits that long.
+    lab.dwfm.retime({ leaseTtlMs: 5_400_000, leaseRenewMs: 3_600_000, scanMs: 72_000, itemDeadlineMs: 432_000, requeueJitterMs: 360_000, goodputWindowMs: 360_000 });
+    await pass(lab.clock, 60_000, 200);
+    const renewed = lab.dwfm.stats.renewed;
+    lab.dwfm.retime(fast);
+    await pass(lab.clock, 2_000, 100);
+    assert.ok(lab.dwfm.stats.renewed > renewed, 'the scan after the resume came within 2 s, not at the end of the 72 s wait');
+    await pass(lab.clock, 30_000, 200);
+    assert.equal(lab.dwfm.stats.lost, 0, `leases lost after the resume: ${JSON.stringify(lab.dwfm.stats)}`);
+    assert.equal(lab.dwfm.leasedCount(), 300);
+    lab.dwfm.stop();
+  });
+});
+
 describe('congestive collapse after a kv outage', () => {
   /**
    * All leases lapse while DNS is empty; then kv is healthy again. Renewals every 15 s: each one is three

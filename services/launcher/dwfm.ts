@@ -109,6 +109,7 @@ export class Dwfm {
     const stretch = t.leaseTtlMs !== undefined ? t.leaseTtlMs / this.opts.leaseTtlMs : 1;
     Object.assign(this.opts, t);
     Object.assign(this.queue.opts, { deadlineMs: this.opts.itemDeadlineMs, requeueJitterMs: this.opts.requeueJitterMs, goodputWindowMs: this.opts.goodputWindowMs });
+    this.loop.reschedule();
     if (stretch === 1) return;
     const now = this.clock.now();
     for (const d of this.droplets.values()) {

@@ -86,9 +86,11 @@ timing.apply((v) => {
   });
   hosts.timeoutMs = v.DROPLET_TIMEOUT_MS;
   network.opts.ratePerSecond = v.NETWORK_RATE;
+  network.reschedule();
   if (autoscaler) {
     autoscaler.retime({ [fleets.app.group]: v.MAX_INSTANCE_AGE_MS, [fleets.others.group]: v.OTHERS_MAX_AGE_MS });
     autoscaler.opts.intervalMs = v.AUTOSCALING_INTERVAL_MS;
+    autoscaler.reschedule();
   }
 });
 

@@ -107,6 +107,11 @@ export class NetworkManager {
     return this.loop.stop();
   }
 
+  /** A new rate (a new lab clock) applies to the wait for the next token under way. */
+  reschedule(): void {
+    this.loop.reschedule();
+  }
+
   /** One turn of the bucket: refill it for the time gone by, and serve the oldest item if there is a token. */
   private turn(): void {
     const now = this.clock.now();

@@ -61,6 +61,11 @@ export class CheckerView implements TargetView {
     return this.loop.stop();
   }
 
+  /** A new interval (a new lab clock) applies to the wait for the next read under way. */
+  reschedule(): void {
+    this.loop.reschedule();
+  }
+
   close(): Promise<void> {
     return this.agent.close();
   }

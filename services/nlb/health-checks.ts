@@ -196,6 +196,11 @@ export class HealthChecker implements TargetView {
     return this.loop.stop();
   }
 
+  /** A new interval (a new lab clock) applies to the wait for the next round under way. */
+  reschedule(): void {
+    this.loop.reschedule();
+  }
+
   /** The operator's switch for automatic AZ DNS failover (at AWS: off at 09:36, on again at 14:09). */
   setFailover(enabled: boolean): void {
     if (enabled === this.failoverOn) return;

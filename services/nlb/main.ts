@@ -62,13 +62,17 @@ if (isChecker) {
     log,
   );
   checker = { health, endpoint, pingDns: () => dns.records({ name: config.APP_ENDPOINT }) };
-  timing.apply((v) =>
-    Object.assign(health.opts, { intervalMs: v.CHECK_INTERVAL_MS, timeoutMs: v.CHECK_TIMEOUT_MS, costPerChangeMs: v.CHECK_COST_PER_CHANGE_MS, velocityWindowMs: v.VELOCITY_WINDOW_MS }),
-  );
+  timing.apply((v) => {
+    Object.assign(health.opts, { intervalMs: v.CHECK_INTERVAL_MS, timeoutMs: v.CHECK_TIMEOUT_MS, costPerChangeMs: v.CHECK_COST_PER_CHANGE_MS, velocityWindowMs: v.VELOCITY_WINDOW_MS });
+    health.reschedule();
+  });
   closers.push(() => health.stop(), () => launcher.close(), () => prober.close(), () => dns.close());
 } else {
   const follower = new CheckerView(checkerPeer.url, t.CHECK_INTERVAL_MS, t.CHECK_TIMEOUT_MS * 4, systemClock, log);
-  timing.apply((v) => Object.assign(follower.opts, { intervalMs: v.CHECK_INTERVAL_MS, timeoutMs: v.CHECK_TIMEOUT_MS * 4 }));
+  timing.apply((v) => {
+    Object.assign(follower.opts, { intervalMs: v.CHECK_INTERVAL_MS, timeoutMs: v.CHECK_TIMEOUT_MS * 4 });
+    follower.reschedule();
+  });
   view = follower;
   closers.push(() => view?.stop(), () => view?.close());
 }
