@@ -20,7 +20,7 @@ const config = loadConfig(dropletConfig);
 // The state check's time follows the lab clock unless STATE_CHECK_MS sets it; PUT /lab/clock changes the clock.
 const timing = new ClockedSettings(dropletTiming, overridesOf(config, dropletTiming, config.LAB_CLOCK), config.LAB_CLOCK);
 const checks = new StateChecks({ durationMs: timing.values.STATE_CHECK_MS, concurrency: config.STATE_CHECK_CONCURRENCY }, systemClock);
-timing.apply((v) => (checks.opts.durationMs = v.STATE_CHECK_MS));
+timing.apply((v) => checks.retime(v.STATE_CHECK_MS));
 const random = new Random(seedFromEnv(config.DROPLET_SEED));
 const log = createLogger(`droplet/${config.HOST_ID}`);
 const events = new EventLog();

@@ -14,6 +14,8 @@ export interface StateCheckOptions {
 export class StateChecks {
   private running = 0;
   private readonly waiting: (() => void)[] = [];
+  /** The checks under way, each waiting out its duration. */
+  private readonly underWay = new Set<AbortController>();
   readonly stats = { served: 0, dropped: 0, maxQueued: 0 };
 
   constructor(
@@ -47,12 +49,41 @@ export class StateChecks {
       this.running++;
     }
     try {
-      await this.clock.sleep(this.opts.durationMs);
+      await this.serve();
     } finally {
       this.stats.served++;
       const next = this.waiting.shift();
       if (next) next(); // the slot passes straight to the next in line
       else this.running--;
+    }
+  }
+
+  /**
+   * A new lab clock: a new duration, also for the checks under way, counted from their start. Without it a
+   * check begun while a game day was paused (1h=1h: 72 s) kept its renewal in flight long after the
+   * resume, and the lease it was renewing lapsed.
+   */
+  retime(durationMs: number): void {
+    this.opts.durationMs = durationMs;
+    for (const check of this.underWay) check.abort();
+  }
+
+  /** One check's time on the host, measured again whenever the duration changes. */
+  private async serve(): Promise<void> {
+    const startedAt = this.clock.now();
+    for (;;) {
+      const left = startedAt + this.opts.durationMs - this.clock.now();
+      if (left <= 0) return;
+      const check = new AbortController();
+      this.underWay.add(check);
+      try {
+        await this.clock.sleep(left, check.signal);
+        return;
+      } catch {
+        // retimed: measure it again
+      } finally {
+        this.underWay.delete(check);
+      }
     }
   }
 
