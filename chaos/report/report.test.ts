@@ -106,7 +106,8 @@ describe('report lanes', () => {
   it('never writes one label over the next: labels of bars that start close together are cut short', () => {
     const bar = (start: number, label: string) => ({ start, end: start + 60_000, label, color: '#fbbc04' });
     // One toxic early in a 10-minute run, ten within a second of each other, one half a minute later.
-    const bars = [bar(0, 'slow-the-enactor-link-400ms'), ...Array.from({ length: 10 }, (_, i) => bar(200_000 + i * 100, `slow-the-enactor-link-${300 + i * 25}ms`)), bar(230_000, 'remove-the-fault')];
+    // Two of them start at the same moment (a toxic on each stream).
+    const bars = [bar(0, 'slow-the-enactor-link-400ms'), ...Array.from({ length: 10 }, (_, i) => bar(200_000 + i * 100, `slow-the-enactor-link-${300 + i * 25}ms`)), bar(200_900, 'upstream'), bar(230_000, 'remove-the-fault')];
     const svg = lanes([{ label: 'faults', bars }], 600_000);
     const texts = [...svg.matchAll(/<text x="([\d.]+)" y="[\d.]+"(?: class="on-light")?>([^<]*)<\/text>/g)].map((m) => ({ x: Number(m[1]), text: m[2]! }));
     assert.ok(texts.length >= 3, svg);
@@ -118,6 +119,7 @@ describe('report lanes', () => {
     assert.equal(texts.at(-1)!.text, 'remove-the-fault');
     assert.ok(texts.some((t) => t.text.endsWith('…')), `a label with some room is cut, not dropped: ${JSON.stringify(texts)}`);
     assert.equal((svg.match(/<title>slow-the-enactor-link-/g) ?? []).length, 11, 'every bar keeps its whole label in its title');
+    assert.equal(new Set(texts.map((t) => t.x)).size, texts.length, 'one label at a place');
   });
 
   it('fits a label to its room', () => {

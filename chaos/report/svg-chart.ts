@@ -172,8 +172,9 @@ export function lanes(rows: LaneRow[], xMax: number, width = LAYOUT.width): stri
       const w = Math.max(2, x(bar.end) - x1);
       // A label runs on past its bar until the next bar's label begins, and is cut short before it (with
       // an ellipsis; the whole of it stays in the bar's title): faults that start within a second of
-      // each other would otherwise write over one another.
-      const next = bars.slice(j + 1).find((b) => x(b.start) > x1);
+      // each other would otherwise write over one another. Of bars that start together, the last one
+      // is labelled.
+      const next = bars[j + 1];
       const text = fitLabel(bar.label, (next ? x(next.start) : right) - x1 - LABEL_PAD);
       parts.push(
         `<g class="lane-bar"><rect x="${num(x1)}" y="${top}" width="${num(w)}" height="${rowHeight - 4}" fill="${bar.color}"><title>${esc(bar.title ?? bar.label)}</title></rect>` +
