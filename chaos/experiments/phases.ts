@@ -61,13 +61,6 @@ export function propagationBacklogDetector(lab: Lab, timing: DetectorTiming): Ph
 /** Flaps, late checks and failovers within the window that make it flapping, not a lone replacement. */
 export const FLAPPING_MIN_EVENTS = 3;
 
-/**
- * Counters only go up; the phase is "they went up, together, at least FLAPPING_MIN_EVENTS times within the
- * window": targets flapped, checks ran late, automatic failover took nodes out of DNS. One flap is a
- * replacement whose configuration was a little slow, not flapping. (A node being out of DNS is not evidence
- * on its own: an AZ drained of instances is out of DNS until the round after new ones register.) While an
- * operator holds automatic failover off the impact goes on, mitigated: the checker would fail nodes over.
- */
 /** What the detector counts, since the checker started: flaps, late checks, failovers. */
 export function flappingEventCount(state: NonNullable<Awaited<ReturnType<Lab['checkerState']>>>): number | null {
   if (!state.isChecker) return null;
@@ -75,6 +68,13 @@ export function flappingEventCount(state: NonNullable<Awaited<ReturnType<Lab['ch
   return flaps + lateChecks + dnsRemovals;
 }
 
+/**
+ * Counters only go up; the phase is "they went up, together, at least FLAPPING_MIN_EVENTS times within the
+ * window": targets flapped, checks ran late, automatic failover took nodes out of DNS. One flap is a
+ * replacement whose configuration was a little slow, not flapping. (A node being out of DNS is not evidence
+ * on its own: an AZ drained of instances is out of DNS until the round after new ones register.) While an
+ * operator holds automatic failover off the impact goes on, mitigated: the checker would fail nodes over.
+ */
 export function nlbFlappingDetector(lab: Lab, now: () => number, timing: DetectorTiming): PhaseDetector {
   let last: number | null = null;
   const rises: { at: number; count: number }[] = [];

@@ -72,15 +72,21 @@ describe('DWFM leases (virtual time, fake kv)', () => {
 });
 
 describe('a new lab clock', () => {
-  it('slowed from 1h=10s to 1h=60s at rest: every lease kept, none re-established', async () => {
-    // The launcher's settings at 1h=10s (lib/timing.ts), 300 droplets, 32 workers; kv 20 ms, a state check 0.2 s.
-    const fast = { leaseTtlMs: 15_000, leaseRenewMs: 10_000, scanMs: 200, itemDeadlineMs: 1_200, requeueJitterMs: 1_000, goodputWindowMs: 1_000 };
+  // The launcher's settings at 1h=10s (lib/timing.ts), 300 droplets, 32 workers; kv 20 ms, a state check 0.2 s.
+  const fast = { leaseTtlMs: 15_000, leaseRenewMs: 10_000, scanMs: 200, itemDeadlineMs: 1_200, requeueJitterMs: 1_000, goodputWindowMs: 1_000 };
+  /** A lab at rest at 1h=10s, every lease held. */
+  const atRest = async () => {
     const lab = createDwfm(100, { ...fast, workConcurrency: 32, recoveryBatch: 12, renewJitter: 0.3 });
     lab.kv.baseMs = 20;
     lab.kv.perInFlightMs = 0;
     lab.droplets.checkMs = 200;
     await pass(lab.clock, 30_000);
     assert.equal(lab.dwfm.leasedCount(), 300, 'at rest at 1h=10s');
+    return lab;
+  };
+
+  it('slowed from 1h=10s to 1h=60s at rest: every lease kept, none re-established', async () => {
+    const lab = await atRest();
     const epochs = lab.dwfm.stats.established;
     assert.equal(lab.dwfm.stats.lost, 0, `lost at 1h=10s: ${JSON.stringify(lab.dwfm.snapshot().queue)}`);
     // 1h=60s: every time six times longer, the kv store at its 60 ms ceiling.
@@ -94,17 +100,9 @@ describe('a new lab clock', () => {
     assert.ok(lab.dwfm.stats.renewed >= 300 * 4, 'renewals went on at the new pace');
     lab.dwfm.stop();
   });
-});
 
-describe('a paused lab clock', () => {
   it('paused (1h=1h) for a minute and resumed at 1h=10s: every lease kept, renewals at once', async () => {
-    const fast = { leaseTtlMs: 15_000, leaseRenewMs: 10_000, scanMs: 200, itemDeadlineMs: 1_200, requeueJitterMs: 1_000, goodputWindowMs: 1_000 };
-    const lab = createDwfm(100, { ...fast, workConcurrency: 32, recoveryBatch: 12, renewJitter: 0.3 });
-    lab.kv.baseMs = 20;
-    lab.kv.perInFlightMs = 0;
-    lab.droplets.checkMs = 200;
-    await pass(lab.clock, 30_000);
-    assert.equal(lab.dwfm.leasedCount(), 300, 'at rest at 1h=10s');
+    const lab = await atRest();
     // 1h=1h: a scan every 72 s; the scan under way then waits that long.
     lab.dwfm.retime({ leaseTtlMs: 5_400_000, leaseRenewMs: 3_600_000, scanMs: 72_000, itemDeadlineMs: 432_000, requeueJitterMs: 360_000, goodputWindowMs: 360_000 });
     await pass(lab.clock, 60_000, 200);

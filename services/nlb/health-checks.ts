@@ -300,11 +300,11 @@ export class HealthChecker implements TargetView {
     const allowance = this.opts.fix
       ? this.velocity.targets.allowance(capacityBefore, this.opts.maxRemoveFraction, this.opts.velocityWindowMs ?? 0, this.clock.now())
       : capacity.length;
-    const removing = [...failing.filter((t) => !t.proven), ...capacity.slice(0, allowance)];
-    const capacityRemoved = Math.min(allowance, capacity.length);
-    this.velocity.targets.spend(capacityRemoved);
+    const removingCapacity = capacity.slice(0, allowance);
+    const removing = [...failing.filter((t) => !t.proven), ...removingCapacity];
+    this.velocity.targets.spend(removingCapacity.length);
     for (const t of removing) this.flip(t, false);
-    return { removed: removing.length, capacityRemoved, returned: returning.length, deferred: failing.length - removing.length };
+    return { removed: removing.length, capacityRemoved: removingCapacity.length, returned: returning.length, deferred: failing.length - removing.length };
   }
 
   private flip(t: TargetHealth, inService: boolean): void {
