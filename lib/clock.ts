@@ -23,6 +23,50 @@ export const systemClock: Clock = {
     }),
 };
 
+/**
+ * Sleeps until a due time that a new lab clock may move. `until(due)` reads `due()` when it starts and
+ * again after every retime(), so a wait begun at one pace ends at the other's (at once if the new due time
+ * has already passed). Without it a wait begun while a game day was paused (1h=1h) is slept out long after
+ * the resume: a loop stands still, a droplet check keeps its renewal in flight until the lease lapses.
+ */
+export class RetimableSleeps {
+  private readonly underWay = new Set<AbortController>();
+
+  constructor(private readonly clock: Clock) {}
+
+  /** Resolves true at `due()`, or false as soon as `signal` aborts (never rejects). */
+  async until(due: () => number, signal?: AbortSignal): Promise<boolean> {
+    for (;;) {
+      if (signal?.aborted) return false;
+      // Even a due time already past sleeps 0 ms: a loop whose work overran still yields to the event loop.
+      const left = Math.max(0, due() - this.clock.now());
+      const sleep = new AbortController();
+      const end = () => sleep.abort();
+      signal?.addEventListener('abort', end, { once: true });
+      this.underWay.add(sleep);
+      try {
+        await this.clock.sleep(left, sleep.signal);
+        return true;
+      } catch {
+        // retime(): measure again; the caller's signal: false on the next turn
+      } finally {
+        this.underWay.delete(sleep);
+        signal?.removeEventListener('abort', end);
+      }
+    }
+  }
+
+  /** The due times changed: every sleep under way reads its due time again. */
+  retime(): void {
+    for (const sleep of this.underWay) sleep.abort();
+  }
+
+  /** Sleeps under way (for tests and snapshots). */
+  get size(): number {
+    return this.underWay.size;
+  }
+}
+
 /** A clock that only moves when told to. Sleepers wake in deadline order as time advances. */
 export class ManualClock implements Clock {
   private current: number;

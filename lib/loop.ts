@@ -8,7 +8,7 @@
 //                                  ▲ wake(): ends this one wait, the loop goes on
 //                                  ▲ reschedule(): the interval changed; the wait ends when the new one
 //                                    has passed since the wait's reference (at once if it already has)
-import type { Clock } from './clock.js';
+import { RetimableSleeps, type Clock } from './clock.js';
 
 export interface LoopOptions {
   clock: Clock;
@@ -34,10 +34,12 @@ export class Loop {
   /** Aborted to end the wait under way, by stop() or wake(). */
   private waiting: AbortController | null = null;
   private woken = false;
-  private rescheduled = false;
+  private readonly sleeps: RetimableSleeps;
   private running: Promise<void> | null = null;
 
-  constructor(private readonly opts: LoopOptions) {}
+  constructor(private readonly opts: LoopOptions) {
+    this.sleeps = new RetimableSleeps(opts.clock);
+  }
 
   /** Aborted by stop(): for sleeps and requests inside the work that must end with the loop. */
   get signal(): AbortSignal {
@@ -73,9 +75,7 @@ export class Loop {
    * still for what is, at the new pace, hours.
    */
   reschedule(): void {
-    if (!this.waiting) return;
-    this.rescheduled = true;
-    this.waiting.abort();
+    this.sleeps.retime();
   }
 
   private async iterate(work: (signal: AbortSignal) => unknown): Promise<void> {
@@ -111,18 +111,11 @@ export class Loop {
       this.woken = false;
       return;
     }
-    for (;;) {
-      const waiting = (this.waiting = new AbortController());
-      try {
-        await this.opts.clock.sleep(Math.max(0, due() - this.opts.clock.now()), waiting.signal);
-        return;
-      } catch {
-        // stop() or wake(): the wait is over; reschedule(): measure it again
-        if (!this.rescheduled || this.stopped) return;
-        this.rescheduled = false;
-      } finally {
-        this.waiting = null;
-      }
+    this.waiting = new AbortController();
+    try {
+      await this.sleeps.until(due, this.waiting.signal);
+    } finally {
+      this.waiting = null;
     }
   }
 }

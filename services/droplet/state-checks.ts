@@ -3,7 +3,7 @@
 // still in line when its caller hangs up is dropped, but one already running runs to its end: after a kv
 // outage DWFM's abandoned work keeps the hosts busy, and every check behind it waits longer, which is half
 // of the congestive collapse.
-import type { Clock } from '../../lib/clock.js';
+import { RetimableSleeps, type Clock } from '../../lib/clock.js';
 
 export interface StateCheckOptions {
   /** Time one check takes (scaled by the lab clock, lib/timing.ts). */
@@ -15,14 +15,16 @@ export class StateChecks {
   private running = 0;
   private readonly waiting: (() => void)[] = [];
   /** The checks under way, each waiting out its duration. */
-  private readonly underWay = new Set<AbortController>();
+  private readonly underWay: RetimableSleeps;
   readonly stats = { served: 0, dropped: 0, maxQueued: 0 };
 
   constructor(
     /** Read at every check, so a new lab clock applies at once. */
     readonly opts: StateCheckOptions,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.underWay = new RetimableSleeps(clock);
+  }
 
   /** Runs one check; rejects (without running it) when `signal` aborts while it waits in line. */
   async run(signal?: AbortSignal): Promise<void> {
@@ -65,26 +67,13 @@ export class StateChecks {
    */
   retime(durationMs: number): void {
     this.opts.durationMs = durationMs;
-    for (const check of this.underWay) check.abort();
+    this.underWay.retime();
   }
 
   /** One check's time on the host, measured again whenever the duration changes. */
   private async serve(): Promise<void> {
     const startedAt = this.clock.now();
-    for (;;) {
-      const left = startedAt + this.opts.durationMs - this.clock.now();
-      if (left <= 0) return;
-      const check = new AbortController();
-      this.underWay.add(check);
-      try {
-        await this.clock.sleep(left, check.signal);
-        return;
-      } catch {
-        // retimed: measure it again
-      } finally {
-        this.underWay.delete(check);
-      }
-    }
+    await this.underWay.until(() => startedAt + this.opts.durationMs);
   }
 
   snapshot() {
