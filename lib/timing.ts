@@ -27,8 +27,13 @@ export const CASCADE = {
    * requests pay it too, twice each).
    */
   kv: { serviceH: 0.0045, minMs: 20, maxMs: 60 },
-  /** The droplet hosts' state check, DWFM's costly step; the hosts run `concurrency` at once each. */
-  stateCheck: { durationH: 0.02, concurrency: 8 },
+  /**
+   * The droplet hosts' state check, DWFM's costly step; the hosts run `concurrency` at once each. The
+   * check that renews a lease, of a droplet held throughout, takes `renewShare` of the time of the one
+   * that establishes a lease, which reconciles the droplet's whole state: DWFM at rest then keeps its
+   * hosts and workers far from the point where a busy machine's stall of a few seconds collapses it.
+   */
+  stateCheck: { durationH: 0.02, renewShare: 0.25, concurrency: 8 },
   /** Share of connections to an instance whose network configuration has not arrived that fail. */
   instances: { unconfiguredDrop: 0.9 },
   network: {
@@ -111,7 +116,8 @@ export type KvStoreTiming = ReturnType<typeof kvStoreTiming>;
 
 /** A droplet host's time settings. */
 export function dropletTiming(clock: LabClock) {
-  return { STATE_CHECK_MS: ms(clock, CASCADE.stateCheck.durationH) };
+  const { stateCheck } = CASCADE;
+  return { STATE_CHECK_MS: ms(clock, stateCheck.durationH), RENEW_CHECK_MS: ms(clock, stateCheck.durationH * stateCheck.renewShare) };
 }
 export type DropletTiming = ReturnType<typeof dropletTiming>;
 

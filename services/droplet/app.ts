@@ -3,7 +3,7 @@
 //   POST   /v1/instances              {id, dropletId} -> 201 {id, port}   (reserved, not reachable yet)
 //   POST   /v1/instances/:id/network  {}              -> 200             (listener opens; idempotent)
 //   DELETE /v1/instances/:id                          -> 200             (listener closed, port freed)
-//   GET    /v1/droplets/:dropletId/check              -> 200 {ok, instances}   (DWFM state check)
+//   GET    /v1/droplets/:dropletId/check[?kind=renew] -> 200 {ok, instances}   (DWFM state check)
 //   GET    /v1/instances[?state=&dropletId=]          -> 200 [{id, dropletId, port, state, ...}]
 import { z } from 'zod';
 import { emptyBody } from '../../lib/contract.js';
@@ -14,7 +14,7 @@ import type { Logger } from '../../lib/log.js';
 import type { Registry } from '../../lib/metrics.js';
 import type { AppStats } from './customer-app.js';
 import type { Instance, InstanceHost } from './instances.js';
-import type { StateChecks } from './state-checks.js';
+import { CHECK_KINDS, type StateChecks } from './state-checks.js';
 import type { ClockedView } from '../../lib/timing.js';
 
 export interface DropletDeps {
@@ -93,12 +93,12 @@ export function buildApp(deps: DropletDeps): LabApp {
 
   app.get(
     '/v1/droplets/:dropletId/check',
-    { schema: { params: z.object({ dropletId }) } },
+    { schema: { params: z.object({ dropletId }), querystring: z.object({ kind: z.enum(CHECK_KINDS).default('establish') }).strict() } },
     async (req, reply) => {
       // A caller that hung up (its deadline passed) takes its check out of the line.
       const gone = new AbortController();
       reply.raw.once('close', () => reply.raw.writableFinished || gone.abort(new Error('caller gone')));
-      await deps.checks.run(gone.signal);
+      await deps.checks.run(gone.signal, req.query.kind);
       const running = host.list({ dropletId: req.params.dropletId }).filter((i) => i.state !== 'terminated');
       return { ok: true, dropletId: req.params.dropletId, host: deps.hostId, instances: running.length };
     },

@@ -20,8 +20,9 @@ export const dropletConfig = {
   KEEP_TERMINATED: int(500, 0, 100000),
   /** Share of connections to an instance without its network configuration that fail (1: refuse all). */
   UNCONFIGURED_DROP: fraction(CASCADE.instances.unconfiguredDrop),
-  /** DWFM's state check: how long one takes (derived from the clock), and how many run at once. */
+  /** DWFM's state check: how long one takes (derived from the clock; a renewal's is shorter), and how many run at once. */
   STATE_CHECK_MS: derived(0, 3_600_000),
+  RENEW_CHECK_MS: derived(0, 3_600_000),
   STATE_CHECK_CONCURRENCY: int(CASCADE.stateCheck.concurrency, 1, 10000),
   /** The kv endpoint the customer app reads and writes, by name: its DNS really matters. */
   KV_URL: str('http://kv.us-east-1.lab.internal:8000'),

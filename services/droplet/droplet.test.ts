@@ -76,7 +76,7 @@ describe('droplet host: instances as real listeners', () => {
     host = new InstanceHost({ portMin: base, portMax: base + 9, host: '127.0.0.1', keepTerminated: 10 }, customerHandler(kv, stats), new EventLog());
     const registry = createRegistry('droplet', false);
     registerDropletMetrics(registry, host, stats);
-    app = buildApp({ hostId: 'droplet-az-a', az: 'az-a', host, checks: new StateChecks({ durationMs: 0, concurrency: 4 }, systemClock), appStats: stats, log: silentLogger(), adminToken: TOKEN, registry, events: new EventLog() });
+    app = buildApp({ hostId: 'droplet-az-a', az: 'az-a', host, checks: new StateChecks({ durationMs: 0, renewDurationMs: 0, concurrency: 4 }, systemClock), appStats: stats, log: silentLogger(), adminToken: TOKEN, registry, events: new EventLog() });
   });
   after(async () => {
     await app.close();
@@ -104,6 +104,11 @@ describe('droplet host: instances as real listeners', () => {
     assert.equal(res.statusCode, 200);
     res = await app.inject({ method: 'GET', url: '/v1/droplets/az-a-d001/check' });
     assert.deepEqual(res.json(), { ok: true, dropletId: 'az-a-d001', host: 'droplet-az-a', instances: 1 });
+    res = await app.inject({ method: 'GET', url: '/v1/droplets/az-a-d001/check?kind=renew' });
+    assert.equal(res.statusCode, 200);
+    res = await app.inject({ method: 'GET', url: '/v1/droplets/az-a-d001/check?kind=reboot' });
+    assert.equal(res.statusCode, 400, 'a check of an unknown kind is refused');
+    assert.match(res.json().error.message, /kind/);
   });
 
   it('a retried launch gets the same port; another droplet claiming the id is a conflict', async () => {

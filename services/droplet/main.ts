@@ -17,10 +17,11 @@ import { InstanceHost } from './instances.js';
 import { registerDropletMetrics } from './metrics.js';
 
 const config = loadConfig(dropletConfig);
-// The state check's time follows the lab clock unless STATE_CHECK_MS sets it; PUT /lab/clock changes the clock.
+// The state checks' times follow the lab clock unless STATE_CHECK_MS or RENEW_CHECK_MS sets them; PUT /lab/clock changes the clock.
 const timing = new ClockedSettings(dropletTiming, overridesOf(config, dropletTiming, config.LAB_CLOCK), config.LAB_CLOCK);
-const checks = new StateChecks({ durationMs: timing.values.STATE_CHECK_MS, concurrency: config.STATE_CHECK_CONCURRENCY }, systemClock);
-timing.apply((v) => checks.retime(v.STATE_CHECK_MS));
+const checkTimes = (v: typeof timing.values) => ({ durationMs: v.STATE_CHECK_MS, renewDurationMs: v.RENEW_CHECK_MS });
+const checks = new StateChecks({ ...checkTimes(timing.values), concurrency: config.STATE_CHECK_CONCURRENCY }, systemClock);
+timing.apply((v) => checks.retime(checkTimes(v)));
 const random = new Random(seedFromEnv(config.DROPLET_SEED));
 const log = createLogger(`droplet/${config.HOST_ID}`);
 const events = new EventLog();

@@ -1,13 +1,23 @@
 // DWFM's state check as a droplet host serves it (GET /v1/droplets/:id/check). A check takes `durationMs`
-// of the host's time, and the host runs at most `concurrency` at once; the others wait in line. A check
+// of the host's time (`renewDurationMs` for the check that renews a lease held throughout: there is little
+// to reconcile), and the host runs at most `concurrency` at once; the others wait in line. A check
 // still in line when its caller hangs up is dropped, but one already running runs to its end: after a kv
 // outage DWFM's abandoned work keeps the hosts busy, and every check behind it waits longer, which is half
 // of the congestive collapse.
 import { RetimableSleeps, type Clock } from '../../lib/clock.js';
 
-export interface StateCheckOptions {
-  /** Time one check takes (scaled by the lab clock, lib/timing.ts). */
+/** Which check DWFM asks for: the one that establishes a lease, or the one that renews it. */
+export const CHECK_KINDS = ['establish', 'renew'] as const;
+export type CheckKind = (typeof CHECK_KINDS)[number];
+
+export interface CheckTimes {
+  /** Time one establishing check takes (scaled by the lab clock, lib/timing.ts). */
   durationMs: number;
+  /** Time one renewing check takes. */
+  renewDurationMs: number;
+}
+
+export interface StateCheckOptions extends CheckTimes {
   concurrency: number;
 }
 
@@ -27,7 +37,7 @@ export class StateChecks {
   }
 
   /** Runs one check; rejects (without running it) when `signal` aborts while it waits in line. */
-  async run(signal?: AbortSignal): Promise<void> {
+  async run(signal?: AbortSignal, kind: CheckKind = 'establish'): Promise<void> {
     signal?.throwIfAborted();
     if (this.running >= this.opts.concurrency) {
       let leave = () => {};
@@ -51,7 +61,7 @@ export class StateChecks {
       this.running++;
     }
     try {
-      await this.serve();
+      await this.serve(kind);
     } finally {
       this.stats.served++;
       const next = this.waiting.shift();
@@ -65,18 +75,19 @@ export class StateChecks {
    * check begun while a game day was paused (1h=1h: 72 s) kept its renewal in flight long after the
    * resume, and the lease it was renewing lapsed.
    */
-  retime(durationMs: number): void {
-    this.opts.durationMs = durationMs;
+  retime(times: CheckTimes): void {
+    Object.assign(this.opts, { durationMs: times.durationMs, renewDurationMs: times.renewDurationMs });
     this.underWay.retime();
   }
 
-  /** One check's time on the host, measured again whenever the duration changes. */
-  private async serve(): Promise<void> {
+  /** One check's time on the host, measured again whenever the durations change. */
+  private async serve(kind: CheckKind): Promise<void> {
     const startedAt = this.clock.now();
-    await this.underWay.until(() => startedAt + this.opts.durationMs);
+    await this.underWay.until(() => startedAt + (kind === 'renew' ? this.opts.renewDurationMs : this.opts.durationMs));
   }
 
   snapshot() {
-    return { inFlight: this.running, queued: this.waiting.length, served: this.stats.served, durationMs: this.opts.durationMs, concurrency: this.opts.concurrency };
+    const { durationMs, renewDurationMs, concurrency } = this.opts;
+    return { inFlight: this.running, queued: this.waiting.length, served: this.stats.served, durationMs, renewDurationMs, concurrency };
   }
 }

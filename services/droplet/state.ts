@@ -15,6 +15,6 @@ export const dropletStateSchema = z.object({
   instances: z.object({ created: z.array(z.string()), serving: z.array(z.string()), terminated: z.array(z.string()) }),
   app: appStatsSchema,
   /** DWFM's state checks on this host: in flight, waiting, served, and what one costs now. */
-  stateChecks: z.object({ inFlight: count, queued: count, served: count, durationMs: z.number().min(0), concurrency: count }),
+  stateChecks: z.object({ inFlight: count, queued: count, served: count, durationMs: z.number().min(0), renewDurationMs: z.number().min(0), concurrency: count }),
 });
 export type DropletState = z.infer<typeof dropletStateSchema>;

@@ -2,10 +2,10 @@
 //   POST /v1/instances {id, dropletId} -> {id, port}      create an instance (not reachable yet)
 //   POST /v1/instances/:id/network {}                      its network configuration: opens its listener
 //   DELETE /v1/instances/:id                               terminate
-//   GET /v1/droplets/:dropletId/check -> {ok:true}         DWFM's state check
+//   GET /v1/droplets/:dropletId/check?kind= -> {ok:true}   DWFM's state check (establish or renew)
 // Behind this small interface so tests inject fakes.
 import { Agent, request } from 'undici';
-import type { DropletCheck } from './lease.js';
+import type { CheckKind, DropletCheck } from './lease.js';
 
 export interface DropletHosts extends DropletCheck {
   create(az: string, instanceId: string, dropletId: string): Promise<{ host: string; port: number }>;
@@ -49,8 +49,8 @@ export class HttpDropletHosts implements DropletHosts {
     return json;
   }
 
-  async check(az: string, dropletId: string, signal?: AbortSignal): Promise<void> {
-    await this.call(az, 'GET', `/v1/droplets/${encodeURIComponent(dropletId)}/check`, undefined, signal);
+  async check(az: string, dropletId: string, signal?: AbortSignal, kind: CheckKind = 'establish'): Promise<void> {
+    await this.call(az, 'GET', `/v1/droplets/${encodeURIComponent(dropletId)}/check?kind=${kind}`, undefined, signal);
   }
 
   async create(az: string, instanceId: string, dropletId: string): Promise<{ host: string; port: number }> {

@@ -24,9 +24,12 @@ export interface LeaseStore {
   put(key: string, value: LeaseRecord, opts?: { expectedVersion?: number; signal?: AbortSignal }): Promise<{ version: number }>;
 }
 
+/** The check that establishes a lease reconciles the droplet's whole state; the one that renews it is shorter. */
+export type CheckKind = 'establish' | 'renew';
+
 export interface DropletCheck {
   /** The state check with the droplet host; rejects when the host cannot confirm. */
-  check(az: string, dropletId: string, signal?: AbortSignal): Promise<void>;
+  check(az: string, dropletId: string, signal?: AbortSignal, kind?: CheckKind): Promise<void>;
 }
 
 export interface HeldLease {
@@ -56,7 +59,7 @@ export async function renewLease(
   const item = await step((signal) => store.get(key, { signal }));
   if (!item) throw new LeaseGone(dropletId, 'no lease record');
   if (item.value.holder !== 'dwfm' || Math.max(item.value.expires, heldUntil) <= now()) throw new LeaseGone(dropletId, 'lease already lapsed');
-  await step((signal) => droplets.check(az, dropletId, signal));
+  await step((signal) => droplets.check(az, dropletId, signal, 'renew'));
   const { version, record } = await step(async (signal) => {
     const record: LeaseRecord = { holder: 'dwfm', expires: now() + ttlMs(), epoch: item.value.epoch };
     return { record, ...(await store.put(key, record, { expectedVersion: item.version, signal })) };
@@ -69,7 +72,7 @@ export async function establishLease(
 ): Promise<HeldLease> {
   const key = leaseKey(dropletId);
   const item = await step((signal) => store.get(key, { signal }));
-  await step((signal) => droplets.check(az, dropletId, signal));
+  await step((signal) => droplets.check(az, dropletId, signal, 'establish'));
   // The expiry is computed when the write is made, not when the item started.
   const { version, record } = await step(async (signal) => {
     const record: LeaseRecord = { holder: 'dwfm', expires: now() + ttlMs(), epoch: (item?.value.epoch ?? 0) + 1 };

@@ -100,18 +100,18 @@ export async function runCascadeSim(opts: CascadeSimOptions): Promise<CascadeSim
 
   // kv: the kv store's modeled latency and a real round trip, as in Docker; its DNS is what the race empties.
   const kvMs = opts.kvMs ?? kvStoreTiming(labClock).SERVICE_TIME_MS + 3;
-  const checkMs = dropletTiming(labClock).STATE_CHECK_MS;
+  const { STATE_CHECK_MS: checkMs, RENEW_CHECK_MS: renewCheckMs } = dropletTiming(labClock);
   const kv = new FakeKv(clock, kvMs, 0.02);
-  const checks = Object.fromEntries(azs.map((az) => [az, new StateChecks({ durationMs: checkMs, concurrency: CASCADE.stateCheck.concurrency }, clock)]));
+  const checks = Object.fromEntries(azs.map((az) => [az, new StateChecks({ durationMs: checkMs, renewDurationMs: renewCheckMs, concurrency: CASCADE.stateCheck.concurrency }, clock)]));
   const configured = new Set<string>();
   let nextPort = 20000;
   // A state check as the launcher's HTTP client makes it: given up after DROPLET_TIMEOUT_MS.
   const hosts: DropletHosts = {
-    check: async (az, _id, signal) => {
+    check: async (az, _id, signal, kind) => {
       const timeout = new AbortController();
       void clock.sleep(lt.DROPLET_TIMEOUT_MS, timeout.signal).then(() => timeout.abort(new Error('timeout')), () => undefined);
       try {
-        await checks[az]!.run(signal ? AbortSignal.any([signal, timeout.signal]) : timeout.signal);
+        await checks[az]!.run(signal ? AbortSignal.any([signal, timeout.signal]) : timeout.signal, kind);
       } finally {
         timeout.abort();
       }
@@ -269,7 +269,7 @@ export async function runCascadeSim(opts: CascadeSimOptions): Promise<CascadeSim
     if (opts.stress) {
       const f = h >= opts.stress.fromH && h < opts.stress.toH ? opts.stress.factor : 1;
       kv.baseMs = kvMs * f;
-      for (const c of Object.values(checks)) c.opts.durationMs = checkMs * f;
+      for (const c of Object.values(checks)) Object.assign(c.opts, { durationMs: checkMs * f, renewDurationMs: renewCheckMs * f });
     }
     if (!kv.dnsDown && now >= raceAt && !done.repair && !fixes.has('enactor')) kv.dnsDown = true;
     // The runbook, taken only when needed, as the scenario's `when` conditions say.
