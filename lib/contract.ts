@@ -12,6 +12,13 @@ export type Readiness = z.infer<typeof readinessSchema>;
 /** GET /readyz: 200 when ready, 503 when not, with the same body. */
 export const readyzSchema = readinessSchema.extend({ service: z.string() });
 
+/**
+ * DWFM's state check with a droplet host (GET /v1/droplets/:id/check?kind=): the check that establishes
+ * a lease reconciles the droplet's whole state; the one that renews a lease held throughout is shorter.
+ */
+export const CHECK_KINDS = ['establish', 'renew'] as const;
+export type CheckKind = (typeof CHECK_KINDS)[number];
+
 export const healthzSchema = z.object({ ok: z.literal(true), service: z.string() });
 
 export const labEventSchema = z.object({

@@ -6,7 +6,7 @@
 //   GET    /v1/droplets/:dropletId/check[?kind=renew] -> 200 {ok, instances}   (DWFM state check)
 //   GET    /v1/instances[?state=&dropletId=]          -> 200 [{id, dropletId, port, state, ...}]
 import { z } from 'zod';
-import { emptyBody } from '../../lib/contract.js';
+import { CHECK_KINDS, emptyBody } from '../../lib/contract.js';
 import { createLabApp, type LabApp } from '../../lib/http.js';
 import { DROPLET_INSTANCE_STATES, dropletStateSchema } from './state.js';
 import type { EventLog } from '../../lib/events.js';
@@ -14,7 +14,7 @@ import type { Logger } from '../../lib/log.js';
 import type { Registry } from '../../lib/metrics.js';
 import type { AppStats } from './customer-app.js';
 import type { Instance, InstanceHost } from './instances.js';
-import { CHECK_KINDS, type StateChecks } from './state-checks.js';
+import type { StateChecks } from './state-checks.js';
 import type { ClockedView } from '../../lib/timing.js';
 
 export interface DropletDeps {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ManualClock } from '../../lib/clock.js';
-import { StateChecks, type CheckKind } from './state-checks.js';
+import type { CheckKind } from '../../lib/contract.js';
+import { StateChecks } from './state-checks.js';
 
 /** Runs a check and records the virtual time at which it ended. */
 const timed = (clock: ManualClock, checks: StateChecks, kind?: CheckKind) => {

@@ -5,10 +5,7 @@
 // outage DWFM's abandoned work keeps the hosts busy, and every check behind it waits longer, which is half
 // of the congestive collapse.
 import { RetimableSleeps, type Clock } from '../../lib/clock.js';
-
-/** Which check DWFM asks for: the one that establishes a lease, or the one that renews it. */
-export const CHECK_KINDS = ['establish', 'renew'] as const;
-export type CheckKind = (typeof CHECK_KINDS)[number];
+import type { CheckKind } from '../../lib/contract.js';
 
 export interface CheckTimes {
   /** Time one establishing check takes (scaled by the lab clock, lib/timing.ts). */

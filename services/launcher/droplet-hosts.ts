@@ -5,7 +5,8 @@
 //   GET /v1/droplets/:dropletId/check?kind= -> {ok:true}   DWFM's state check (establish or renew)
 // Behind this small interface so tests inject fakes.
 import { Agent, request } from 'undici';
-import type { CheckKind, DropletCheck } from './lease.js';
+import type { CheckKind } from '../../lib/contract.js';
+import type { DropletCheck } from './lease.js';
 
 export interface DropletHosts extends DropletCheck {
   create(az: string, instanceId: string, dropletId: string): Promise<{ host: string; port: number }>;

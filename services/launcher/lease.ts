@@ -6,6 +6,7 @@
 // it is (its work so far is wasted).
 import type { KvItem } from '../../lib/kv-client.js';
 import type { StepRunner } from './work-queue.js';
+import type { CheckKind } from '../../lib/contract.js';
 
 /** Outside a work queue (tests, tools) every step runs at once. */
 export const direct: StepRunner = (fn) => fn(new AbortController().signal);
@@ -23,9 +24,6 @@ export interface LeaseStore {
   get(key: string, opts?: { signal?: AbortSignal }): Promise<KvItem<LeaseRecord> | null>;
   put(key: string, value: LeaseRecord, opts?: { expectedVersion?: number; signal?: AbortSignal }): Promise<{ version: number }>;
 }
-
-/** The check that establishes a lease reconciles the droplet's whole state; the one that renews it is shorter. */
-export type CheckKind = 'establish' | 'renew';
 
 export interface DropletCheck {
   /** The state check with the droplet host; rejects when the host cannot confirm. */
