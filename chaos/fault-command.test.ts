@@ -39,7 +39,9 @@ describe('cascade-lab fault against a real fault proxy', () => {
   const toxics = () => server.collection.get('link').toxics.list().length;
 
   it('add holds the toxic for --for, list shows who holds it, then it is gone', async () => {
-    const add = run(['fault', 'add', '--proxy', 'link', '--attr', 'latency=50', '--for', '3s'], env);
+    // Long enough that `fault list`, a second Node process, starts and asks while the toxic is held on a loaded machine
+    // (a CI run with 3 s saw the lease end first).
+    const add = run(['fault', 'add', '--proxy', 'link', '--attr', 'latency=50', '--for', '15s'], env);
     await until('the toxics', async () => toxics() === 2, 10_000);
     const list = await run(['fault', 'list'], env).done;
     assert.equal(list.code, 0, list.out);
