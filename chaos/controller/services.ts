@@ -55,6 +55,17 @@ export class ServiceDirectory {
     return this.refreshing ?? this.current;
   }
 
+  /**
+   * The topology for a live frame, which cannot wait: the last one read, while the refresh it may start
+   * goes on. A refresh asks Docker and the NLB nodes, which a busy machine can keep for seconds; a frame
+   * that waited past its budget would carry no service, and the map would show every one unknown. Only
+   * before the first read does it wait.
+   */
+  async topologyNow(): Promise<Topology> {
+    const refresh = this.topology();
+    return this.refreshedAt === -Infinity ? refresh : this.current;
+  }
+
   private async refresh(): Promise<Topology> {
     try {
       const services = Array.isArray(this.discover) ? this.discover : await this.discover();
