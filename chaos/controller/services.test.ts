@@ -30,8 +30,8 @@ describe('the service directory', () => {
     // see nothing before this test's deadline).
     const stuck = new Promise<'waited'>((resolve) => setTimeout(() => resolve('waited'), 1000).unref());
     const frame = await Promise.race([directory.topologyNow(), stuck]);
-    assert.notEqual(frame, 'waited', 'the frame waited for the refresh');
-    assert.deepEqual(frame === 'waited' ? [] : frame.services.map((s) => s.name), ['kv-1', 'kv-3']);
+    assert.ok(frame !== 'waited', 'the frame waited for the refresh');
+    assert.deepEqual(frame.services.map((s) => s.name), ['kv-1', 'kv-3']);
     assert.equal(calls, 2, 'one refresh under way, not one a frame');
     release();
     assert.deepEqual((await slow).services.map((s) => s.name), ['kv-1']);
