@@ -13,7 +13,7 @@ export const kvStoreConfig = {
    * Requests served at once; the rest wait in line, which is how latency grows with load. Six slots are
    * what lets DWFM's lease work miss its deadlines once it piles up (CASCADE-NOTES.md).
    */
-  CAPACITY: int(6, 1, 100000),
+  CAPACITY: int(12, 1, 100000),
   /** Requests allowed to wait for a slot before the node answers 503 (throttled). */
   QUEUE_LIMIT: int(1000, 0, 1000000),
   /** The lab clock: the modeled latency follows it (lib/timing.ts kvStoreTiming: 45 ms at 1h=10s). */
