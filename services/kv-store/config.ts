@@ -10,8 +10,9 @@ export const kvStoreConfig = {
   REDIS_URL: str('redis://redis:6379'),
   LAB_ADMIN_TOKEN: str(),
   /**
-   * Requests served at once; the rest wait in line, which is how latency grows with load. Six slots are
-   * what lets DWFM's lease work miss its deadlines once it piles up (CASCADE-NOTES.md).
+   * Requests served at once; the rest wait in line, which is how latency grows with load. Twelve slots
+   * let DWFM's renewals ride out a stall of a few seconds, and still let the 300 establishments after an
+   * outage miss their deadlines (CASCADE-NOTES.md).
    */
   CAPACITY: int(12, 1, 100000),
   /** Requests allowed to wait for a slot before the node answers 503 (throttled). */
