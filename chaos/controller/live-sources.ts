@@ -11,7 +11,7 @@ import type { LiveSources } from './live.js';
 import type { ServiceDirectory } from './services.js';
 
 export interface ControllerLiveDeps {
-  directory: Pick<ServiceDirectory, 'topologyNow' | 'status'>;
+  directory: Pick<ServiceDirectory, 'topology' | 'status'>;
   faults: { list(): HeldFault[] };
   runs: { latest(): RunInfo | null };
   lab: InsideLab;
@@ -53,7 +53,7 @@ export const heldFaultLive = (f: HeldFault): LiveFault => ({
 
 export function controllerLiveSources(deps: ControllerLiveDeps): LiveSources {
   return {
-    topology: () => deps.directory.topologyNow(),
+    topology: () => deps.directory.topology(),
     status: (service, timeoutMs) => deps.directory.status(service, timeoutMs),
     resolve: async (name, timeoutMs) => (await lookupA(name, deps.dns.port, deps.dns.host, timeoutMs)).addresses,
     faults: async (timeoutMs) => {

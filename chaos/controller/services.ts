@@ -47,23 +47,20 @@ export class ServiceDirectory {
     return this.current.find(name);
   }
 
-  /** The topology, read again when it is old; a failed read keeps the last one. */
+  /**
+   * The topology. One that is old is read again, one refresh at a time, and callers get the one last read
+   * meanwhile: a refresh asks Docker and the NLB nodes, which a busy machine can keep for seconds, and a
+   * live frame that waited past its budget would carry no service (the map would show every one unknown).
+   * Only an incomplete topology waits for its refresh: before the first read, and while the NLB nodes'
+   * checker is unknown (the runbook and the probes need it). A failed read keeps the last one.
+   */
   async topology(): Promise<Topology> {
     const age = this.now() - this.refreshedAt;
-    const stale = age >= REFRESH_MS || (age >= REFRESH_UNRESOLVED_MS && this.current.ofKind('nlb').length > 0 && !this.current.roles['nlb-checker']);
+    const unresolved = this.current.ofKind('nlb').length > 0 && !this.current.roles['nlb-checker'];
+    const stale = age >= REFRESH_MS || (age >= REFRESH_UNRESOLVED_MS && unresolved);
     if (stale) this.refreshing ??= this.refresh().finally(() => (this.refreshing = null));
-    return this.refreshing ?? this.current;
-  }
-
-  /**
-   * The topology for a live frame, which cannot wait: the last one read, while the refresh it may start
-   * goes on. A refresh asks Docker and the NLB nodes, which a busy machine can keep for seconds; a frame
-   * that waited past its budget would carry no service, and the map would show every one unknown. Only
-   * before the first read does it wait.
-   */
-  async topologyNow(): Promise<Topology> {
-    const refresh = this.topology();
-    return this.refreshedAt === -Infinity ? refresh : this.current;
+    const incomplete = this.refreshedAt === -Infinity || unresolved;
+    return incomplete ? (this.refreshing ?? this.current) : this.current;
   }
 
   private async refresh(): Promise<Topology> {
