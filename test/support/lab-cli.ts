@@ -26,7 +26,7 @@ const labEnv = (slot: number): NodeJS.ProcessEnv => ({
 });
 
 /** The clock the Docker tests run the lab at (README, Tests). E2E_LAB_CLOCK changes it. */
-export const E2E_CLOCK = setting('LAB_CLOCK', '1h=5s');
+export const E2E_CLOCK = setting('LAB_CLOCK', '1h=10s');
 
 /** Lab a (the cascade without fixes, the faults, the dashboard), b (the fixes), c (durability). */
 export const e2eEnv = labEnv(0);
