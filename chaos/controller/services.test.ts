@@ -9,7 +9,7 @@ import { ServiceDirectory } from './services.js';
 const kv = (name: string): LabService => ({ name, kind: 'kv-store', port: 8001, url: `http://${name}:8001` });
 const nlb = (name: string, url: string): LabService => ({ name, kind: 'nlb', port: 8005, url });
 
-/** 'answered' when `promise` settles within the current turn of the event loop, 'waited' when it does not. */
+/** `{ value }` when `promise` settles within the current turn of the event loop, 'waited' when it does not. */
 async function settlesAtOnce<T>(promise: Promise<T>): Promise<{ value: T } | 'waited'> {
   const turn = new Promise<'waited'>((resolve) => setImmediate(() => resolve('waited')));
   return Promise.race([promise.then((value) => ({ value })), turn]);

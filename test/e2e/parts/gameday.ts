@@ -104,7 +104,7 @@ describe('a game day', () => {
 
     // This team is slower than a lease (1.5 AWS hours), as AWS was: DWFM's leases lapse while the endpoint
     // is empty, so restoring DNS brings the establishments that collapse DWFM. (A team that restores DNS
-    // within a lease's life spares DWFM, and has nothing to throttle.)
+    // before they lapse may spare DWFM, and then has nothing to throttle: README, Running a game day.)
     await until('the leases lapsed while the endpoint is empty', async () => {
       const state = JSON.parse((await get('/api/responders/services/launcher/state', { authorization: `Bearer ${token}` })).text) as { state: { dwfm: { leasedFraction: number } } };
       return state.state.dwfm.leasedFraction < 0.5;
