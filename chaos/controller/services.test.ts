@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
+import { flushMicrotasks } from '../../lib/clock.js';
 import { until } from '../../test/support/until.js';
 import type { LabService } from '../topology.js';
 import { ServiceDirectory } from './services.js';
@@ -11,8 +12,10 @@ const nlb = (name: string, url: string): LabService => ({ name, kind: 'nlb', por
 
 /** `{ value }` when `promise` settles within the current turn of the event loop, 'waited' when it does not. */
 async function settlesAtOnce<T>(promise: Promise<T>): Promise<{ value: T } | 'waited'> {
-  const turn = new Promise<'waited'>((resolve) => setImmediate(() => resolve('waited')));
-  return Promise.race([promise.then((value) => ({ value })), turn]);
+  let settled = null as { value: T } | null;
+  void promise.then((value) => (settled = { value }));
+  await flushMicrotasks(1);
+  return settled ?? 'waited';
 }
 
 /** A discovery whose first call answers `first`, and every later one waits for `release()` and answers `later`. */

@@ -3,7 +3,7 @@
 // it forwards with the lab token.
 import { request } from 'undici';
 import { z } from 'zod';
-import { Topology, resolveRoles, type LabService } from '../topology.js';
+import { ROLE_KIND, ROLES, Topology, resolveRoles, type LabService } from '../topology.js';
 import type { ServiceStatus } from './contract.js';
 
 export type { ServiceStatus };
@@ -51,12 +51,12 @@ export class ServiceDirectory {
    * The topology. One that is old is read again, one refresh at a time, and callers get the one last read
    * meanwhile: a refresh asks Docker and the NLB nodes, which a busy machine can keep for seconds, and a
    * live frame that waited past its budget would carry no service (the map would show every one unknown).
-   * Only an incomplete topology waits for its refresh: before the first read, and while the NLB nodes'
-   * checker is unknown (the runbook and the probes need it). A failed read keeps the last one.
+   * Only an incomplete topology waits for its refresh: before the first read, and while a role is
+   * unknown whose kind is present (the NLB nodes' checker: the runbook and the probes need it). A failed read keeps the last one.
    */
   async topology(): Promise<Topology> {
     const age = this.now() - this.refreshedAt;
-    const unresolved = this.current.ofKind('nlb').length > 0 && !this.current.roles['nlb-checker'];
+    const unresolved = ROLES.some((role) => this.current.ofKind(ROLE_KIND[role]).length > 0 && !this.current.roles[role]);
     const stale = age >= REFRESH_MS || (age >= REFRESH_UNRESOLVED_MS && unresolved);
     if (stale) this.refreshing ??= this.refresh().finally(() => (this.refreshing = null));
     const incomplete = this.refreshedAt === -Infinity || unresolved;
