@@ -199,6 +199,17 @@ export class Dwfm {
     return {
       key: d.id,
       kind: 'renew',
+      // A renewal that misses its deadline while the lease still holds is tried again half-way through
+      // what is left of the lease, not at once: a stall of a few seconds at rest (a busy machine) then
+      // spreads its renewals out instead of piling them back into the queue, where they would time out
+      // again until the leases lapsed. Establishments have no lease to wait on and are retried at once,
+      // which is the collapse of the outage. A renewal of a lease already lapsed is retried at once too.
+      retryAfterTimeout: () => {
+        const now = this.clock.now();
+        if (!d.lease || d.lease.expires <= now) return true;
+        d.renewDueAt = now + (d.lease.expires - now) / 2;
+        return false;
+      },
       run: async (step, signal) => {
         try {
           const lease = await renewLease(this.store, this.hosts, d.az, d.id, () => this.clock.now(), () => this.opts.leaseTtlMs, step, d.lease?.expires);

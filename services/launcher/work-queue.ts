@@ -7,7 +7,8 @@
 //                   └──────── more steps ◄─────────────┘
 //   deadline (from when the item was queued) passes first ──► the item is abandoned: nobody cancels the
 //   work it started, so its remaining steps run on by themselves (more load on the kv store, result
-//   thrown away), and the item is queued again from its first step after a jittered pause.
+//   thrown away), and the item is queued again from its first step after a jittered pause, unless its
+//   owner says it can wait (WorkItem.retryAfterTimeout).
 //
 // An item's time is its steps × one trip through the line, and a trip grows with the items being worked
 // on. With a small backlog every item finishes well within its deadline. When the backlog is larger than
@@ -24,6 +25,11 @@ export interface WorkItem {
   key: string;
   kind: string;
   run(step: StepRunner, signal: AbortSignal): Promise<void>;
+  /**
+   * Asked when the item misses its deadline: true (or absent) queues it again from its first step after
+   * the jittered pause; false lets it go, and its owner adds it again when the work is still wanted.
+   */
+  retryAfterTimeout?(): boolean;
 }
 
 export class DeadlineExceeded extends Error {
@@ -193,6 +199,7 @@ export class WorkQueue {
     this.stats.timeouts++;
     this.stats.wastedSteps += attempt.steps;
     this.opts.onOutcome?.(attempt.item, 'timeout', { steps: attempt.steps, ranMs: this.opts.clock.now() - attempt.startedAt });
+    if (attempt.item.retryAfterTimeout?.() === false) return;
     // "Additional work was queued to reattempt": the same item, from its first step, after a jittered
     // pause (the key stays taken meanwhile, so the scan does not add it twice).
     this.stats.requeues++;
