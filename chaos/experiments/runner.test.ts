@@ -58,6 +58,35 @@ method:
   });
 });
 
+describe('a steady state that does not hold', () => {
+  it('says what its wait last saw, so that a failed run tells a lab in collapse from one a droplet short', async () => {
+    const clock = new ManualClock(0);
+    const lines: string[] = [];
+    const lab = runbookLab([], { dwfm: { leased: 287, droplets: 300, leasedFraction: 0.9567 } });
+    const experiment = parseExperiment(
+      `title: t
+description: d
+steady-state-hypothesis:
+  title: h
+  probes:
+    - type: probe
+      name: every-droplet-is-leased
+      provider:
+        type: wait
+        probe: { type: state, service: launcher, path: dwfm.leasedFraction }
+        until: { type: range, target: value, range: [1, 1] }
+        timeout: 2s
+method:
+  - { type: action, name: never, provider: { type: repair, action: restart-dwfm } }
+`,
+      's.yaml',
+    );
+    const journal = await settle(clock, runExperiment(experiment, { scenario: 's', seed: 1, fixes: [], lab, clock, progress: (l) => lines.push(l) }), 100);
+    assert.equal(journal.status, 'aborted');
+    assert.ok(lines.some((l) => /not met after 2\.\d s \(last: 0\.9567\)/.test(l)), lines.join('\n'));
+  });
+});
+
 type Answer = { rcode: number; rcodeName: string; addresses: string[]; nodata: boolean };
 const SERVED: Answer = { rcode: 0, rcodeName: 'NOERROR', addresses: ['10.0.0.1'], nodata: false };
 

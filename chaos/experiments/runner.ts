@@ -259,7 +259,7 @@ export async function runExperiment(experiment: Experiment, opts: RunOptions): P
       record.error = (err as Error).message;
     }
     close(record);
-    say(`    ${record.ok ? 'ok' : 'not met'} after ${((record.end - record.start) / 1000).toFixed(1)} s${record.error ? `: ${record.error}` : ''}`);
+    say(`    ${record.ok ? 'ok' : 'not met'} after ${((record.end - record.start) / 1000).toFixed(1)} s${record.error ? `: ${record.error}` : ''}${record.ok ? '' : lastValue(record.output)}`);
     if (a.pauses?.after) await sleep(durationMs(a.pauses.after, labClock), phase);
     return record;
   };
@@ -355,6 +355,19 @@ export async function runExperiment(experiment: Experiment, opts: RunOptions): P
 }
 
 /** The first dns-empty start, else the end of the last step a scheduled activity counts from. */
+/**
+ * What a wait or hold that was not met last saw, so that a failed run says how far it was (`last: 0.42`):
+ * the probe's reading, unwrapped from the wait's and the state probe's envelopes ({ value }).
+ */
+function lastValue(output: unknown): string {
+  const hasValue = (o: unknown): o is { value: unknown } => o !== null && typeof o === 'object' && 'value' in o;
+  if (!hasValue(output)) return '';
+  let value = output.value;
+  while (hasValue(value)) value = value.value;
+  const text = JSON.stringify(value);
+  return text === undefined ? '' : ` (last: ${text.length > 200 ? `${text.slice(0, 200)}…` : text})`;
+}
+
 function raceAt(experiment: Experiment, journal: Journal): number | null {
   const empty = journal.phases.filter((p) => p.name === 'dns-empty').sort((a, b) => a.start - b.start)[0];
   if (empty) return empty.start;
