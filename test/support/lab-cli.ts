@@ -74,6 +74,9 @@ export function e2eLab(more: LabOptions = {}, env: NodeJS.ProcessEnv = e2eEnv): 
     net: env.LAB_NET,
     ports: { dns: Number(env.LAB_DNS_PORT), controller: Number(env.LAB_CONTROLLER_PORT), faultApi: Number(env.LAB_FAULT_API_PORT) },
     token: env.LAB_ADMIN_TOKEN,
+    // What the fixture waits for while a lab starts or settles, in the test's output: a lab whose DWFM did
+    // not settle says so here (CI keeps nothing else of the lab).
+    log: (line) => console.log(`# ${env.COMPOSE_PROJECT_NAME} ${new Date().toISOString().slice(11, 19)}: ${line}`),
     ...more,
     env: { LAB_CLOCK: E2E_CLOCK, ...more.env },
   };
