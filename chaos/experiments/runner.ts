@@ -354,7 +354,6 @@ export async function runExperiment(experiment: Experiment, opts: RunOptions): P
   return journal;
 }
 
-/** The first dns-empty start, else the end of the last step a scheduled activity counts from. */
 /**
  * What a wait or hold that was not met last saw, so that a failed run says how far it was (`last: 0.42`):
  * the probe's reading, unwrapped from the wait's and the state probe's envelopes ({ value }).
@@ -368,6 +367,7 @@ function lastValue(output: unknown): string {
   return text === undefined ? '' : ` (last: ${text.length > 200 ? `${text.slice(0, 200)}…` : text})`;
 }
 
+/** The first dns-empty start, else the end of the last step a scheduled activity counts from. */
 function raceAt(experiment: Experiment, journal: Journal): number | null {
   const empty = journal.phases.filter((p) => p.name === 'dns-empty').sort((a, b) => a.start - b.start)[0];
   if (empty) return empty.start;

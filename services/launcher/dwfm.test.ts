@@ -109,7 +109,7 @@ describe('a stall at rest', () => {
 
 describe('a new lab clock', () => {
   it('slowed from 1h=10s to 1h=60s at rest: every lease kept, none re-established', async () => {
-    const lab = await atRest(3);
+    const lab = await atRest();
     const epochs = lab.dwfm.stats.established;
     assert.equal(lab.dwfm.stats.lost, 0, `lost at 1h=10s: ${JSON.stringify(lab.dwfm.snapshot().queue)}`);
     // 1h=60s: every time six times longer, the kv store at its 60 ms ceiling.
@@ -125,7 +125,7 @@ describe('a new lab clock', () => {
   });
 
   it('paused (1h=1h) for a minute and resumed at 1h=10s: every lease kept, renewals at once', async () => {
-    const lab = await atRest(3);
+    const lab = await atRest();
     // 1h=1h: a scan every 72 s; the scan under way then waits that long.
     lab.dwfm.retime({ leaseTtlMs: 5_400_000, leaseRenewMs: 3_600_000, scanMs: 72_000, itemDeadlineMs: 432_000, requeueJitterMs: 360_000, goodputWindowMs: 360_000 });
     await pass(lab.clock, 60_000, 200);
