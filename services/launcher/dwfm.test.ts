@@ -99,7 +99,7 @@ describe('a stall at rest', () => {
       assert.ok(timeouts > 20, `the stall timed renewals out: ${timeouts}`);
       await pass(lab.clock, 60_000, 200);
       const snap = lab.dwfm.snapshot();
-      // A lease with less life left than the stall may lapse; it is established again, in a small batch.
+      // A lease with less life left than the stall may lapse; the few that do are established again.
       assert.equal(lab.dwfm.leasedCount(), 300, `leased after the stall: ${JSON.stringify(lab.dwfm.stats)} ${JSON.stringify(snap.queue)}`);
       assert.ok(snap.queue.depth < 50 && snap.queue.goodput > 20, `the queue drained: ${JSON.stringify(snap.queue)}`);
       lab.dwfm.stop();

@@ -205,9 +205,9 @@ export class Dwfm {
       // again until the leases lapsed. Establishments have no lease to wait on and are retried at once,
       // which is the collapse of the outage. A renewal of a lease already lapsed is retried at once too.
       retryAfterTimeout: () => {
+        if (!this.isLeased(d)) return true;
         const now = this.clock.now();
-        if (!d.lease || d.lease.expires <= now) return true;
-        d.renewDueAt = now + (d.lease.expires - now) / 2;
+        d.renewDueAt = now + (d.lease!.expires - now) / 2;
         return false;
       },
       run: async (step, signal) => {
