@@ -52,7 +52,8 @@ export class ServiceDirectory {
    * meanwhile: a refresh asks Docker and the NLB nodes, which a busy machine can keep for seconds, and a
    * live frame that waited past its budget would carry no service (the map would show every one unknown).
    * Only an incomplete topology waits for its refresh: before the first read, and while a role is
-   * unknown whose kind is present (the NLB nodes' checker: the runbook and the probes need it). A failed read keeps the last one.
+   * unknown whose kind is present (the NLB nodes' checker: the runbook and the probes need it). A failed
+   * read keeps the last one.
    */
   async topology(): Promise<Topology> {
     const age = this.now() - this.refreshedAt;
