@@ -1,6 +1,6 @@
 // Seeded randomness: every random choice in the lab (backoff jitter, weighted answers, fault toxicity)
 // comes from one of these, so a run with the same --seed makes the same choices.
-import { xoroshiro128plus, unsafeUniformIntDistribution, type RandomGenerator } from 'pure-rand';
+import { mersenne, xoroshiro128plus, unsafeUniformIntDistribution, type RandomGenerator } from 'pure-rand';
 
 export class Random {
   private readonly gen: RandomGenerator;
@@ -30,6 +30,18 @@ export class Random {
   fork(): Random {
     return new Random(this.int(0, 0x7fffffff));
   }
+}
+
+/**
+ * Uniform floats in [0, 1) determined by a key (an instance id): the same key, the same draws. Keys that
+ * differ in one character give unrelated streams (an FNV-1a hash seeds a Mersenne Twister; xoroshiro's
+ * first draws from nearby seeds are alike).
+ */
+export function keyedUniforms(key: string): () => number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
+  const gen = mersenne(hash | 0);
+  return () => unsafeUniformIntDistribution(0, 0x3fffffff, gen) / 0x40000000;
 }
 
 export function seedFromEnv(value: string | undefined): number {

@@ -1,6 +1,6 @@
 // Every time-based setting of the lab and of its scenarios, derived in this one place from the lab clock
 // (lib/lab-clock.ts). The cascade's mechanisms are written here in AWS time: a lease lives 1.5 AWS hours, the
-// network manager configures 76 instances an AWS hour. At 1h=10s that lease lives 15 s, at 1h=60s 90 s;
+// network manager configures 73 instances an AWS hour. At 1h=10s that lease lives 15 s, at 1h=60s 90 s;
 // the same mechanisms then play the same cascade in the same proportions at any pace (lib/timing.test.ts).
 //
 // The services read their defaults from here (services/<name>/config.ts), so a service started by hand
@@ -38,13 +38,15 @@ export const CASCADE = {
   instances: { unconfiguredDrop: 0.9 },
   network: {
     /** Configurations delivered per AWS hour, up to `burst` at once after an idle spell. */
-    perHour: 76,
+    perHour: 73,
     burst: 10,
     /** With the propagation-throttle fix: launches refused while this much work waits. */
     admissionLimit: 4,
   },
   autoscaling: {
     tickH: 0.02,
+    /** Instances' lives are Erlang with this shape around their fleet's mean age (spread: half the mean). */
+    lifeShape: 4,
     /** The customers' application behind the NLB: an instance retires after its age, replaced first. */
     app: { perAz: 14, maxAgeH: 4 },
     /** The region's other customers' instances, not behind this NLB: most of the launches. */

@@ -16,6 +16,7 @@ import type { Clock } from '../../lib/clock.js';
 import { LabError } from '../../lib/errors.js';
 import type { EventLog } from '../../lib/events.js';
 import { Loop } from '../../lib/loop.js';
+import { keyedUniforms } from '../../lib/random.js';
 import type { Ec2, Instance } from './ec2-api.js';
 import type { AutoscalingState } from './state.js';
 
@@ -31,14 +32,24 @@ export interface AutoscalingOptions {
   azs: string[];
   fleets: FleetOptions[];
   intervalMs: number;
+  /**
+   * How alike the instances' lives are: each life is Erlang with this shape and the fleet's mean age, so
+   * its spread is the mean over the shape's square root. 1 (the default) is exponential.
+   */
+  lifeShape?: number;
 }
 
 export class Autoscaler {
   private readonly loop: Loop;
   /** launch-first: the aged instance -> its replacement, until the replacement runs. */
   private readonly replacing = new Map<string, string>();
-  /** Where an instance's age counts from, when a new lab clock moved it from its launch (see retime). */
+  /**
+   * Where an instance's age counts from, when not from its launch: a new lab clock stretched it (see
+   * retime), or the instance filled a fleet and came with an age (see fill).
+   */
   private readonly ageFrom = new Map<string, number>();
+  /** Each instance's life as a multiple of its fleet's mean age, drawn once from its id. */
+  private readonly lives = new Map<string, number>();
   readonly stats = { launches: 0, recycled: 0, failures: {} as Record<string, number> };
 
   constructor(
@@ -90,7 +101,7 @@ export class Autoscaler {
 
   tick(): void {
     for (const old of this.replacing.keys()) if (this.ec2.instances.get(old)?.state !== 'running') this.replacing.delete(old);
-    for (const id of this.ageFrom.keys()) if ((this.ec2.instances.get(id)?.state ?? 'terminated') === 'terminated') this.ageFrom.delete(id);
+    for (const map of [this.ageFrom, this.lives]) for (const id of map.keys()) if ((this.ec2.instances.get(id)?.state ?? 'terminated') === 'terminated') map.delete(id);
     for (const fleet of this.opts.fleets) for (const az of this.opts.azs) this.tend(fleet, az);
   }
 
@@ -128,7 +139,27 @@ export class Autoscaler {
     }
     // One instance per call, as many calls as are missing: an all-or-nothing launch of the whole gap
     // would never fit under a throttle (or a network admission limit) smaller than the gap.
-    for (let n = live; n < fleet.desiredPerAz; n++) if (!this.tryLaunch(az, fleet.group)) break;
+    for (let n = live; n < fleet.desiredPerAz; n++) {
+      const instance = this.tryLaunch(az, fleet.group);
+      if (!instance) break;
+      this.fill(instance, fleet);
+    }
+  }
+
+  /**
+   * An instance that fills a fleet (a lab starting, an instance lost) stands for one of a fleet that has
+   * always been running: it comes with what is left of a life already under way, drawn as a fleet in its
+   * steady state has them (a uniform share of a length-biased life). So a fleet filled at once retires at
+   * its steady rate from the start instead of in a wave one mean age later. Exponential lives need none
+   * of this: what is left of one is again exponential.
+   */
+  private fill(instance: Instance, fleet: FleetOptions): void {
+    const shape = this.opts.lifeShape ?? 1;
+    if (shape === 1) return;
+    const random = keyedUniforms(instance.id);
+    erlang(random, shape); // the stream's first draws are the instance's own life (maxAge)
+    const left = random() * erlang(random, shape + 1) * (fleet.maxInstanceAgeMs / shape);
+    this.ageFrom.set(instance.id, instance.launchedAt + left - this.maxAge(instance.id, fleet));
   }
 
   private retire(instance: Instance): void {
@@ -137,13 +168,19 @@ export class Autoscaler {
   }
 
   /**
-   * Each instance's own age limit, drawn from its random id: exponential with the fleet's mean, so a fleet
-   * retires instances at the same rate whatever their ages (a lab just started is already in its steady
-   * state, at every clock), and instances launched together do not come up for replacement together.
+   * Each instance's own age limit, drawn from its random id, around the fleet's mean: exponential (shape 1,
+   * from the id's digits), so a fleet retires instances at the same rate whatever their ages, or Erlang
+   * (see lifeShape). Lives alike make replacements come at a more even pace over hours, as a large fleet's
+   * would; the network manager's backlog after the outage then drains in about the same time in every run.
    */
   private maxAge(id: string, fleet: FleetOptions): number {
-    const u = ((Number.parseInt(id.slice(2, 8), 16) || 0) + 0.5) / 0x1000000;
-    return -fleet.maxInstanceAgeMs * Math.log(u);
+    let life = this.lives.get(id);
+    if (life === undefined) {
+      const shape = this.opts.lifeShape ?? 1;
+      life = shape === 1 ? -Math.log(((Number.parseInt(id.slice(2, 8), 16) || 0) + 0.5) / 0x1000000) : erlang(keyedUniforms(id), shape) / shape;
+      this.lives.set(id, life);
+    }
+    return life * fleet.maxInstanceAgeMs;
   }
 
   /** Capacity missing right now, every fleet together: desired minus running, per AZ. */
@@ -179,4 +216,11 @@ export class Autoscaler {
       return null;
     }
   }
+}
+
+/** The sum of `shape` exponential draws of mean 1 (an Erlang variate; its mean is `shape`). */
+function erlang(random: () => number, shape: number): number {
+  let sum = 0;
+  for (let i = 0; i < shape; i++) sum -= Math.log(1 - random());
+  return sum;
 }

@@ -22,7 +22,7 @@ interface LabOptions {
   networkRate?: number;
   fix?: boolean;
   admissionLimit?: number;
-  autoscaling?: { desiredPerAz: number; maxInstanceAgeMs: number; replace?: 'launch-first' | 'terminate' };
+  autoscaling?: { desiredPerAz: number; maxInstanceAgeMs: number; replace?: 'launch-first' | 'terminate'; lifeShape?: number };
 }
 
 function createLab(o: LabOptions = {}) {
@@ -44,7 +44,7 @@ function createLab(o: LabOptions = {}) {
   );
   const ec2 = new Ec2({ azs: AZS, slotsPerDroplet: o.slots ?? 4, keepTerminated: 10_000 }, dwfm, hosts, network, clock, new Random(1), events);
   const autoscaler = o.autoscaling
-    ? new Autoscaler({ azs: AZS, intervalMs: 1000, fleets: [{ group: 'app', replace: 'terminate', ...o.autoscaling }] }, ec2, clock, events)
+    ? new Autoscaler({ azs: AZS, intervalMs: 1000, lifeShape: o.autoscaling.lifeShape, fleets: [{ group: 'app', replace: 'terminate', ...o.autoscaling }] }, ec2, clock, events)
     : null;
   const app = buildApp({
     dwfm, ec2, network, autoscaler, azs: AZS, probeKv: () => kv.get('lab/readyz-probe'),
@@ -314,6 +314,38 @@ describe('autoscaling', () => {
     assert.ok(perWindow.reduce((a, b) => a + b, 0) >= 30, `the cohort retired within 65 s: ${perWindow.join(',')}`);
     assert.ok(Math.max(...perWindow) <= 8, `at most 8 replacements in any 5 s: ${perWindow.join(',')}`);
     await lab.stop();
+  });
+
+  // Retirements per window of a fleet of 45 with a 40 s mean life, from its first fill on.
+  const retirementsPerWindow = async (lifeShape: number, windowMs: number, windows: number) => {
+    const lab = createLab({ dropletsPerAz: 8, autoscaling: { desiredPerAz: 15, maxInstanceAgeMs: 40_000, lifeShape } });
+    await pass(lab.clock, 2_000);
+    const counts: number[] = [];
+    for (let w = 0; w < windows; w++) {
+      const before = lab.autoscaler!.stats.recycled;
+      await pass(lab.clock, windowMs, 250);
+      counts.push(lab.autoscaler!.stats.recycled - before);
+    }
+    await lab.stop();
+    return counts;
+  };
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const spread = (xs: number[]) => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2)));
+
+  it('a fleet filled at once retires at its steady pace from the start, whatever the shape of the lives', async () => {
+    // 45 instances with a 40 s mean life: about 11 retirements per 10 s. Erlang-4 lives all begun at the
+    // fill would retire 1 in the first 10 s and 5 in the next (a wave one mean life later), not 11.
+    const [first, second] = await retirementsPerWindow(4, 10_000, 2);
+    assert.ok(first! >= 6 && second! >= 6, `retirements in the first two 10 s windows: ${first}, ${second}`);
+  });
+
+  it('lives alike (Erlang-4) retire at a more even pace over a mean life than exponential ones', async () => {
+    // Over windows as long as a mean life, 45 exponential lives retire like a Poisson count (spread about
+    // 6.7 around 45); Erlang-4 lives about 4.
+    const even = await retirementsPerWindow(4, 40_000, 20);
+    const exponential = await retirementsPerWindow(1, 40_000, 20);
+    for (const xs of [even, exponential]) assert.ok(Math.abs(mean(xs) - 45) <= 8, `about 45 retirements per 40 s: ${xs.join(',')}`);
+    assert.ok(spread(even) < 0.8 * spread(exponential), `spread ${spread(even).toFixed(2)} (Erlang-4: ${even.join(',')}) against ${spread(exponential).toFixed(2)} (exponential: ${exponential.join(',')})`);
   });
 
   it('loses capacity while launches fail, and gets it back once leases return', async () => {

@@ -8,7 +8,7 @@ import { createRegistry } from '../../lib/metrics.js';
 import { Random, seedFromEnv } from '../../lib/random.js';
 import { Resolver } from '../../lib/resolver.js';
 import { onShutdown } from '../../lib/shutdown.js';
-import { ClockedSettings, launcherTiming, overridesOf } from '../../lib/timing.js';
+import { CASCADE, ClockedSettings, launcherTiming, overridesOf } from '../../lib/timing.js';
 import { buildApp } from './app.js';
 import { Autoscaler } from './autoscaling.js';
 import { launcherConfig } from './config.js';
@@ -73,7 +73,7 @@ const fleets = {
   others: { group: 'others', desiredPerAz: config.OTHERS_PER_AZ, maxInstanceAgeMs: t.OTHERS_MAX_AGE_MS, replace: 'launch-first' as const },
 };
 const autoscaler = config.AUTOSCALING_ENABLED
-  ? new Autoscaler({ azs, fleets: [fleets.app, fleets.others].filter((f) => f.desiredPerAz > 0), intervalMs: t.AUTOSCALING_INTERVAL_MS }, ec2, systemClock, events)
+  ? new Autoscaler({ azs, fleets: [fleets.app, fleets.others].filter((f) => f.desiredPerAz > 0), intervalMs: t.AUTOSCALING_INTERVAL_MS, lifeShape: CASCADE.autoscaling.lifeShape }, ec2, systemClock, events)
   : null;
 timing.apply((v) => {
   dwfm.retime({

@@ -153,6 +153,7 @@ export async function runCascadeSim(opts: CascadeSimOptions): Promise<CascadeSim
     {
       azs,
       intervalMs: lt.AUTOSCALING_INTERVAL_MS,
+      lifeShape: CASCADE.autoscaling.lifeShape,
       fleets: [
         { group: 'app', desiredPerAz: CASCADE.autoscaling.app.perAz, maxInstanceAgeMs: lt.MAX_INSTANCE_AGE_MS, replace: 'launch-first' },
         { group: 'others', desiredPerAz: CASCADE.autoscaling.others.perAz, maxInstanceAgeMs: lt.OTHERS_MAX_AGE_MS, replace: 'launch-first' },
