@@ -4,9 +4,24 @@ import { mersenne, xoroshiro128plus, unsafeUniformIntDistribution, type RandomGe
 
 export class Random {
   private readonly gen: RandomGenerator;
-  constructor(readonly seed: number) {
-    this.gen = xoroshiro128plus(seed | 0);
+  constructor(
+    readonly seed: number,
+    gen?: RandomGenerator,
+  ) {
+    this.gen = gen ?? xoroshiro128plus(seed | 0);
   }
+
+  /**
+   * Draws determined by a key (an instance id): the same key, the same draws. Keys that differ in one
+   * character give unrelated streams (an FNV-1a hash seeds a Mersenne Twister; xoroshiro's first draws
+   * from nearby seeds are alike).
+   */
+  static keyed(key: string): Random {
+    let hash = 0x811c9dc5;
+    for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
+    return new Random(hash | 0, mersenne(hash | 0));
+  }
+
   /** Uniform float in [0, 1). */
   next(): number {
     return unsafeUniformIntDistribution(0, 0x3fffffff, this.gen) / 0x40000000;
@@ -30,18 +45,6 @@ export class Random {
   fork(): Random {
     return new Random(this.int(0, 0x7fffffff));
   }
-}
-
-/**
- * Uniform floats in [0, 1) determined by a key (an instance id): the same key, the same draws. Keys that
- * differ in one character give unrelated streams (an FNV-1a hash seeds a Mersenne Twister; xoroshiro's
- * first draws from nearby seeds are alike).
- */
-export function keyedUniforms(key: string): () => number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
-  const gen = mersenne(hash | 0);
-  return () => unsafeUniformIntDistribution(0, 0x3fffffff, gen) / 0x40000000;
 }
 
 export function seedFromEnv(value: string | undefined): number {

@@ -16,7 +16,7 @@ import type { Clock } from '../../lib/clock.js';
 import { LabError } from '../../lib/errors.js';
 import type { EventLog } from '../../lib/events.js';
 import { Loop } from '../../lib/loop.js';
-import { keyedUniforms } from '../../lib/random.js';
+import { Random } from '../../lib/random.js';
 import type { Ec2, Instance } from './ec2-api.js';
 import type { AutoscalingState } from './state.js';
 
@@ -156,10 +156,10 @@ export class Autoscaler {
   private fill(instance: Instance, fleet: FleetOptions): void {
     const shape = this.opts.lifeShape ?? 1;
     if (shape === 1) return;
-    const random = keyedUniforms(instance.id);
-    erlang(random, shape); // the stream's first draws are the instance's own life (maxAge)
-    const left = random() * erlang(random, shape + 1) * (fleet.maxInstanceAgeMs / shape);
-    this.ageFrom.set(instance.id, instance.launchedAt + left - this.maxAge(instance.id, fleet));
+    const { life, random } = this.drawLife(instance.id, shape);
+    this.lives.set(instance.id, life);
+    const left = random.next() * erlang(random, shape + 1) * (fleet.maxInstanceAgeMs / shape);
+    this.ageFrom.set(instance.id, instance.launchedAt + left - life * fleet.maxInstanceAgeMs);
   }
 
   private retire(instance: Instance): void {
@@ -177,10 +177,16 @@ export class Autoscaler {
     let life = this.lives.get(id);
     if (life === undefined) {
       const shape = this.opts.lifeShape ?? 1;
-      life = shape === 1 ? -Math.log(((Number.parseInt(id.slice(2, 8), 16) || 0) + 0.5) / 0x1000000) : erlang(keyedUniforms(id), shape) / shape;
+      life = shape === 1 ? -Math.log(((Number.parseInt(id.slice(2, 8), 16) || 0) + 0.5) / 0x1000000) : this.drawLife(id, shape).life;
       this.lives.set(id, life);
     }
     return life * fleet.maxInstanceAgeMs;
+  }
+
+  /** An Erlang life (a multiple of the mean) from the id's own stream, and the stream for what follows. */
+  private drawLife(id: string, shape: number): { life: number; random: Random } {
+    const random = Random.keyed(id);
+    return { life: erlang(random, shape) / shape, random };
   }
 
   /** Capacity missing right now, every fleet together: desired minus running, per AZ. */
@@ -219,8 +225,8 @@ export class Autoscaler {
 }
 
 /** The sum of `shape` exponential draws of mean 1 (an Erlang variate; its mean is `shape`). */
-function erlang(random: () => number, shape: number): number {
+function erlang(random: Random, shape: number): number {
   let sum = 0;
-  for (let i = 0; i < shape; i++) sum -= Math.log(1 - random());
+  for (let i = 0; i < shape; i++) sum -= Math.log(1 - random.next());
   return sum;
 }

@@ -5,6 +5,7 @@ import { EventLog } from '../../lib/events.js';
 import { silentLogger } from '../../lib/log.js';
 import { createRegistry } from '../../lib/metrics.js';
 import { Random } from '../../lib/random.js';
+import { mean, spread } from '../../test/support/stats.js';
 import { buildApp } from './app.js';
 import { Autoscaler } from './autoscaling.js';
 import { Dwfm } from './dwfm.js';
@@ -329,8 +330,6 @@ describe('autoscaling', () => {
     await lab.stop();
     return counts;
   };
-  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const spread = (xs: number[]) => Math.sqrt(mean(xs.map((x) => (x - mean(xs)) ** 2)));
 
   it('a fleet filled at once retires at its steady pace from the start, whatever the shape of the lives', async () => {
     // 45 instances with a 40 s mean life: about 11 retirements per 10 s. Erlang-4 lives all begun at the
