@@ -17,6 +17,7 @@ import { LabError } from '../../lib/errors.js';
 import type { EventLog } from '../../lib/events.js';
 import { Loop } from '../../lib/loop.js';
 import { Random } from '../../lib/random.js';
+import { CASCADE } from '../../lib/timing.js';
 import type { Ec2, Instance } from './ec2-api.js';
 import type { AutoscalingState } from './state.js';
 
@@ -37,6 +38,29 @@ export interface AutoscalingOptions {
    * its spread is the mean over the shape's square root. 1 (the default) is exponential.
    */
   lifeShape?: number;
+}
+
+/** What a lab's autoscaling is given: its AZs and tick, each fleet's size per AZ and mean age. */
+export interface LabFleets {
+  azs: string[];
+  intervalMs: number;
+  appPerAz: number;
+  othersPerAz: number;
+  appMaxAgeMs: number;
+  othersMaxAgeMs: number;
+}
+
+/**
+ * The lab's two fleets (lib/timing.ts CASCADE.autoscaling), for the launcher and the cascade simulation
+ * alike: the `app` instances the NLB serves and the region's `others` that share the droplets, each
+ * replaced launch-first at the end of an Erlang life around its mean age. A fleet of 0 per AZ is left out.
+ */
+export function labAutoscaling(o: LabFleets): AutoscalingOptions {
+  const fleets: FleetOptions[] = [
+    { group: 'app', desiredPerAz: o.appPerAz, maxInstanceAgeMs: o.appMaxAgeMs, replace: 'launch-first' },
+    { group: 'others', desiredPerAz: o.othersPerAz, maxInstanceAgeMs: o.othersMaxAgeMs, replace: 'launch-first' },
+  ];
+  return { azs: o.azs, intervalMs: o.intervalMs, lifeShape: CASCADE.autoscaling.lifeShape, fleets: fleets.filter((f) => f.desiredPerAz > 0) };
 }
 
 export class Autoscaler {

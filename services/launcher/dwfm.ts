@@ -89,7 +89,7 @@ export class Dwfm {
     this.loop = new Loop({ clock, intervalMs: () => this.opts.scanMs, onError: (err) => (this.lastError = `scan: ${(err as Error).message}`) });
   }
 
-  isLeased(droplet: Droplet): boolean {
+  isLeased(droplet: Droplet): droplet is Droplet & { lease: HeldLease } {
     return droplet.lease !== null && droplet.lease.expires > this.clock.now();
   }
 
@@ -207,7 +207,7 @@ export class Dwfm {
       retryAfterTimeout: () => {
         if (!this.isLeased(d)) return true;
         const now = this.clock.now();
-        d.renewDueAt = now + (d.lease!.expires - now) / 2;
+        d.renewDueAt = now + (d.lease.expires - now) / 2;
         return false;
       },
       run: async (step, signal) => {

@@ -5,9 +5,10 @@ import { EventLog } from '../../lib/events.js';
 import { silentLogger } from '../../lib/log.js';
 import { createRegistry } from '../../lib/metrics.js';
 import { Random } from '../../lib/random.js';
+import { CASCADE } from '../../lib/timing.js';
 import { mean, spread } from '../../test/support/stats.js';
 import { buildApp } from './app.js';
-import { Autoscaler } from './autoscaling.js';
+import { Autoscaler, labAutoscaling } from './autoscaling.js';
 import { Dwfm } from './dwfm.js';
 import { Ec2 } from './ec2-api.js';
 import { NetworkManager } from './network-manager.js';
@@ -290,6 +291,16 @@ describe('network manager', () => {
 });
 
 describe('autoscaling', () => {
+  it("the lab's fleets: app and others, launch-first, Erlang lives; a fleet of 0 per AZ is left out", () => {
+    const both = labAutoscaling({ azs: ['az-a'], intervalMs: 200, appPerAz: 14, othersPerAz: 33, appMaxAgeMs: 40_000, othersMaxAgeMs: 60_000 });
+    assert.deepEqual(both.fleets, [
+      { group: 'app', desiredPerAz: 14, maxInstanceAgeMs: 40_000, replace: 'launch-first' },
+      { group: 'others', desiredPerAz: 33, maxInstanceAgeMs: 60_000, replace: 'launch-first' },
+    ]);
+    assert.equal(both.lifeShape, CASCADE.autoscaling.lifeShape);
+    assert.deepEqual(labAutoscaling({ azs: ['az-a'], intervalMs: 200, appPerAz: 14, othersPerAz: 0, appMaxAgeMs: 1, othersMaxAgeMs: 1 }).fleets.map((f) => f.group), ['app']);
+  });
+
   it('keeps the desired capacity and recycles old instances', async () => {
     const lab = createLab({ autoscaling: { desiredPerAz: 3, maxInstanceAgeMs: 10_000 } });
     await pass(lab.clock, 5_000);

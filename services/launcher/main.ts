@@ -8,9 +8,9 @@ import { createRegistry } from '../../lib/metrics.js';
 import { Random, seedFromEnv } from '../../lib/random.js';
 import { Resolver } from '../../lib/resolver.js';
 import { onShutdown } from '../../lib/shutdown.js';
-import { CASCADE, ClockedSettings, launcherTiming, overridesOf } from '../../lib/timing.js';
+import { ClockedSettings, launcherTiming, overridesOf } from '../../lib/timing.js';
 import { buildApp } from './app.js';
-import { Autoscaler } from './autoscaling.js';
+import { Autoscaler, labAutoscaling } from './autoscaling.js';
 import { launcherConfig } from './config.js';
 import { HttpDropletHosts } from './droplet-hosts.js';
 import { Dwfm } from './dwfm.js';
@@ -68,12 +68,11 @@ const network = new NetworkManager(
   systemClock, events,
 );
 const ec2 = new Ec2({ azs, slotsPerDroplet: config.SLOTS_PER_DROPLET, keepTerminated: config.KEEP_TERMINATED, drainMs: config.TERMINATE_DRAIN_MS }, dwfm, hosts, network, systemClock, random.fork(), events);
-const fleets = {
-  app: { group: 'app', desiredPerAz: config.DESIRED_PER_AZ, maxInstanceAgeMs: t.MAX_INSTANCE_AGE_MS, replace: 'launch-first' as const },
-  others: { group: 'others', desiredPerAz: config.OTHERS_PER_AZ, maxInstanceAgeMs: t.OTHERS_MAX_AGE_MS, replace: 'launch-first' as const },
-};
 const autoscaler = config.AUTOSCALING_ENABLED
-  ? new Autoscaler({ azs, fleets: [fleets.app, fleets.others].filter((f) => f.desiredPerAz > 0), intervalMs: t.AUTOSCALING_INTERVAL_MS, lifeShape: CASCADE.autoscaling.lifeShape }, ec2, systemClock, events)
+  ? new Autoscaler(
+      labAutoscaling({ azs, intervalMs: t.AUTOSCALING_INTERVAL_MS, appPerAz: config.DESIRED_PER_AZ, othersPerAz: config.OTHERS_PER_AZ, appMaxAgeMs: t.MAX_INSTANCE_AGE_MS, othersMaxAgeMs: t.OTHERS_MAX_AGE_MS }),
+      ec2, systemClock, events,
+    )
   : null;
 timing.apply((v) => {
   dwfm.retime({
@@ -88,7 +87,7 @@ timing.apply((v) => {
   network.opts.ratePerSecond = v.NETWORK_RATE;
   network.reschedule();
   if (autoscaler) {
-    autoscaler.retime({ [fleets.app.group]: v.MAX_INSTANCE_AGE_MS, [fleets.others.group]: v.OTHERS_MAX_AGE_MS });
+    autoscaler.retime({ app: v.MAX_INSTANCE_AGE_MS, others: v.OTHERS_MAX_AGE_MS });
     autoscaler.opts.intervalMs = v.AUTOSCALING_INTERVAL_MS;
     autoscaler.reschedule();
   }

@@ -17,7 +17,7 @@ import { dnsEmptyDetector, leaseCollapseDetector, nlbFlappingDetector, PhaseTrac
 import type { LabClient } from '../../chaos/lab-client.js';
 import { AFTER_FAILOVER_OFF_H, awsPhaseHours, phaseIoU } from '../../chaos/report/incident.js';
 import { StateChecks } from '../../services/droplet/state-checks.js';
-import { Autoscaler } from '../../services/launcher/autoscaling.js';
+import { Autoscaler, labAutoscaling } from '../../services/launcher/autoscaling.js';
 import type { DropletHosts } from '../../services/launcher/droplet-hosts.js';
 import { Dwfm } from '../../services/launcher/dwfm.js';
 import { Ec2 } from '../../services/launcher/ec2-api.js';
@@ -150,15 +150,14 @@ export async function runCascadeSim(opts: CascadeSimOptions): Promise<CascadeSim
   );
   const ec2 = new Ec2({ azs, slotsPerDroplet: 4, keepTerminated: 200, drainMs: 0 }, dwfm, hosts, network, clock, random.fork(), events);
   const autoscaler = new Autoscaler(
-    {
+    labAutoscaling({
       azs,
       intervalMs: lt.AUTOSCALING_INTERVAL_MS,
-      lifeShape: CASCADE.autoscaling.lifeShape,
-      fleets: [
-        { group: 'app', desiredPerAz: CASCADE.autoscaling.app.perAz, maxInstanceAgeMs: lt.MAX_INSTANCE_AGE_MS, replace: 'launch-first' },
-        { group: 'others', desiredPerAz: CASCADE.autoscaling.others.perAz, maxInstanceAgeMs: lt.OTHERS_MAX_AGE_MS, replace: 'launch-first' },
-      ],
-    },
+      appPerAz: CASCADE.autoscaling.app.perAz,
+      othersPerAz: CASCADE.autoscaling.others.perAz,
+      appMaxAgeMs: lt.MAX_INSTANCE_AGE_MS,
+      othersMaxAgeMs: lt.OTHERS_MAX_AGE_MS,
+    }),
     ec2,
     clock,
     events,
