@@ -76,7 +76,7 @@ describe('waiting for the fleet to settle', () => {
     const done = waitSettled(lab, 120_000, (l) => lines.push(l), clock, LabClock.parse('1h=10s'));
     await clock.advance(10_000);
     inService = 42;
-    await settle(clock, done, 500);
+    assert.deepEqual(await settle(clock, done, 500), { settled: true });
     // Samples every 2 s; the one at 10 s still saw 30. At rest from 12 s, through the window (half an AWS
     // hour: 5 s at 1h=10s): the sample at 18 s.
     assert.ok(clock.now() >= 18_000 && clock.now() < 20_000, `returned at ${clock.now()}`);
@@ -99,9 +99,11 @@ describe('waiting for the fleet to settle', () => {
     const clock = new ManualClock(0);
     const lines: string[] = [];
     const collapsed = labWith(() => ({ ec2: launcher({ dwfm: { leasedFraction: 0, leased: 0, droplets: 450 } }), checker: nlb(42) }));
-    await settle(clock, waitSettled(collapsed, 600_000, (l) => lines.push(l), clock), 500);
+    const outcome = await settle(clock, waitSettled(collapsed, 600_000, (l) => lines.push(l), clock), 500);
     assert.ok(clock.now() >= DWFM_SETTLE_MS && clock.now() < DWFM_SETTLE_MS + 5000);
     assert.match(lines.at(-1) ?? '', /0 of 450 droplets .*repair restart-dwfm/);
+    assert.equal(outcome.settled, false, 'the caller learns the lab is not at rest');
+    assert.equal(outcome.settled === false && outcome.reason, lines.at(-1));
     const stuck = labWith(() => ({ ec2: launcher(), checker: nlb(3) }));
     const later = new ManualClock(0);
     const failed = await settle(later, waitSettled(stuck, 30_000, () => {}, later).then(() => null, (err: Error) => err), 500);

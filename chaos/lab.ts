@@ -113,13 +113,17 @@ export const DWFM_SETTLE_MS = 60_000;
 
 const CHECKS_NOT_QUIET = "the NLB's health checks to quieten";
 
+/** How a wait for the fleet at rest ended: at rest, or DWFM still short of its leases, and what to do. */
+export type SettleOutcome = { settled: true } | { settled: false; reason: string };
+
 /**
  * Waits until unsettled() says the fleet is at rest on every sample (2 s apart) through one window of the
  * nlb-flapping detector, at least two samples, and the health checks flapped, ran late or failed over
  * fewer than FLAPPING_MIN_EVENTS times in it: a run started then finds no phase it did not cause. DWFM is
  * the exception: after a kv outage (a dns-race run, say) it can be in congestive collapse, which by design
- * only an operator ends, so after DWFM_SETTLE_MS of it the lab is declared up with a warning saying what
- * to do.
+ * only an operator ends, so after DWFM_SETTLE_MS of it the wait ends, says what to do, and returns
+ * `settled: false` with that reason (`cascade-lab up` declares the lab up with the warning; the test
+ * fixture throws it).
  */
 export async function waitSettled(
   lab: Pick<LabClient, 'stateOrNull' | 'checkerState'>,
@@ -127,7 +131,7 @@ export async function waitSettled(
   say: (l: string) => void,
   clock: Pick<Clock, 'now' | 'sleep'> = systemClock,
   labClock: LabClock = defaultLabClock(),
-): Promise<void> {
+): Promise<SettleOutcome> {
   const timing = scenarioTiming(labClock);
   const start = clock.now();
   let last = '';
@@ -146,18 +150,18 @@ export async function waitSettled(
     else {
       rest ??= { since: now, events, samples: 0 };
       rest.samples++;
-      if (rest.samples >= 2 && now - rest.since >= timing.flappingWindowMs) return;
+      if (rest.samples >= 2 && now - rest.since >= timing.flappingWindowMs) return { settled: true };
     }
     if (reason && reason !== last) say(`waiting for ${reason}`);
     last = reason ?? last;
     dwfmSince = reason?.startsWith('DWFM') ? (dwfmSince ?? now) : null;
     if (dwfmSince !== null && now - dwfmSince >= DWFM_SETTLE_MS) {
       const dwfm = launcher?.dwfm;
-      say(
+      const reason =
         `DWFM holds leases on ${dwfm?.leased ?? '?'} of ${dwfm?.droplets ?? '?'} droplets after ${DWFM_SETTLE_MS / 1000} s: after a kv ` +
-          'outage it can be in congestive collapse, which only an operator ends (cascade-lab repair throttle, then repair restart-dwfm, then repair unthrottle)',
-      );
-      return;
+        'outage it can be in congestive collapse, which only an operator ends (cascade-lab repair throttle, then repair restart-dwfm, then repair unthrottle)';
+      say(reason);
+      return { settled: false, reason };
     }
     if (now - start > timeoutMs) throw new Error(`the lab did not settle within ${Math.round(timeoutMs / 1000)} s (${last})`);
     await clock.sleep(2000);

@@ -9,7 +9,7 @@ import { DockerComposeEnvironment, log, type StartedDockerComposeEnvironment } f
 import { freePort } from '../lib/free-port.js';
 import { Compose, composeCommand, parseFixes, type DownResult, type Fix } from '../chaos/compose.js';
 import { LabClient } from '../chaos/lab-client.js';
-import { fixEnv, labClockOf, waitReady, waitSettled } from '../chaos/lab.js';
+import { fixEnv, labClockOf, waitReady, waitSettled, type SettleOutcome } from '../chaos/lab.js';
 import { systemClock } from '../lib/clock.js';
 import { LabClock } from '../lib/lab-clock.js';
 import { labImage, LAB_REPOSITORY, type LabImageOptions } from './image.js';
@@ -194,7 +194,12 @@ export class StartedCascadeLab implements AsyncDisposable {
     // The controller keeps the last clock it was given (in Redis, which a restart keeps): LAB_CLOCK wins.
     const wanted = this.settings.env.LAB_CLOCK;
     const clock = wanted ? LabClock.parse((await this.client.setLabClock(wanted)).clock) : await labClockOf(this.client);
-    if (wait === 'settled') await waitSettled(this.client, timeoutMs, say, systemClock, clock);
+    if (wait === 'settled') this.atRest(await waitSettled(this.client, timeoutMs, say, systemClock, clock));
+  }
+
+  /** A lab whose DWFM stays short of its leases is not at rest: tests that go on would time a collapse. */
+  private atRest(outcome: SettleOutcome): void {
+    if (!outcome.settled) throw new Error(`${this.project} did not settle: ${outcome.reason}`);
   }
 
   /** The same lab with other fixes or variables: compose recreates the services whose settings changed, as `cascade-lab up --fix` does. */
@@ -210,10 +215,11 @@ export class StartedCascadeLab implements AsyncDisposable {
   /**
    * Waits until the fleet is at rest again, as start() does: every droplet leased, the fleets at their
    * size, no configuration waiting long, the health checks quiet. After a run or a game that left the
-   * cascade going, before something that times the lab.
+   * cascade going, before something that times the lab. Throws when it does not come to rest in time,
+   * or when DWFM stays short of its leases for a minute (congestive collapse, which only an operator ends).
    */
   async settled(timeoutMs = this.how.timeoutMs): Promise<void> {
-    await waitSettled(this.client, timeoutMs, this.how.say, systemClock, await labClockOf(this.client));
+    this.atRest(await waitSettled(this.client, timeoutMs, this.how.say, systemClock, await labClockOf(this.client)));
   }
 
   /** Removes the containers, the network and the volumes (see Compose.downDespiteStaleNetwork). */
