@@ -108,6 +108,47 @@ export function dnsEmptyDetector(lab: Pick<LabClient, 'lookup'>, endpoint: strin
   };
 }
 
+export interface QuietOutcome {
+  /** No detector was active for the quiet time at the end (false: the timeout or an abort came first). */
+  quiet: boolean;
+  waitedMs: number;
+  /** The phases found under way meanwhile. */
+  seen: string[];
+}
+
+/**
+ * Samples the detectors until none has been active for `quietMs`, having watched for at least `watchMs`
+ * (the flapping detector needs a window of samples to tell flapping from a lone flap); gives up after
+ * `timeoutMs`. A run waits so before its method: begun while what came before still plays out (the last
+ * run's health checks still flapping, say), it would record those phases as its own, before its trigger.
+ */
+export async function waitQuiet(
+  detectors: PhaseDetector[],
+  clock: Pick<Clock, 'now' | 'sleep'>,
+  o: { watchMs: number; quietMs: number; timeoutMs: number; everyMs: number; signal?: AbortSignal },
+): Promise<QuietOutcome> {
+  const start = clock.now();
+  const seen = new Set<string>();
+  let lastActive = -Infinity;
+  for (;;) {
+    const results = await Promise.all(detectors.map((d) => d.sample().catch(() => null)));
+    const now = clock.now();
+    results.forEach((active, i) => {
+      if (active !== true) return;
+      seen.add(detectors[i]!.name);
+      lastActive = now;
+    });
+    const outcome = (quiet: boolean): QuietOutcome => ({ quiet, waitedMs: now - start, seen: [...seen] });
+    if (now - start >= o.watchMs && now - lastActive >= o.quietMs) return outcome(true);
+    if (now - start >= o.timeoutMs || o.signal?.aborted) return outcome(false);
+    try {
+      await clock.sleep(o.everyMs, o.signal);
+    } catch {
+      return outcome(false);
+    }
+  }
+}
+
 /** Samples every detector on an interval and turns the samples into phase intervals. */
 export class PhaseTracker {
   readonly phases: Phase[] = [];

@@ -94,8 +94,10 @@ const SERVED: Answer = { rcode: 0, rcodeName: 'NOERROR', addresses: ['10.0.0.1']
  * A lab whose runbook actions are recorded in `calls`; by default its kv endpoint resolves and every
  * droplet is leased, or as `lookup` and `dwfm` say.
  */
-const runbookLab = (calls: string[], over: { lookup?: () => Answer; dwfm?: { leased: number; droplets: number; leasedFraction: number } } = {}) =>
+type DwfmLeases = { leased: number; droplets: number; leasedFraction: number };
+const runbookLab = (calls: string[], over: { lookup?: () => Answer; dwfm?: DwfmLeases | (() => DwfmLeases); flaps?: () => number } = {}) =>
   fakeLabClient({
+    ...(over.flaps ? { checkerState: async () => labState('nlb', { isChecker: true, failoverEnabled: true, totals: { flaps: over.flaps!(), lateChecks: 0, dnsRemovals: 0 } }) } : {}),
     renewLease: async () => {},
     releaseLease: async () => {},
     lookup: async () => over.lookup?.() ?? SERVED,
@@ -105,7 +107,7 @@ const runbookLab = (calls: string[], over: { lookup?: () => Answer; dwfm?: { lea
         calls.push((init?.body as { action: string }).action);
         return { ok: true };
       }
-      if (path.endsWith('/state')) return { service: 'ec2', time: 0, state: labState('ec2', { dwfm: over.dwfm ?? { leasedFraction: 1 } }) };
+      if (path.endsWith('/state')) return { service: 'ec2', time: 0, state: labState('ec2', { dwfm: (typeof over.dwfm === 'function' ? over.dwfm() : over.dwfm) ?? { leasedFraction: 1 } }) };
       if (path.startsWith('/api/timeline')) return { intervalMs: 1000, series: {}, samples: [] };
       throw new Error(`controller GET ${path}: 502`);
     },
@@ -119,6 +121,35 @@ ${extra}steady-state-hypothesis:
   probes: [{ type: probe, name: p, provider: { type: dns, name: kv.lab.internal } }]
 method:
   - { type: probe, name: trigger, provider: { type: dns, name: kv.lab.internal } }`;
+
+describe('a run begun while a phase of what came before is under way', () => {
+  const experiment = parseExperiment(triggeredBy('phases: [nlb-flapping]\n'), 'quiet.yaml');
+  const clock10 = LabClock.parse('1h=10s');
+
+  it('waits for it to end before the method, so that its journal holds only the phases it caused', async () => {
+    const clock = new ManualClock(0);
+    const lines: string[] = [];
+    // The last run's checks still flap (a flap every 250 ms) for the first 8 s, then are quiet for good.
+    const lab = runbookLab([], { flaps: () => Math.floor(Math.min(clock.now(), 8_000) / 250) });
+    const journal = await settle(clock, runExperiment(experiment, { scenario: 'q', seed: 1, fixes: [], lab, clock, labClock: clock10, progress: (l) => lines.push(l) }), 100);
+    assert.equal(journal.status, 'completed', journal.reason);
+    assert.deepEqual(journal.phases, [], 'the flapping before the method is not the run\u2019s');
+    // Flapping until the 8 s flaps leave the detector's window (5 s at 1h=10s), then quiet for 2 s.
+    const trigger = journal.activities.find((a) => a.name === 'trigger')!;
+    assert.ok(trigger.start >= 13_000 && trigger.start <= 16_000, `the method began at ${trigger.start} ms`);
+    assert.ok(lines.some((l) => /waited [\d.]+ s for nlb-flapping to end before the method/.test(l)), lines.join('\n'));
+  });
+
+  it('gives up after six AWS hours, says which phase went on, and does not run the method', async () => {
+    const clock = new ManualClock(0);
+    const lab = runbookLab([], { flaps: () => Math.floor(clock.now() / 250) });
+    const journal = await settle(clock, runExperiment(experiment, { scenario: 'q', seed: 1, fixes: [], lab, clock, labClock: clock10 }), 100);
+    assert.equal(journal.status, 'aborted', 'exit code 2, as for a lab not healthy to begin with');
+    assert.match(journal.reason ?? '', /^nlb-flapping still under way after 60\.\d s: the lab has not come to rest/);
+    assert.equal(journal.activities.some((a) => a.name === 'trigger'), false, 'the method was not run');
+    assert.deepEqual(journal.phases, []);
+  });
+});
 
 describe('runbook steps on the 20 October timeline', () => {
   const lab = runbookLab;
@@ -161,15 +192,15 @@ describe('runbook steps on the 20 October timeline', () => {
     const clock = new ManualClock(0);
     const calls: string[] = [];
     let triggeredAt: number | null = null;
-    // Leases are lost from the start (lease-collapse is seen); the kv endpoint empties 20 s after the
-    // trigger, so "dns-empty seen" is false when the step comes up and true by its time.
+    // Leases are lost as soon as the method begins (lease-collapse is seen); the kv endpoint empties 20 s
+    // after the first lookup, so "dns-empty seen" is false when the step comes up and true by its time.
     const cascading = runbookLab(calls, {
       lookup: () => {
         const empty = triggeredAt !== null && clock.now() - triggeredAt >= 20_000;
         if (triggeredAt === null) triggeredAt = clock.now();
         return empty ? { rcode: 0, rcodeName: 'NOERROR', addresses: [], nodata: true } : SERVED;
       },
-      dwfm: { leased: 100, droplets: 300, leasedFraction: 0.33 },
+      dwfm: () => (triggeredAt !== null && clock.now() > triggeredAt ? { leased: 100, droplets: 300, leasedFraction: 0.33 } : { leased: 300, droplets: 300, leasedFraction: 1 }),
     });
     const later = parseExperiment(
       `title: t

@@ -7,7 +7,7 @@ import { scenarioTiming, type ScenarioTiming } from '../../lib/timing.js';
 import { Random } from '../../lib/random.js';
 import { holdLease, type LabClient } from '../lab-client.js';
 import { durationMs, type Activity, type Experiment } from './format.js';
-import { dnsEmptyDetector, leaseCollapseDetector, nlbFlappingDetector, PhaseTracker, propagationBacklogDetector, type Phase, type PhaseDetector } from './phases.js';
+import { dnsEmptyDetector, leaseCollapseDetector, nlbFlappingDetector, PhaseTracker, propagationBacklogDetector, waitQuiet, type Phase, type PhaseDetector } from './phases.js';
 import { clearFaults, runProvider, succeeded, withinTolerance, type FaultRecord, type RunContext } from './providers.js';
 import { AbortWatcher, type AbortRecord } from './abort.js';
 import { startRunTimeline } from './run-timeline.js';
@@ -133,6 +133,9 @@ export function resolveConfiguration(experiment: Experiment, seed: number): Reco
 }
 
 /** The detectors an experiment names; they sample together, so reads of one service's state share a request. */
+/** How long, in AWS hours, a run waits before its method for phases already under way to end. */
+export const QUIET_WAIT_H = 6;
+
 function detectorsFor(experiment: Experiment, config: Record<string, unknown>, lab: LabClient, clock: Clock, timing: ScenarioTiming): PhaseDetector[] {
   return experiment.phases.map((name) => {
     switch (name) {
@@ -283,14 +286,32 @@ export async function runExperiment(experiment: Experiment, opts: RunOptions): P
   };
   let before: Journal['customer'] = { requests: 0, successes: 0, successRate: null, errors: {} };
   const timing = scenarioTiming(labClock);
+  const detectors = detectorsFor(experiment, config, lab, clock, timing);
   const tracker = new PhaseTracker(
-    detectorsFor(experiment, config, lab, clock, timing),
+    detectors,
     clock,
     elapsed,
     250,
     (phase, started) => say(`  phase ${phase.name} ${started ? 'started' : 'ended'} at ${((started ? phase.start : phase.end) / 1000).toFixed(1)} s`),
     timing.settleMs,
   );
+  /**
+   * The phases this scenario looks for must not be under way when its method begins, or the journal would
+   * hold them before the trigger: a run begun right after another may find its health checks still
+   * flapping, which the hypothesis (endpoints, leases) does not ask about. Waits for them to end, up to
+   * QUIET_WAIT_H of AWS time, watching a flapping window when nlb-flapping is looked for.
+   */
+  const quietBefore = async (): Promise<boolean> => {
+    if (detectors.length === 0) return true;
+    const watchMs = experiment.phases.includes('nlb-flapping') ? timing.flappingWindowMs : 0;
+    const outcome = await waitQuiet(detectors, clock, { watchMs, quietMs: timing.settleMs, timeoutMs: labClock.hours(QUIET_WAIT_H), everyMs: 250, signal: aborter.signal });
+    const waited = `${(outcome.waitedMs / 1000).toFixed(1)} s`;
+    if (outcome.seen.length > 0 && outcome.quiet) say(`  waited ${waited} for ${outcome.seen.join(', ')} to end before the method: the run would have recorded it as its own`);
+    if (!outcome.quiet && !aborter.signal.aborted) {
+      journal.reason = `${outcome.seen.join(', ')} still under way after ${waited}: the lab has not come to rest from what came before (cascade-lab up waits for it)`;
+    }
+    return outcome.quiet;
+  };
   const timeline = startRunTimeline(lab, t0, say);
   opts.observe?.({ elapsed, phases: () => tracker.active(), detected: () => tracker.phases.map((p) => ({ ...p })), activeFaults: () => ctx.faults.filter((f) => f.end === null).length, activity: () => current, pausable: () => pausable });
   try {
@@ -299,6 +320,8 @@ export async function runExperiment(experiment: Experiment, opts: RunOptions): P
     journal.hypothesis.before = await hypothesis('hypothesis-before');
     if (!journal.hypothesis.before) {
       journal.reason = 'the steady state did not hold before the method (is the lab healthy? try cascade-lab repair dns)';
+    } else if (!(await quietBefore())) {
+      journal.reason ??= `interrupted (${String(aborter.signal.reason ?? 'signal')})`;
     } else {
       say('method');
       methodStart.at = schedule.now();

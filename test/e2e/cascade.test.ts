@@ -57,8 +57,8 @@ describe('lab a: the cascade without fixes, a game day, the dashboard, container
   describe('aws-2025-10-20', () => {
     for (const seed of [41, 42]) {
       it(`seed ${seed}: the four phases in causal order, each in AWS's proportions (IoU >= 0.6), and the customers feel each window`, async () => {
-        // The run before may leave the checks flapping for a while: a run begun then sees nlb-flapping
-        // before the race. The run's steady state asks for leases and endpoints, not quiet checks.
+        // Each seed begins from a lab at rest (backlog drained, fleets at size, checks quiet), not from the
+        // tail of the run before. The runner itself only waits for the phases it looks for to end.
         await lab!.settled();
         const dir = reportDir(`cascade-${seed}`);
         const run = await cli(['run', 'aws-2025-10-20', '--seed', String(seed), '--report', dir], 900_000);
