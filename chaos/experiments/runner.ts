@@ -132,10 +132,10 @@ export function resolveConfiguration(experiment: Experiment, seed: number): Reco
   );
 }
 
-/** The detectors an experiment names; they sample together, so reads of one service's state share a request. */
 /** How long, in AWS hours, a run waits before its method for phases already under way to end. */
 export const QUIET_WAIT_H = 6;
 
+/** The detectors an experiment names; they sample together, so reads of one service's state share a request. */
 function detectorsFor(experiment: Experiment, config: Record<string, unknown>, lab: LabClient, clock: Clock, timing: ScenarioTiming): PhaseDetector[] {
   return experiment.phases.map((name) => {
     switch (name) {
