@@ -302,7 +302,6 @@ export async function runExperiment(experiment: Experiment, opts: RunOptions): P
    * QUIET_WAIT_H of AWS time, watching a flapping window when nlb-flapping is looked for.
    */
   const quietBefore = async (): Promise<boolean> => {
-    if (detectors.length === 0) return true;
     const watchMs = experiment.phases.includes('nlb-flapping') ? timing.flappingWindowMs : 0;
     const outcome = await waitQuiet(detectors, clock, { watchMs, quietMs: timing.settleMs, timeoutMs: labClock.hours(QUIET_WAIT_H), everyMs: 250, signal: aborter.signal });
     const waited = `${(outcome.waitedMs / 1000).toFixed(1)} s`;
