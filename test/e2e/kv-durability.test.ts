@@ -85,11 +85,16 @@ describe('kv durability and self-recovery in Docker', { timeout: 600_000 }, () =
     const stopFile = `/tmp/${runId}.stop`;
     const progressFile = `/tmp/${runId}.json`;
     const script = `${LEDGER_SOURCE}
-import { writeFileSync as writeProgress } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 const url = 'http://${ENDPOINT}:8000';
 const ledger = emptyLedger();
 const failed = () => Object.values(ledger.failures).reduce((a, b) => a + b, 0);
-const timer = setInterval(() => writeProgress(${JSON.stringify(progressFile)}, JSON.stringify({ acked: ledger.acked.length, failed: failed() })), 200);
+// Written whole and renamed into place: the test's cat must never see a half-written file.
+const writeProgress = () => {
+  writeFileSync(${JSON.stringify(progressFile + '.tmp')}, JSON.stringify({ acked: ledger.acked.length, failed: failed() }));
+  renameSync(${JSON.stringify(progressFile + '.tmp')}, ${JSON.stringify(progressFile)});
+};
+const timer = setInterval(writeProgress, 200);
 await writeUntilStopped({ urls: [url], token: process.env.LAB_ADMIN_TOKEN, writers: 8, prefix: ${JSON.stringify(runId)}, timeoutMs: 3000,
   stop: stopWhenFileExists(${JSON.stringify(stopFile)}), maxMs: 240000 }, ledger);
 clearInterval(timer);
