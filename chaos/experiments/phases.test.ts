@@ -86,6 +86,20 @@ describe('PhaseTracker', () => {
     ]);
   });
 
+  it('a detector that throws cannot tell, that sample; the other detectors still open and end their phases', async () => {
+    const clock = new ManualClock(0);
+    const flaky: PhaseDetector = { name: 'flaky', sample: async () => { throw new Error('the service did not answer'); } };
+    const answers = [true, true, false, false, false];
+    const steady: PhaseDetector = { name: 'steady', sample: async () => answers.shift() ?? false };
+    const tracker = new PhaseTracker([flaky, steady], clock, () => clock.now());
+    for (let i = 0; i < 5; i++) {
+      await tracker.sampleOnce();
+      await clock.advance(1000);
+    }
+    assert.deepEqual(tracker.phases, [{ name: 'steady', start: 0, end: 1000 }]);
+    assert.deepEqual(tracker.active(), [], 'false from 2 s on, so over by 4 s');
+  });
+
   it('stop() ends its wait between samples at once and marks open phases ongoing', async () => {
     const clock = new ManualClock(0);
     let samples = 0;

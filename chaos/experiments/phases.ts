@@ -124,23 +124,18 @@ export interface QuietOutcome {
  */
 export async function waitQuiet(
   detectors: PhaseDetector[],
-  clock: Pick<Clock, 'now' | 'sleep'>,
+  clock: Clock,
   o: { watchMs: number; quietMs: number; timeoutMs: number; everyMs: number; signal?: AbortSignal },
 ): Promise<QuietOutcome> {
   const start = clock.now();
-  const seen = new Set<string>();
-  let lastActive = -Infinity;
+  // The method's own rule for when a phase is over (false for quietMs), on samples taken here by hand.
+  const tracker = new PhaseTracker(detectors, clock, () => clock.now() - start, o.everyMs, undefined, o.quietMs);
   for (;;) {
-    const results = await Promise.all(detectors.map((d) => d.sample().catch(() => null)));
-    const now = clock.now();
-    results.forEach((active, i) => {
-      if (active !== true) return;
-      seen.add(detectors[i]!.name);
-      lastActive = now;
-    });
-    const outcome = (quiet: boolean): QuietOutcome => ({ quiet, waitedMs: now - start, seen: [...seen] });
-    if (now - start >= o.watchMs && now - lastActive >= o.quietMs) return outcome(true);
-    if (now - start >= o.timeoutMs || o.signal?.aborted) return outcome(false);
+    await tracker.sampleOnce();
+    const waitedMs = clock.now() - start;
+    const outcome = (quiet: boolean): QuietOutcome => ({ quiet, waitedMs, seen: [...new Set(tracker.phases.map((p) => p.name))] });
+    if (waitedMs >= o.watchMs && tracker.active().length === 0) return outcome(true);
+    if (waitedMs >= o.timeoutMs || o.signal?.aborted) return outcome(false);
     try {
       await clock.sleep(o.everyMs, o.signal);
     } catch {
@@ -164,7 +159,6 @@ export class PhaseTracker {
     /** A phase ends at its last true sample once the condition has been false this long. */
     private readonly settleMs = 2000,
   ) {
-    // A sample that throws changes nothing, as a detector that cannot tell; the next one may.
     this.loop = new Loop({ clock, intervalMs: () => this.everyMs });
   }
 
@@ -173,7 +167,8 @@ export class PhaseTracker {
   }
 
   async sampleOnce(): Promise<void> {
-    const results = await Promise.all(this.detectors.map((d) => d.sample()));
+    // A detector that throws cannot tell, this once; the others' samples still count.
+    const results = await Promise.all(this.detectors.map((d) => d.sample().catch(() => null)));
     const now = this.elapsed();
     this.detectors.forEach((d, i) => {
       const current = this.open.get(d.name);

@@ -299,17 +299,19 @@ export async function runExperiment(experiment: Experiment, opts: RunOptions): P
    * The phases this scenario looks for must not be under way when its method begins, or the journal would
    * hold them before the trigger: a run begun right after another may find its health checks still
    * flapping, which the hypothesis (endpoints, leases) does not ask about. Waits for them to end, up to
-   * QUIET_WAIT_H of AWS time, watching a flapping window when nlb-flapping is looked for.
+   * QUIET_WAIT_H of AWS time, watching a flapping window when nlb-flapping is looked for. Says why the
+   * method cannot begin, or null once it can.
    */
-  const quietBefore = async (): Promise<boolean> => {
+  const notQuiet = async (): Promise<string | null> => {
     const watchMs = experiment.phases.includes('nlb-flapping') ? timing.flappingWindowMs : 0;
     const outcome = await waitQuiet(detectors, clock, { watchMs, quietMs: timing.settleMs, timeoutMs: labClock.hours(QUIET_WAIT_H), everyMs: 250, signal: aborter.signal });
     const waited = `${(outcome.waitedMs / 1000).toFixed(1)} s`;
-    if (outcome.seen.length > 0 && outcome.quiet) say(`  waited ${waited} for ${outcome.seen.join(', ')} to end before the method: the run would have recorded it as its own`);
-    if (!outcome.quiet && !aborter.signal.aborted) {
-      journal.reason = `${outcome.seen.join(', ')} still under way after ${waited}: the lab has not come to rest from what came before (cascade-lab up waits for it)`;
+    if (outcome.quiet) {
+      if (outcome.seen.length > 0) say(`  waited ${waited} for ${outcome.seen.join(', ')} to end before the method: the run would have recorded it as its own`);
+      return null;
     }
-    return outcome.quiet;
+    if (aborter.signal.aborted) return `interrupted (${String(aborter.signal.reason ?? 'signal')})`;
+    return `${outcome.seen.join(', ')} still under way after ${waited}: the lab has not come to rest from what came before (cascade-lab up waits for it)`;
   };
   const timeline = startRunTimeline(lab, t0, say);
   opts.observe?.({ elapsed, phases: () => tracker.active(), detected: () => tracker.phases.map((p) => ({ ...p })), activeFaults: () => ctx.faults.filter((f) => f.end === null).length, activity: () => current, pausable: () => pausable });
@@ -317,10 +319,11 @@ export async function runExperiment(experiment: Experiment, opts: RunOptions): P
     before = { ...(await customerAt()), successRate: null };
     say(`steady state: ${journal.hypothesis.title}`);
     journal.hypothesis.before = await hypothesis('hypothesis-before');
-    if (!journal.hypothesis.before) {
-      journal.reason = 'the steady state did not hold before the method (is the lab healthy? try cascade-lab repair dns)';
-    } else if (!(await quietBefore())) {
-      journal.reason ??= `interrupted (${String(aborter.signal.reason ?? 'signal')})`;
+    const notBegun = !journal.hypothesis.before
+      ? 'the steady state did not hold before the method (is the lab healthy? try cascade-lab repair dns)'
+      : await notQuiet();
+    if (notBegun !== null) {
+      journal.reason = notBegun;
     } else {
       say('method');
       methodStart.at = schedule.now();
