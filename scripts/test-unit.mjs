@@ -19,21 +19,17 @@ const REAL_TIME = [
   'dist/chaos/controller/{live,timeline,emergency-stop}.test.js',
 ];
 
-const raw = process.env.UNIT_TEST_CONCURRENCY ?? '4';
-const concurrency = Number(raw);
-if (!/^\d+$/.test(raw) || concurrency < 1) {
-  console.error(`UNIT_TEST_CONCURRENCY must be a whole number of files, 1 or more (got ${JSON.stringify(raw)})`);
-  process.exit(2);
-}
-
 const sorted = (files) => [...new Set(files)].sort();
 const all = sorted(globSync(ALL));
-const realTime = sorted(REAL_TIME.flatMap((pattern) => globSync(pattern)));
-const rest = all.filter((f) => !realTime.includes(f));
 if (all.length === 0) {
   console.error(`no test files match ${ALL}: run \`npm run build\` first`);
   process.exit(2);
 }
+const realTime = sorted(REAL_TIME.flatMap((pattern) => globSync(pattern)));
+const rest = all.filter((f) => !realTime.includes(f));
+// The services' own check of a variable (built, as the tests are): a bad value stops here with its name.
+const { int, loadConfig } = await import('../dist/lib/config.js');
+const { UNIT_TEST_CONCURRENCY: concurrency } = loadConfig({ UNIT_TEST_CONCURRENCY: int(4, 1) });
 
 const passes = [
   { what: `${rest.length} files, ${concurrency} at a time`, files: rest, concurrency },

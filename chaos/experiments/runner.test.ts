@@ -95,9 +95,10 @@ const SERVED: Answer = { rcode: 0, rcodeName: 'NOERROR', addresses: ['10.0.0.1']
  * droplet is leased, or as `lookup` and `dwfm` say.
  */
 type DwfmLeases = { leased: number; droplets: number; leasedFraction: number };
-const runbookLab = (calls: string[], over: { lookup?: () => Answer; dwfm?: DwfmLeases | (() => DwfmLeases); flaps?: () => number } = {}) =>
-  fakeLabClient({
-    ...(over.flaps ? { checkerState: async () => labState('nlb', { isChecker: true, failoverEnabled: true, totals: { flaps: over.flaps!(), lateChecks: 0, dnsRemovals: 0 } }) } : {}),
+const runbookLab = (calls: string[], over: { lookup?: () => Answer; dwfm?: DwfmLeases | (() => DwfmLeases); flaps?: () => number } = {}) => {
+  const { flaps } = over;
+  return fakeLabClient({
+    ...(flaps ? { checkerState: async () => labState('nlb', { isChecker: true, failoverEnabled: true, totals: { flaps: flaps(), lateChecks: 0, dnsRemovals: 0 } }) } : {}),
     renewLease: async () => {},
     releaseLease: async () => {},
     lookup: async () => over.lookup?.() ?? SERVED,
@@ -112,6 +113,7 @@ const runbookLab = (calls: string[], over: { lookup?: () => Answer; dwfm?: DwfmL
       throw new Error(`controller GET ${path}: 502`);
     },
   });
+};
 
 /** An experiment's head: the kv endpoint as the steady state, and a first step named trigger. */
 const triggeredBy = (extra: string) => `title: t

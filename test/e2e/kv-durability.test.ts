@@ -90,9 +90,10 @@ const url = 'http://${ENDPOINT}:8000';
 const ledger = emptyLedger();
 const failed = () => Object.values(ledger.failures).reduce((a, b) => a + b, 0);
 // Written whole and renamed into place: the test's cat must never see a half-written file.
+const progressFile = ${JSON.stringify(progressFile)};
 const writeProgress = () => {
-  writeFileSync(${JSON.stringify(progressFile + '.tmp')}, JSON.stringify({ acked: ledger.acked.length, failed: failed() }));
-  renameSync(${JSON.stringify(progressFile + '.tmp')}, ${JSON.stringify(progressFile)});
+  writeFileSync(progressFile + '.tmp', JSON.stringify({ acked: ledger.acked.length, failed: failed() }));
+  renameSync(progressFile + '.tmp', progressFile);
 };
 const timer = setInterval(writeProgress, 200);
 await writeUntilStopped({ urls: [url], token: process.env.LAB_ADMIN_TOKEN, writers: 8, prefix: ${JSON.stringify(runId)}, timeoutMs: 3000,
