@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ManualClock } from '../../lib/clock.js';
+import { ManualClock, settle } from '../../lib/clock.js';
 import type { LabClient } from '../lab-client.js';
 import type { StateOf } from '../contracts.js';
 import type { CheckerNodeState } from '../../services/nlb/state.js';
 import { labState } from '../../test/support/lab-states.js';
-import { FLAPPING_MIN_EVENTS, leaseCollapseDetector, nlbFlappingDetector, PhaseTracker, propagationBacklogDetector, type PhaseDetector } from './phases.js';
+import { FLAPPING_MIN_EVENTS, leaseCollapseDetector, nlbFlappingDetector, PhaseTracker, propagationBacklogDetector, waitQuiet, type PhaseDetector } from './phases.js';
 
 /** A lab whose services' /lab/state is whatever the test sets (valid snapshots); a missing one cannot be asked. */
 function fakeLab(states: { ec2?: StateOf<'ec2'>; checker?: StateOf<'nlb'> }): Pick<LabClient, 'stateOrNull' | 'checkerState'> {
@@ -112,5 +112,43 @@ describe('PhaseTracker', () => {
     assert.deepEqual(phases, [{ name: 'x', start: 0, end: 0, ongoing: true }]);
     assert.equal(clock.pendingSleepers, 0);
     assert.equal(samples, 1);
+  });
+});
+
+describe('waitQuiet', () => {
+  const WAIT = { watchMs: 3000, quietMs: 2000, timeoutMs: 20_000, everyMs: 250 };
+
+  it('returns quiet once no phase has been under way for quietMs, after watching watchMs, and names what it saw', async () => {
+    const clock = new ManualClock(0);
+    // Active for the first 4 s of samples, then false for good.
+    const detector: PhaseDetector = { name: 'nlb-flapping', sample: async () => clock.now() < 4000 };
+    const outcome = await settle(clock, waitQuiet([detector], clock, WAIT), 250);
+    assert.equal(outcome.quiet, true);
+    assert.deepEqual(outcome.seen, ['nlb-flapping']);
+    // Last true at 3.75 s; false for 2 s from there: over at 5.75 s, not before.
+    assert.ok(outcome.waitedMs >= 5750 && outcome.waitedMs <= 6250, `waited ${outcome.waitedMs} ms`);
+  });
+
+  it('watches watchMs even when nothing is under way at first', async () => {
+    const clock = new ManualClock(0);
+    const detector: PhaseDetector = { name: 'nlb-flapping', sample: async () => false };
+    const outcome = await settle(clock, waitQuiet([detector], clock, WAIT), 250);
+    assert.deepEqual(outcome.seen, []);
+    assert.ok(outcome.quiet && outcome.waitedMs >= WAIT.watchMs && outcome.waitedMs < WAIT.watchMs + 500, `waited ${outcome.waitedMs} ms`);
+  });
+
+  it('a phase under way whose detector stops answering stays under way: no quiet inferred, the timeout ends the wait', async () => {
+    const clock = new ManualClock(0);
+    const detector: PhaseDetector = {
+      name: 'propagation-backlog',
+      sample: async () => {
+        if (clock.now() < 1000) return true;
+        throw new Error('the launcher does not answer');
+      },
+    };
+    const outcome = await settle(clock, waitQuiet([detector], clock, WAIT), 250);
+    assert.equal(outcome.quiet, false);
+    assert.deepEqual(outcome.seen, ['propagation-backlog']);
+    assert.ok(outcome.waitedMs >= WAIT.timeoutMs, `waited ${outcome.waitedMs} ms`);
   });
 });

@@ -128,13 +128,15 @@ export async function waitQuiet(
   o: { watchMs: number; quietMs: number; timeoutMs: number; everyMs: number; signal?: AbortSignal },
 ): Promise<QuietOutcome> {
   const start = clock.now();
-  // The method's own rule for when a phase is over (false for quietMs), on samples taken here by hand.
-  const tracker = new PhaseTracker(detectors, clock, () => clock.now() - start, o.everyMs, undefined, o.quietMs);
+  // The method's own rule for when a phase is over (false for quietMs), on samples taken here by hand. A
+  // phase under way whose detector stops answering stays under way, as in the method: quiet is never
+  // inferred from a service that cannot say.
+  const intervals = new PhaseIntervals(detectors, () => clock.now() - start, undefined, o.quietMs);
   for (;;) {
-    await tracker.sampleOnce();
+    await intervals.sampleOnce();
     const waitedMs = clock.now() - start;
-    const outcome = (quiet: boolean): QuietOutcome => ({ quiet, waitedMs, seen: [...new Set(tracker.phases.map((p) => p.name))] });
-    if (waitedMs >= o.watchMs && tracker.active().length === 0) return outcome(true);
+    const outcome = (quiet: boolean): QuietOutcome => ({ quiet, waitedMs, seen: [...new Set(intervals.phases.map((p) => p.name))] });
+    if (waitedMs >= o.watchMs && intervals.active().length === 0) return outcome(true);
     if (waitedMs >= o.timeoutMs || o.signal?.aborted) return outcome(false);
     try {
       await clock.sleep(o.everyMs, o.signal);
@@ -144,27 +146,18 @@ export async function waitQuiet(
   }
 }
 
-/** Samples every detector on an interval and turns the samples into phase intervals. */
-export class PhaseTracker {
+/** Turns samples of the detectors into phase intervals: the rule for when a phase starts and when it is over. */
+export class PhaseIntervals {
   readonly phases: Phase[] = [];
-  private open = new Map<string, Phase>();
-  private readonly loop: Loop;
+  private readonly open = new Map<string, Phase>();
 
   constructor(
     private readonly detectors: PhaseDetector[],
-    clock: Clock,
     private readonly elapsed: () => number,
-    private readonly everyMs = 250,
     private readonly onChange: (phase: Phase, started: boolean) => void = () => {},
     /** A phase ends at its last true sample once the condition has been false this long. */
     private readonly settleMs = 2000,
-  ) {
-    this.loop = new Loop({ clock, intervalMs: () => this.everyMs });
-  }
-
-  start(): void {
-    void this.loop.run(() => this.sampleOnce());
-  }
+  ) {}
 
   async sampleOnce(): Promise<void> {
     // A detector that throws cannot tell, this once; the others' samples still count.
@@ -189,13 +182,53 @@ export class PhaseTracker {
     });
   }
 
-  async stop(): Promise<Phase[]> {
-    await this.loop.stop();
+  /** Marks the phases still under way as ongoing (the run ended before they did). */
+  close(): Phase[] {
     for (const phase of this.open.values()) phase.ongoing = true;
     return this.phases;
   }
 
   active(): string[] {
     return [...this.open.keys()];
+  }
+}
+
+/** Samples every detector on an interval (PhaseIntervals on a loop). */
+export class PhaseTracker {
+  private readonly intervals: PhaseIntervals;
+  private readonly loop: Loop;
+
+  constructor(
+    detectors: PhaseDetector[],
+    clock: Clock,
+    elapsed: () => number,
+    private readonly everyMs = 250,
+    onChange: (phase: Phase, started: boolean) => void = () => {},
+    /** A phase ends at its last true sample once the condition has been false this long. */
+    settleMs = 2000,
+  ) {
+    this.intervals = new PhaseIntervals(detectors, elapsed, onChange, settleMs);
+    this.loop = new Loop({ clock, intervalMs: () => this.everyMs });
+  }
+
+  get phases(): Phase[] {
+    return this.intervals.phases;
+  }
+
+  start(): void {
+    void this.loop.run(() => this.intervals.sampleOnce());
+  }
+
+  sampleOnce(): Promise<void> {
+    return this.intervals.sampleOnce();
+  }
+
+  async stop(): Promise<Phase[]> {
+    await this.loop.stop();
+    return this.intervals.close();
+  }
+
+  active(): string[] {
+    return this.intervals.active();
   }
 }
