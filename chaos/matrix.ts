@@ -6,7 +6,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { LabClock } from '../lib/lab-clock.js';
 import { FIXES, type Fix } from './compose.js';
 import type { Journal } from './experiments/runner.js';
-import { incidentFit, type CustomerWindows } from './report/incident.js';
+import { incidentFit, type CustomerWindows, type NlbFailures } from './report/incident.js';
 import { runScenario } from './run-scenario.js';
 import { findScenario } from './scenarios.js';
 
@@ -27,6 +27,8 @@ export interface MatrixRow {
   phases: string[];
   iou: Record<string, number | null>;
   customers: CustomerWindows;
+  /** The NLB's failed requests in AWS's NLB window, by where they came from. */
+  nlbWindowFailures: NlbFailures;
   /** The largest share of capacity one NLB health-check round removed during the run (null: never sampled). */
   maxRemovedShare: number | null;
 }
@@ -36,7 +38,7 @@ export function matrixRow(set: string, journal: Journal): MatrixRow {
   const phases = [...journal.phases].sort((a, b) => a.start - b.start).map((p) => p.name);
   const shares = journal.timeline.map((s) => s.nlbRemovedShare).filter((v): v is number => v !== null);
   const maxRemovedShare = shares.length > 0 ? Math.max(...shares) : null;
-  return { set, seed: journal.seed, status: journal.status, phases: [...new Set(phases)], iou: fit.iou, customers: fit.customers, maxRemovedShare };
+  return { set, seed: journal.seed, status: journal.status, phases: [...new Set(phases)], iou: fit.iou, customers: fit.customers, nlbWindowFailures: fit.nlbWindowFailures, maxRemovedShare };
 }
 
 const pct = (v: number | null) => (v === null ? '–' : `${(v * 100).toFixed(1)}`);
@@ -46,7 +48,7 @@ export function matrixTable(rows: MatrixRow[], clock: string): string {
   const head = [
     'fixes', 'seed', 'phases seen',
     ...PHASE_ORDER.map((p) => `IoU ${p}`),
-    'success % before', 'while kv empty', 'NLB window', 'failover off', 'overall', 'max removed/round',
+    'success % before', 'while kv empty', 'NLB window', 'failover off', 'overall', 'NLB window: lost to capacity removed %', 'to targets %', 'max removed/round',
   ];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   for (const r of rows) {
@@ -54,11 +56,12 @@ export function matrixTable(rows: MatrixRow[], clock: string): string {
       r.set, String(r.seed), r.phases.join(', ') || 'none',
       ...PHASE_ORDER.map((p) => (r.iou[p] === null || r.iou[p] === undefined ? '–' : r.iou[p]!.toFixed(2))),
       pct(r.customers.before), pct(r.customers.dnsEmpty), pct(r.customers.nlbWindow), pct(r.customers.afterFailoverOff), pct(r.customers.overall),
+      pct(r.nlbWindowFailures.capacity), pct(r.nlbWindowFailures.targetErrors),
       r.maxRemovedShare === null ? '–' : `${Math.round(r.maxRemovedShare * 100)} %`,
     ];
     lines.push(`| ${cells.join(' | ')} |`);
   }
-  return `Clock ${clock}. IoU: each phase's interval against AWS's (INCIDENT.md), placed at the race by the clock. Success: the loadgen's customers before the race, in AWS's windows (kv empty 23:48–02:25, NLB impact 05:30–14:09, failover off: from half an hour after 09:36), and overall. Max removed/round: the largest share of capacity one NLB health-check round took out of service or out of DNS during the run (what nlb-velocity caps).\n\n${lines.join('\n')}\n`;
+  return `Clock ${clock}. IoU: each phase's interval against AWS's (INCIDENT.md), placed at the race by the clock. Success: the loadgen's customers before the race, in AWS's windows (kv empty 23:48–02:25, NLB impact 05:30–14:09, failover off: from half an hour after 09:36), and overall. NLB window, lost to capacity removed and to targets: of the customers' requests in that window, the share lost to capacity the NLB removed (no NLB node left in DNS, a node at its capacity, no target in service: what nlb-velocity limits) and the share a target failed (an instance whose network state had not arrived). Max removed/round: the largest share of capacity one NLB health-check round took out of service or out of DNS during the run (what nlb-velocity caps).\n\n${lines.join('\n')}\n`;
 }
 
 export function registerMatrix(program: Command, say: (line: string) => void): void {

@@ -13,13 +13,13 @@ import { ServiceDirectory } from './services.js';
 import { directorySources, registerTimelineRoutes, Timeline, type TimelineSources } from './timeline.js';
 
 /** A fake lab service on an ephemeral port: /lab/state answers `state()`, /lab/events reads `events`; an NLB node says it runs the checks. */
-async function fakeService(state: () => unknown, events = new EventLog()): Promise<{ url: string; port: number; events: EventLog; server: Server }> {
+async function fakeService(state: () => unknown, events = new EventLog(), checker = true): Promise<{ url: string; port: number; events: EventLog; server: Server }> {
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const send = (body: unknown) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     if (url.pathname === '/lab/state') return send({ service: 'x', time: Date.now(), state: state() });
     if (url.pathname === '/lab/events') return send({ service: 'x', ...events.since(Number(url.searchParams.get('since') ?? 0)) });
-    if (url.pathname === '/v1/node') return send({ id: 'az-a', address: '127.0.0.1', trafficPort: 80, checker: true });
+    if (url.pathname === '/v1/node') return send({ id: 'az-a', address: '127.0.0.1', trafficPort: 80, checker });
     res.writeHead(404).end();
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -112,6 +112,35 @@ describe('timeline sampler', () => {
     assert.equal((await timeline.sampleOnce()).nlbRemovedShare, 0.25);
     rounds = [round(1, 0.25), round(2, 0.1)];
     assert.equal((await timeline.sampleOnce()).nlbRemovedShare, 0.1);
+  });
+
+  it('counts where customers\' requests failed at the NLB: no node in DNS, refused by a node, failed by a target', async () => {
+    const traffic = (requests: number, overloaded: number, noTargets: number, upstreamErrors: number) => ({
+      requests, forwarded: requests - overloaded - noTargets, noTargets, overloaded, upstreamErrors, upstreamErrorsByCause: {},
+    });
+    let a = traffic(100, 1, 0, 2);
+    let b = traffic(50, 0, 0, 1);
+    let series = [{ ...loadgenSecond(0, 20, 20, 3) }];
+    const checkerNode = await fakeService(() => labState('nlb', { traffic: a }));
+    const other = await fakeService(() => labState('nlb', { traffic: b }), new EventLog(), false);
+    const loadgen = await fakeService(() => labState('loadgen', { uptimeMs: 5000, series }));
+    servers.push(checkerNode.server, other.server, loadgen.server);
+    const directory = new ServiceDirectory(
+      [service('nlb-az-a', 'nlb', checkerNode.url), service('nlb-az-b', 'nlb', other.url), service('loadgen', 'loadgen', loadgen.url)],
+      'token',
+    );
+    const timeline = new Timeline(directorySources(directory, async () => 3), new ManualClock(Date.now()), { intervalMs: 1000, capacity: 10 });
+
+    const first = await timeline.sampleOnce();
+    assert.deepEqual([first.customerDnsErrors, first.nlbRefused, first.nlbTargetErrors], [0, 0, 0], 'first contact: from now, not the nodes\' start');
+    a = traffic(120, 3, 1, 5); // 20 more: 2 at capacity, 1 with no target, 3 failed by a target
+    b = traffic(60, 0, 0, 2); // 10 more: 1 failed by a target
+    series = [...series, { ...loadgenSecond(1, 40, 30, 9), errorsByKind: { dns: 6, 'status-5xx': 4 } }];
+    const second = await timeline.sampleOnce();
+    assert.deepEqual([second.customerDnsErrors, second.nlbRefused, second.nlbTargetErrors], [6, 3, 4]);
+    b = traffic(5, 0, 1, 1); // nlb-az-b restarted: its counters begin again from 0
+    const third = await timeline.sampleOnce();
+    assert.deepEqual([third.nlbRefused, third.nlbTargetErrors], [1, 1]);
   });
 
   it('records null for a service that is down or hangs, without waiting for it', async () => {

@@ -19,7 +19,13 @@ type Source =
   | { source: 'dns'; label: string }
   | { source: 'ec2'; label: string; read: (s: LauncherState) => number | null }
   | { source: 'nlb-checker'; label: string; read: (s: NlbState) => number | null }
-  | { source: 'nlb-rounds'; label: string; read: (rounds: CheckerRound[]) => number | null };
+  | { source: 'nlb-rounds'; label: string; read: (rounds: CheckerRound[]) => number | null }
+  | { source: 'nlb-traffic'; label: string; read: (traffic: NlbTraffic) => number };
+
+type NlbTraffic = NlbState['traffic'];
+
+/** What the NLB did with the requests it took: refused them itself (no capacity left), or a target failed them. */
+const nlbRefused = (t: NlbTraffic) => t.overloaded + t.noTargets;
 
 type CheckerRound = Extract<NlbState, { isChecker: true }>['rounds'][number];
 
@@ -46,6 +52,15 @@ export const SERIES = {
     label: 'largest share of NLB capacity one health-check round removed',
     read: (rounds) => rounds.reduce((max, r) => Math.max(max, r.removedShare), 0),
   },
+  /**
+   * Where the customers' failed requests since the previous sample went wrong at the NLB: their name had no
+   * NLB node (failover took every node out of DNS), the NLB refused them itself (the node at its capacity,
+   * or no target in service), or it forwarded them to a target that failed them (an instance whose network
+   * state has not arrived). The first two are capacity the NLB removed, what velocity control is for.
+   */
+  customerDnsErrors: { source: 'customer', label: 'customer requests whose name did not resolve' },
+  nlbRefused: { source: 'nlb-traffic', label: 'requests the NLB refused (at capacity, no target in service)', read: nlbRefused },
+  nlbTargetErrors: { source: 'nlb-traffic', label: 'requests the NLB forwarded to a target that failed them', read: (t) => t.upstreamErrors },
 } as const satisfies Record<string, Source>;
 
 export type SeriesName = keyof typeof SERIES;
@@ -104,6 +119,8 @@ export class Timeline {
   private loadgenSecond = -1;
   private loadgenUptime = 0;
   private canaryBefore: { requests: number; successes: number } | null = null;
+  /** Each NLB node's traffic counters at the previous sample. */
+  private nlbTraffic = new Map<string, NlbTraffic>();
   /** The last health-check round a sample has counted (the checker's numbers; -1 before the first). */
   private checkerRound = -1;
   private readonly loop: Loop;
@@ -153,10 +170,12 @@ export class Timeline {
       const parsed = schema.safeParse(raw);
       return parsed.success ? parsed.data : null;
     };
-    const [launcherState, checkerState, loadgenState] = await Promise.all([
+    const nlbs = topology?.ofKind('nlb') ?? [];
+    const [launcherState, checkerState, loadgenState, nlbStates] = await Promise.all([
       stateOf(launcher, STATE_SCHEMAS.ec2),
       stateOf(nlbChecker, STATE_SCHEMAS.nlb),
       stateOf(loadgen, STATE_SCHEMAS.loadgen),
+      Promise.all(nlbs.map(async (node) => [node.name, node === nlbChecker ? null : await stateOf(node, STATE_SCHEMAS.nlb)] as const)),
       this.bounded(this.sources.kvAddresses()).then(
         (n) => (sample.kvAddresses = n),
         () => undefined,
@@ -174,8 +193,11 @@ export class Timeline {
         }
       }),
     ]);
+    // The checker's state was read once above; the other nodes' here.
+    const traffic = this.freshTraffic(nlbStates.map(([name, state]) => [name, (name === nlbChecker?.name ? checkerState : state)?.traffic ?? null]));
     for (const name of SERIES_NAMES) {
       const series: Source = SERIES[name];
+      if (series.source === 'nlb-traffic' && traffic) sample[name] = series.read(traffic);
       if (series.source === 'ec2' && launcherState) sample[name] = series.read(launcherState);
       if (series.source === 'nlb-checker' && checkerState) sample[name] = series.read(checkerState);
       if (series.source === 'nlb-rounds' && checkerState?.isChecker) sample[name] = series.read(this.freshRounds(checkerState.rounds));
@@ -207,8 +229,27 @@ export class Timeline {
     const successes = fresh.reduce((n, x) => n + x.successes, 0);
     const p99s = fresh.map((x) => x.p99).filter((x): x is number => typeof x === 'number');
     sample.customerRequests = requests;
+    sample.customerDnsErrors = fresh.reduce((n, x) => n + (x.errorsByKind.dns ?? 0), 0);
     sample.customerSuccessRate = requests > 0 ? successes / requests : null;
     sample.customerP99Ms = p99s.length ? Math.max(...p99s) : null;
+  }
+
+  /**
+   * The NLB nodes' traffic since the previous sample, summed over the nodes that answered (null when none
+   * did). A node seen for the first time counts from now; one whose counters went back (it restarted) from 0.
+   */
+  private freshTraffic(nodes: (readonly [string, NlbTraffic | null])[]): NlbTraffic | null {
+    const sum: NlbTraffic = { requests: 0, forwarded: 0, noTargets: 0, overloaded: 0, upstreamErrors: 0, upstreamErrorsByCause: {} };
+    let answered = 0;
+    for (const [name, now] of nodes) {
+      if (!now) continue;
+      answered++;
+      const last = this.nlbTraffic.get(name) ?? now;
+      const restarted = now.requests < last.requests;
+      this.nlbTraffic.set(name, now);
+      for (const key of ['requests', 'forwarded', 'noTargets', 'overloaded', 'upstreamErrors'] as const) sum[key] += now[key] - (restarted ? 0 : last[key]);
+    }
+    return answered > 0 ? sum : null;
   }
 
   /** The checker's rounds since the previous sample (on first contact, or after a restart, only the newest). */

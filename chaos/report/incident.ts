@@ -133,11 +133,28 @@ export interface CustomerWindows {
   overall: number | null;
 }
 
+/**
+ * Where customers' requests in AWS's NLB window failed at the NLB, as shares of their requests there (null:
+ * not sampled, as in journals from before 7 December 2026).
+ */
+export interface NlbFailures {
+  /**
+   * Lost to capacity the NLB removed: the name had no NLB node (failover took them all out of DNS), or the
+   * NLB refused the request itself (a node at its capacity, or no target in service). What velocity control
+   * limits.
+   */
+  capacity: number | null;
+  /** Forwarded to a target that failed them (a new instance whose network state had not arrived). */
+  targetErrors: number | null;
+}
+
 export interface IncidentFit {
   raceAt: number | null;
   /** Each phase's IoU with AWS's interval (null: not seen). */
   iou: Record<string, number | null>;
   customers: CustomerWindows;
+  /** The NLB's failures in AWS's NLB window (05:30–14:09), by where they came from. */
+  nlbWindowFailures: NlbFailures;
 }
 
 interface FitJournal {
@@ -145,7 +162,14 @@ interface FitJournal {
   raceAt?: number | null;
   startedAt: string;
   phases: { name: string; start: number; end: number }[];
-  timeline: { t: number; customerRequests: number | null; customerSuccessRate: number | null }[];
+  timeline: {
+    t: number;
+    customerRequests: number | null;
+    customerSuccessRate: number | null;
+    customerDnsErrors?: number | null;
+    nlbRefused?: number | null;
+    nlbTargetErrors?: number | null;
+  }[];
 }
 
 /** How a run fits the 20 October timeline: phases against AWS's, customers in AWS's windows. */
@@ -166,6 +190,22 @@ export function incidentFit(journal: FitJournal): IncidentFit {
     }
     return requests > 0 ? ok / requests : null;
   };
+  const nlbFailures = (from: number, to: number): NlbFailures => {
+    let requests = 0;
+    let capacity = 0;
+    let targetErrors = 0;
+    let sampled = false;
+    for (const s of journal.timeline) {
+      const at = s.t - t0;
+      if (at < from || at >= to) continue;
+      requests += s.customerRequests ?? 0;
+      if (s.nlbRefused == null && s.customerDnsErrors == null) continue;
+      sampled = true;
+      capacity += (s.customerDnsErrors ?? 0) + (s.nlbRefused ?? 0);
+      targetErrors += s.nlbTargetErrors ?? 0;
+    }
+    return sampled && requests > 0 ? { capacity: capacity / requests, targetErrors: targetErrors / requests } : { capacity: null, targetErrors: null };
+  };
   const hours = (h: number) => placed.alignedAt + clock.hours(h);
   const nlb = awsPhaseHours('nlb-flapping')!;
   const dns = awsPhaseHours('dns-empty')!;
@@ -180,5 +220,6 @@ export function incidentFit(journal: FitJournal): IncidentFit {
       afterFailoverOff: raceAt === null ? null : success(hours(failoverOff), hours(nlb.end)),
       overall: success(-Infinity, Infinity),
     },
+    nlbWindowFailures: raceAt === null ? { capacity: null, targetErrors: null } : nlbFailures(hours(nlb.start), hours(nlb.end)),
   };
 }

@@ -99,6 +99,23 @@ describe('the real incident, scaled', () => {
     const nlb = fit.customers.nlbWindow!;
     assert.ok(nlb > 0.9 && nlb < 0.98, `two of 8.65 hours at 80 %: ${nlb}`);
     assert.equal(fit.customers.afterFailoverOff, 1);
+    assert.deepEqual(fit.nlbWindowFailures, { capacity: null, targetErrors: null }, 'nothing sampled at the NLB (journals before 7 December 2026)');
+  });
+
+  it('splits customers\' failures in AWS\'s NLB window into capacity the NLB removed and targets that failed', () => {
+    const startedAt = '2026-01-01T00:00:00.000Z';
+    const t0 = Date.parse(startedAt);
+    // 1h=10s, race at 10 s: the NLB window is 5.7-14.35 h after it. Inside it each sample of 20 requests
+    // has 1 whose name did not resolve, 1 a node refused and 1 a target failed; outside, 10 refused.
+    const timeline = Array.from({ length: 170 }, (_, i) => {
+      const t = t0 + i * 1000 + 500; // between whole tenths of an hour: no sample on the window's edges
+      const h = (t - t0 - 10_000) / 10_000;
+      const inWindow = h >= 5.7 && h < 14.35;
+      return { t, customerRequests: 20, customerSuccessRate: 1, customerDnsErrors: inWindow ? 1 : 0, nlbRefused: inWindow ? 1 : 10, nlbTargetErrors: inWindow ? 1 : 0 };
+    });
+    const fit = incidentFit({ clock: '1h=10s', raceAt: 10_000, startedAt, timeline, phases: [] });
+    assert.ok(Math.abs(fit.nlbWindowFailures.capacity! - 0.1) < 1e-9, String(fit.nlbWindowFailures.capacity));
+    assert.ok(Math.abs(fit.nlbWindowFailures.targetErrors! - 0.05) < 1e-9, String(fit.nlbWindowFailures.targetErrors));
   });
 });
 

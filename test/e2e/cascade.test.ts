@@ -83,6 +83,8 @@ describe('lab a: the cascade without fixes, a game day, the dashboard, container
         assert.ok((c.nlbWindow ?? 1) < 0.97, `customers felt the NLB window: ${fit.summary}`);
         // 96.0 to 100 % without fixes in the README's matrix (6 December 2026); 92 % in one CI run whose NLB window had 67 %.
         assert.ok((c.afterFailoverOff ?? 0) >= 0.9, `customers recovered once failover was off: ${fit.summary}`);
+        // Where the NLB window's failures came from is measured (the nlb-velocity test bounds one part).
+        assert.ok(fit.nlbWindowFailures.capacity !== null && fit.nlbWindowFailures.targetErrors !== null, `the NLB's failures were sampled: ${fit.summary}`);
         assert.ok(journal.faults.every((f) => f.end !== null), 'every fault was removed');
       });
     }

@@ -63,6 +63,6 @@ export function raceCondition(j: Journal): number | undefined {
 export function fitOf(j: Journal) {
   const fit = incidentFit(j);
   const pct = (v: number | null) => (v === null ? '-' : `${(v * 100).toFixed(1)} %`);
-  const summary = `phases ${JSON.stringify(j.phases.map((p) => [p.name, p.start, p.end]))}; raceAt ${fit.raceAt}; IoU ${JSON.stringify(fit.iou)}; customers before ${pct(fit.customers.before)}, kv empty ${pct(fit.customers.dnsEmpty)}, NLB window ${pct(fit.customers.nlbWindow)}, failover off ${pct(fit.customers.afterFailoverOff)}`;
+  const summary = `phases ${JSON.stringify(j.phases.map((p) => [p.name, p.start, p.end]))}; raceAt ${fit.raceAt}; IoU ${JSON.stringify(fit.iou)}; customers before ${pct(fit.customers.before)}, kv empty ${pct(fit.customers.dnsEmpty)}, NLB window ${pct(fit.customers.nlbWindow)}, failover off ${pct(fit.customers.afterFailoverOff)}; NLB window lost to capacity removed ${pct(fit.nlbWindowFailures.capacity)}, to targets ${pct(fit.nlbWindowFailures.targetErrors)}`;
   return { ...fit, summary };
 }
