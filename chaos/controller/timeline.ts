@@ -24,7 +24,7 @@ type Source =
 
 type NlbTraffic = NlbState['traffic'];
 
-/** What the NLB did with the requests it took: refused them itself (no capacity left), or a target failed them. */
+/** Requests an NLB node refused itself: at its capacity, or with no target in service. */
 const nlbRefused = (t: NlbTraffic) => t.overloaded + t.noTargets;
 
 type CheckerRound = Extract<NlbState, { isChecker: true }>['rounds'][number];

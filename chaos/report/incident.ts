@@ -135,7 +135,7 @@ export interface CustomerWindows {
 
 /**
  * Where customers' requests in AWS's NLB window failed at the NLB, as shares of their requests there (null:
- * not sampled, as in journals from before 7 December 2026).
+ * not sampled, as in journals written before these counts, 6 December 2026).
  */
 export interface NlbFailures {
   /**

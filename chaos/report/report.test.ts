@@ -99,7 +99,7 @@ describe('the real incident, scaled', () => {
     const nlb = fit.customers.nlbWindow!;
     assert.ok(nlb > 0.9 && nlb < 0.98, `two of 8.65 hours at 80 %: ${nlb}`);
     assert.equal(fit.customers.afterFailoverOff, 1);
-    assert.deepEqual(fit.nlbWindowFailures, { capacity: null, targetErrors: null }, 'nothing sampled at the NLB (journals before 7 December 2026)');
+    assert.deepEqual(fit.nlbWindowFailures, { capacity: null, targetErrors: null }, 'nothing sampled at the NLB (journals written before these counts)');
   });
 
   it('splits customers\' failures in AWS\'s NLB window into capacity the NLB removed and targets that failed', () => {
