@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { EventLog } from '../lib/events.js';
 import { silentLogger } from '../lib/log.js';
 import { createRegistry } from '../lib/metrics.js';
@@ -7,6 +7,7 @@ import { buildApp } from './app.js';
 import { parseConfig } from '../lib/config.js';
 import { loadgenConfig } from './config.js';
 import { until } from '../test/support/until.js';
+import { fileFixture } from '../test/support/file-fixture.js';
 import { LoadgenService } from './service.js';
 import { CASCADE } from '../lib/timing.js';
 import { answer, startTarget, type Target } from './test-support.js';
@@ -18,7 +19,7 @@ let service: LoadgenService;
 let app: ReturnType<typeof buildApp>;
 const events = new EventLog();
 
-before(async () => {
+fileFixture(async () => {
   let failing = false;
   target = await startTarget((req, res, i) => {
     if (req.url === '/fail') failing = true;
@@ -31,8 +32,7 @@ before(async () => {
   );
   app = buildApp({ service, log: silentLogger(), adminToken: token, registry, events });
   service.start();
-});
-after(async () => {
+}, async () => {
   await app.close();
   await service.stop();
   await target.close();

@@ -1,16 +1,17 @@
 // The Toxiproxy-compatible API driven in-process with inject(): shapes, status codes, errors.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
+import { fileFixture } from '../../test/support/file-fixture.js';
 import { FAULT_PROXY_VERSION } from './api.js';
 import { apiUnderTest, echoServer } from './test-support.js';
 
 let echo: Awaited<ReturnType<typeof echoServer>>;
-before(async () => {
-  echo = await echoServer();
-});
-after(async () => {
-  await echo.close();
-});
+fileFixture(
+  async () => {
+    echo = await echoServer();
+  },
+  () => echo.close(),
+);
 
 const upstream = () => `127.0.0.1:${echo.port}`;
 const newProxy = (name = 'echo') => ({ name, listen: '127.0.0.1:0', upstream: upstream() });

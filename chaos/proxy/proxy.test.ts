@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import net from 'node:net';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
+import { fileFixture } from '../../test/support/file-fixture.js';
 import type { Proxy } from './proxy.js';
 import { until } from '../../test/support/until.js';
 import { closedByPeer, connect, echoServer, medianRoundTrip, newCollection, portOf, readBytes, roundTrip } from './test-support.js';
@@ -15,12 +16,12 @@ const TOLERANCE_MS = 40;
 const UNDELAYED_MS = 50;
 
 let echo: Awaited<ReturnType<typeof echoServer>>;
-before(async () => {
-  echo = await echoServer();
-});
-after(async () => {
-  await echo.close();
-});
+fileFixture(
+  async () => {
+    echo = await echoServer();
+  },
+  () => echo.close(),
+);
 
 async function proxied(opts: Parameters<typeof newCollection>[0] = {}, upstreamHost = '127.0.0.1') {
   const { collection, events, registry } = newCollection(opts);

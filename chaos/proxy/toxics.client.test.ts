@@ -4,7 +4,8 @@
 // may be busy.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
+import { fileFixture } from '../../test/support/file-fixture.js';
 import { until } from '../../test/support/until.js';
 import {
   apiUnderTest,
@@ -24,12 +25,12 @@ const Toxiproxy = await toxiproxyClientClass();
 const LATE_MS = 60;
 
 let echo: Awaited<ReturnType<typeof echoServer>>;
-before(async () => {
-  echo = await echoServer();
-});
-after(async () => {
-  await echo.close();
-});
+fileFixture(
+  async () => {
+    echo = await echoServer();
+  },
+  () => echo.close(),
+);
 
 /** The API listening on loopback, the client pointed at it, and one proxy to the echo server. */
 async function setup(t: { after: (fn: () => Promise<void>) => void }): Promise<{ proxy: ProxyHandle; port: number }> {

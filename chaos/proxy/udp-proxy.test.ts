@@ -2,18 +2,19 @@
 // to the right client, sessions expire, and the UDP toxics (latency, drop, duplicate) do what they say,
 // drop repeating itself under the same seed.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
+import { fileFixture } from '../../test/support/file-fixture.js';
 import { until } from '../../test/support/until.js';
 import { apiUnderTest, newCollection, portOf, udpClient, udpEchoServer, within } from './test-support.js';
 import type { UdpProxy } from './udp-proxy.js';
 
 let echo: Awaited<ReturnType<typeof udpEchoServer>>;
-before(async () => {
-  echo = await udpEchoServer();
-});
-after(async () => {
-  await echo.close();
-});
+fileFixture(
+  async () => {
+    echo = await udpEchoServer();
+  },
+  () => echo.close(),
+);
 
 async function udpProxied(t: { after: (fn: () => Promise<void>) => void }, opts: Parameters<typeof newCollection>[0] = {}) {
   const { collection } = newCollection(opts);
