@@ -1,7 +1,8 @@
 // Lab a, without fixes, at the e2e clock (lab-cli.ts E2E_CLOCK), driven through the CLI and the pages as
 // users drive it: the kv endpoint served through the lab's DNS; aws-2025-10-20 with two seeds, each
 // showing the four phases in causal order, each overlapping AWS's interval with IoU >= 0.6, customers
-// failing while the endpoint is empty, clearly worse in the NLB window, recovered once failover is off;
+// failing while the endpoint is empty, clearly worse in the NLB window (mostly to capacity the NLB
+// removed), recovered once failover is off;
 // then a whole game day, the dashboard, and container faults. One lab start for all of it, to keep CI
 // short; fixes.test.ts runs after it, on lab b (one file at a time: package.json's test:e2e).
 import assert from 'node:assert/strict';
@@ -83,8 +84,13 @@ describe('lab a: the cascade without fixes, a game day, the dashboard, container
         assert.ok((c.nlbWindow ?? 1) < 0.97, `customers felt the NLB window: ${fit.summary}`);
         // 96.0 to 100 % without fixes in the README's matrix (6 December 2026); 92 % in one CI run whose NLB window had 67 %.
         assert.ok((c.afterFailoverOff ?? 0) >= 0.9, `customers recovered once failover was off: ${fit.summary}`);
-        // Where the NLB window's failures came from is measured (the nlb-velocity test bounds one part).
-        assert.ok(fit.nlbWindowFailures.capacity !== null && fit.nlbWindowFailures.targetErrors !== null, `the NLB's failures were sampled: ${fit.summary}`);
+        // As at AWS, "where the remaining capacity was too small, connections failed": most of what the NLB
+        // window costs is capacity the NLB removed (no node left in DNS, a node at its capacity), more than
+        // the 2 % the nlb-velocity fix is held to, and more than new instances without network
+        // configuration cost (the README's matrix of 6 December 2026: 9.6 to 32 % against 1.3 to 1.8 %).
+        const lost = fit.nlbWindowFailures;
+        assert.ok(lost.capacity !== null && lost.targetErrors !== null, `the NLB's failures were sampled: ${fit.summary}`);
+        assert.ok(lost.capacity > 0.02 && lost.capacity > lost.targetErrors, `the NLB window's loss is capacity removed: ${fit.summary}`);
         assert.ok(journal.faults.every((f) => f.end !== null), 'every fault was removed');
       });
     }
