@@ -27,7 +27,7 @@ export interface MatrixRow {
   phases: string[];
   iou: Record<string, number | null>;
   customers: CustomerWindows;
-  /** The NLB's failed requests in AWS's NLB window, by where they came from. */
+  /** The customers' requests lost in AWS's NLB window: to capacity the NLB removed, to targets that failed them. */
   nlbWindowFailures: NlbFailures;
   /** The largest share of capacity one NLB health-check round removed during the run (null: never sampled). */
   maxRemovedShare: number | null;
