@@ -20,12 +20,17 @@ type Source =
   | { source: 'ec2'; label: string; read: (s: LauncherState) => number | null }
   | { source: 'nlb-checker'; label: string; read: (s: NlbState) => number | null }
   | { source: 'nlb-rounds'; label: string; read: (rounds: CheckerRound[]) => number | null }
-  | { source: 'nlb-traffic'; label: string; read: (traffic: NlbTraffic) => number };
+  | { source: 'nlb-traffic'; label: string; read: (traffic: NlbFailureCounts) => number };
 
 type NlbTraffic = NlbState['traffic'];
 
-/** Requests an NLB node refused itself: at its capacity, or with no target in service. */
-const nlbRefused = (t: NlbTraffic) => t.overloaded + t.noTargets;
+/** The NLB nodes' failed requests since the previous sample. */
+interface NlbFailureCounts {
+  /** Refused by a node itself: at its capacity, or with no target in service. */
+  refused: number;
+  /** Forwarded to a target that failed them. */
+  targetErrors: number;
+}
 
 type CheckerRound = Extract<NlbState, { isChecker: true }>['rounds'][number];
 
@@ -59,8 +64,8 @@ export const SERIES = {
    * state has not arrived). The first two are capacity the NLB removed, what velocity control is for.
    */
   customerDnsErrors: { source: 'customer', label: 'customer requests whose name did not resolve' },
-  nlbRefused: { source: 'nlb-traffic', label: 'requests the NLB refused (at capacity, no target in service)', read: nlbRefused },
-  nlbTargetErrors: { source: 'nlb-traffic', label: 'requests the NLB forwarded to a target that failed them', read: (t) => t.upstreamErrors },
+  nlbRefused: { source: 'nlb-traffic', label: 'requests the NLB refused (at capacity, no target in service)', read: (t) => t.refused },
+  nlbTargetErrors: { source: 'nlb-traffic', label: 'requests the NLB forwarded to a target that failed them', read: (t) => t.targetErrors },
 } as const satisfies Record<string, Source>;
 
 export type SeriesName = keyof typeof SERIES;
@@ -170,12 +175,12 @@ export class Timeline {
       const parsed = schema.safeParse(raw);
       return parsed.success ? parsed.data : null;
     };
+    // Every NLB node's state, once: the checker's health-check series and every node's traffic.
     const nlbs = topology?.ofKind('nlb') ?? [];
-    const [launcherState, checkerState, loadgenState, nlbStates] = await Promise.all([
+    const [launcherState, loadgenState, nlbStates] = await Promise.all([
       stateOf(launcher, STATE_SCHEMAS.ec2),
-      stateOf(nlbChecker, STATE_SCHEMAS.nlb),
       stateOf(loadgen, STATE_SCHEMAS.loadgen),
-      Promise.all(nlbs.map(async (node) => [node.name, node === nlbChecker ? null : await stateOf(node, STATE_SCHEMAS.nlb)] as const)),
+      Promise.all(nlbs.map(async (node) => [node.name, await stateOf(node, STATE_SCHEMAS.nlb)] as const)),
       this.bounded(this.sources.kvAddresses()).then(
         (n) => (sample.kvAddresses = n),
         () => undefined,
@@ -193,8 +198,8 @@ export class Timeline {
         }
       }),
     ]);
-    // The checker's state was read once above; the other nodes' here.
-    const traffic = this.freshTraffic(nlbStates.map(([name, state]) => [name, (name === nlbChecker?.name ? checkerState : state)?.traffic ?? null]));
+    const checkerState = nlbStates.find(([name]) => name === nlbChecker?.name)?.[1] ?? null;
+    const traffic = this.freshTraffic(nlbStates.map(([name, state]) => [name, state?.traffic ?? null]));
     for (const name of SERIES_NAMES) {
       const series: Source = SERIES[name];
       if (series.source === 'nlb-traffic' && traffic) sample[name] = series.read(traffic);
@@ -238,16 +243,17 @@ export class Timeline {
    * The NLB nodes' traffic since the previous sample, summed over the nodes that answered (null when none
    * did). A node seen for the first time counts from now; one whose counters went back (it restarted) from 0.
    */
-  private freshTraffic(nodes: (readonly [string, NlbTraffic | null])[]): NlbTraffic | null {
-    const sum: NlbTraffic = { requests: 0, forwarded: 0, noTargets: 0, overloaded: 0, upstreamErrors: 0, upstreamErrorsByCause: {} };
+  private freshTraffic(nodes: (readonly [string, NlbTraffic | null])[]): NlbFailureCounts | null {
+    const sum: NlbFailureCounts = { refused: 0, targetErrors: 0 };
     let answered = 0;
     for (const [name, now] of nodes) {
       if (!now) continue;
       answered++;
       const last = this.nlbTraffic.get(name) ?? now;
-      const restarted = now.requests < last.requests;
+      const since = now.requests < last.requests ? { overloaded: 0, noTargets: 0, upstreamErrors: 0 } : last;
       this.nlbTraffic.set(name, now);
-      for (const key of ['requests', 'forwarded', 'noTargets', 'overloaded', 'upstreamErrors'] as const) sum[key] += now[key] - (restarted ? 0 : last[key]);
+      sum.refused += now.overloaded - since.overloaded + now.noTargets - since.noTargets;
+      sum.targetErrors += now.upstreamErrors - since.upstreamErrors;
     }
     return answered > 0 ? sum : null;
   }

@@ -5,7 +5,7 @@ import type { LabClient } from '../lab-client.js';
 import type { StateOf } from '../contracts.js';
 import type { CheckerNodeState } from '../../services/nlb/state.js';
 import { labState } from '../../test/support/lab-states.js';
-import { FLAPPING_MIN_EVENTS, leaseCollapseDetector, nlbFlappingDetector, PhaseTracker, propagationBacklogDetector, waitQuiet, type PhaseDetector } from './phases.js';
+import { FLAPPING_MIN_EVENTS, leaseCollapseDetector, nlbFlappingDetector, PhaseIntervals, PhaseTracker, propagationBacklogDetector, waitQuiet, type PhaseDetector } from './phases.js';
 
 /** A lab whose services' /lab/state is whatever the test sets (valid snapshots); a missing one cannot be asked. */
 function fakeLab(states: { ec2?: StateOf<'ec2'>; checker?: StateOf<'nlb'> }): Pick<LabClient, 'stateOrNull' | 'checkerState'> {
@@ -68,12 +68,12 @@ describe('phase detectors', () => {
   });
 });
 
-describe('PhaseTracker', () => {
+describe('PhaseIntervals and PhaseTracker', () => {
   it('turns samples into intervals, keeps the last verdict when a detector cannot tell, and ends a phase after 2 s false', async () => {
     const clock = new ManualClock(0);
     const answers: (boolean | null)[] = [false, true, null, true, false, null, false, false, true, false, false, false];
     const detector: PhaseDetector = { name: 'x', sample: async () => (answers.length ? (answers.shift() as boolean | null) : false) };
-    const tracker = new PhaseTracker([detector], clock, () => clock.now());
+    const tracker = new PhaseIntervals([detector], () => clock.now());
     for (let i = 0; i < 12; i++) {
       await tracker.sampleOnce();
       await clock.advance(1000);
@@ -91,7 +91,7 @@ describe('PhaseTracker', () => {
     const flaky: PhaseDetector = { name: 'flaky', sample: async () => { throw new Error('the service did not answer'); } };
     const answers = [true, true, false, false, false];
     const steady: PhaseDetector = { name: 'steady', sample: async () => answers.shift() ?? false };
-    const tracker = new PhaseTracker([flaky, steady], clock, () => clock.now());
+    const tracker = new PhaseIntervals([flaky, steady], () => clock.now());
     for (let i = 0; i < 5; i++) {
       await tracker.sampleOnce();
       await clock.advance(1000);

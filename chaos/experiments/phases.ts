@@ -219,10 +219,6 @@ export class PhaseTracker {
     void this.loop.run(() => this.intervals.sampleOnce());
   }
 
-  sampleOnce(): Promise<void> {
-    return this.intervals.sampleOnce();
-  }
-
   async stop(): Promise<Phase[]> {
     await this.loop.stop();
     return this.intervals.close();

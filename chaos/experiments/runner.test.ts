@@ -62,7 +62,7 @@ describe('a steady state that does not hold', () => {
   it('says what its wait last saw, so that a failed run tells a lab in collapse from one a droplet short', async () => {
     const clock = new ManualClock(0);
     const lines: string[] = [];
-    const lab = runbookLab([], { dwfm: { leased: 287, droplets: 300, leasedFraction: 0.9567 } });
+    const lab = runbookLab([], { dwfm: () => ({ leased: 287, droplets: 300, leasedFraction: 0.9567 }) });
     const experiment = parseExperiment(
       `title: t
 description: d
@@ -95,7 +95,7 @@ const SERVED: Answer = { rcode: 0, rcodeName: 'NOERROR', addresses: ['10.0.0.1']
  * droplet is leased, or as `lookup` and `dwfm` say.
  */
 type DwfmLeases = { leased: number; droplets: number; leasedFraction: number };
-const runbookLab = (calls: string[], over: { lookup?: () => Answer; dwfm?: DwfmLeases | (() => DwfmLeases); flaps?: () => number } = {}) => {
+const runbookLab = (calls: string[], over: { lookup?: () => Answer; dwfm?: () => DwfmLeases; flaps?: () => number } = {}) => {
   const { flaps } = over;
   return fakeLabClient({
     ...(flaps ? { checkerState: async () => labState('nlb', { isChecker: true, failoverEnabled: true, totals: { flaps: flaps(), lateChecks: 0, dnsRemovals: 0 } }) } : {}),
@@ -108,7 +108,7 @@ const runbookLab = (calls: string[], over: { lookup?: () => Answer; dwfm?: DwfmL
         calls.push((init?.body as { action: string }).action);
         return { ok: true };
       }
-      if (path.endsWith('/state')) return { service: 'ec2', time: 0, state: labState('ec2', { dwfm: (typeof over.dwfm === 'function' ? over.dwfm() : over.dwfm) ?? { leasedFraction: 1 } }) };
+      if (path.endsWith('/state')) return { service: 'ec2', time: 0, state: labState('ec2', { dwfm: over.dwfm?.() ?? { leasedFraction: 1 } }) };
       if (path.startsWith('/api/timeline')) return { intervalMs: 1000, series: {}, samples: [] };
       throw new Error(`controller GET ${path}: 502`);
     },

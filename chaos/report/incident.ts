@@ -179,32 +179,26 @@ export function incidentFit(journal: FitJournal): IncidentFit {
   const raceAt = journal.raceAt ?? (journal.phases.some((p) => p.name === 'dns-empty') ? placed.alignedAt : null);
   const iouByPhase = Object.fromEntries(Object.entries(phaseIoU(journal.phases, placed.alignedAt, clock.msPerAwsHour)).map(([k, v]) => [k, v.iou]));
   const t0 = Date.parse(journal.startedAt);
+  /** The samples taken from `from` to `to` (ms after the run's start). */
+  const within = (from: number, to: number) => journal.timeline.filter((s) => s.t - t0 >= from && s.t - t0 < to);
   const success = (from: number, to: number) => {
     let requests = 0;
     let ok = 0;
-    for (const s of journal.timeline) {
-      const at = s.t - t0;
-      if (at < from || at >= to || !s.customerRequests || s.customerSuccessRate === null) continue;
+    for (const s of within(from, to)) {
+      if (!s.customerRequests || s.customerSuccessRate === null) continue;
       requests += s.customerRequests;
       ok += s.customerRequests * s.customerSuccessRate;
     }
     return requests > 0 ? ok / requests : null;
   };
   const nlbFailures = (from: number, to: number): NlbFailures => {
-    let requests = 0;
-    let capacity = 0;
-    let targetErrors = 0;
-    let sampled = false;
-    for (const s of journal.timeline) {
-      const at = s.t - t0;
-      if (at < from || at >= to) continue;
-      requests += s.customerRequests ?? 0;
-      if (s.nlbRefused == null && s.customerDnsErrors == null) continue;
-      sampled = true;
-      capacity += (s.customerDnsErrors ?? 0) + (s.nlbRefused ?? 0);
-      targetErrors += s.nlbTargetErrors ?? 0;
-    }
-    return sampled && requests > 0 ? { capacity: capacity / requests, targetErrors: targetErrors / requests } : { capacity: null, targetErrors: null };
+    const samples = within(from, to);
+    const requests = samples.reduce((n, s) => n + (s.customerRequests ?? 0), 0);
+    const sampled = samples.filter((s) => s.nlbRefused != null || s.customerDnsErrors != null);
+    if (sampled.length === 0 || requests === 0) return { capacity: null, targetErrors: null };
+    const capacity = sampled.reduce((n, s) => n + (s.customerDnsErrors ?? 0) + (s.nlbRefused ?? 0), 0);
+    const targetErrors = sampled.reduce((n, s) => n + (s.nlbTargetErrors ?? 0), 0);
+    return { capacity: capacity / requests, targetErrors: targetErrors / requests };
   };
   const hours = (h: number) => placed.alignedAt + clock.hours(h);
   const nlb = awsPhaseHours('nlb-flapping')!;
