@@ -98,10 +98,14 @@ describe('waiting for the fleet to settle', () => {
   it('gives up on DWFM after a minute with what the operator must do; other waits end in an error', async () => {
     const clock = new ManualClock(0);
     const lines: string[] = [];
-    const collapsed = labWith(() => ({ ec2: launcher({ dwfm: { leasedFraction: 0, leased: 0, droplets: 450 } }), checker: nlb(42) }));
+    const collapsed = labWith(() => ({
+      ec2: launcher({ dwfm: { leasedFraction: 0, leased: 0, droplets: 450, queue: { depth: 612 }, lastError: 'establish az-a-d007: deadline' } }),
+      checker: nlb(42),
+    }));
     const outcome = await settle(clock, waitSettled(collapsed, 600_000, (l) => lines.push(l), clock), 500);
     assert.ok(clock.now() >= DWFM_SETTLE_MS && clock.now() < DWFM_SETTLE_MS + 5000);
-    assert.match(lines.at(-1) ?? '', /0 of 450 droplets .*repair restart-dwfm/);
+    // With what tells a collapse (a deep queue, deadlines) from a kv store out of reach.
+    assert.match(lines.at(-1) ?? '', /0 of 450 droplets after 60 s \(its queue 612 deep, last error: establish az-a-d007: deadline\): .*repair restart-dwfm/);
     assert.equal(outcome.settled, false, 'the caller learns the lab is not at rest');
     assert.equal(outcome.settled === false && outcome.reason, lines.at(-1));
     const stuck = labWith(() => ({ ec2: launcher(), checker: nlb(3) }));

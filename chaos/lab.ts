@@ -157,8 +157,11 @@ export async function waitSettled(
     dwfmSince = reason?.startsWith('DWFM') ? (dwfmSince ?? now) : null;
     if (dwfmSince !== null && now - dwfmSince >= DWFM_SETTLE_MS) {
       const dwfm = launcher?.dwfm;
+      // Its queue and last error tell a congestive collapse (a deep queue, items timing out) from a kv store
+      // it cannot reach at all (an empty kv endpoint: the error names the lookup).
+      const seen = dwfm ? ` (its queue ${dwfm.queue.depth} deep, last error: ${dwfm.lastError ?? 'none'})` : '';
       const reason =
-        `DWFM holds leases on ${dwfm?.leased ?? '?'} of ${dwfm?.droplets ?? '?'} droplets after ${DWFM_SETTLE_MS / 1000} s: after a kv ` +
+        `DWFM holds leases on ${dwfm?.leased ?? '?'} of ${dwfm?.droplets ?? '?'} droplets after ${DWFM_SETTLE_MS / 1000} s${seen}: after a kv ` +
         'outage it can be in congestive collapse, which only an operator ends (cascade-lab repair throttle, then repair restart-dwfm, then repair unthrottle)';
       say(reason);
       return { settled: false, reason };

@@ -59,7 +59,7 @@ method:
 });
 
 describe('a steady state that does not hold', () => {
-  it('says what its wait last saw, so that a failed run tells a lab in collapse from one a droplet short', async () => {
+  it("says what its wait last saw, in its progress and in the run's reason, so that a failed run tells a lab in collapse from one a droplet short", async () => {
     const clock = new ManualClock(0);
     const lines: string[] = [];
     const lab = runbookLab([], { dwfm: () => ({ leased: 287, droplets: 300, leasedFraction: 0.9567 }) });
@@ -84,6 +84,8 @@ method:
     const journal = await settle(clock, runExperiment(experiment, { scenario: 's', seed: 1, fixes: [], lab, clock, progress: (l) => lines.push(l) }), 100);
     assert.equal(journal.status, 'aborted');
     assert.ok(lines.some((l) => /not met after 2\.\d s \(last: 0\.9567\)/.test(l)), lines.join('\n'));
+    // The reason a game day or the CLI shows names the probe and its value, not only "not healthy".
+    assert.match(journal.reason ?? '', /^the steady state did not hold before the method: every-droplet-is-leased \(last: 0\.9567\) \(is the lab healthy\?/);
   });
 });
 

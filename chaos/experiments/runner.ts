@@ -266,6 +266,12 @@ export async function runExperiment(experiment: Experiment, opts: RunOptions): P
     if (a.pauses?.after) await sleep(durationMs(a.pauses.after, labClock), phase);
     return record;
   };
+  /** The hypothesis's probes not met in `phase`, each with what it last saw, and where to look. */
+  const unmet = (phase: 'hypothesis-before' | 'hypothesis-after') =>
+    journal.activities
+      .filter((r) => r.phase === phase && !r.ok)
+      .map((r) => `${r.name}${r.error ? ` (${r.error})` : lastValue(r.output)}`)
+      .join(', ') + ' (is the lab healthy? cascade-lab status; after an outage, cascade-lab repair dns, or repair throttle, restart-dwfm, unthrottle)';
   const hypothesis = async (phase: 'hypothesis-before' | 'hypothesis-after') => {
     let ok = true;
     for (const probe of experiment['steady-state-hypothesis'].probes) ok = ((await run(probe, phase))?.ok ?? false) && ok;
@@ -319,9 +325,7 @@ export async function runExperiment(experiment: Experiment, opts: RunOptions): P
     before = { ...(await customerAt()), successRate: null };
     say(`steady state: ${journal.hypothesis.title}`);
     journal.hypothesis.before = await hypothesis('hypothesis-before');
-    const notBegun = !journal.hypothesis.before
-      ? 'the steady state did not hold before the method (is the lab healthy? try cascade-lab repair dns)'
-      : await notQuiet();
+    const notBegun = !journal.hypothesis.before ? `the steady state did not hold before the method: ${unmet('hypothesis-before')}` : await notQuiet();
     if (notBegun !== null) {
       journal.reason = notBegun;
     } else {

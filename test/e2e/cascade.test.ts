@@ -65,6 +65,8 @@ describe('lab a: the cascade without fixes, a game day, the dashboard, container
         const run = await cli(['run', 'aws-2025-10-20', '--seed', String(seed), '--report', dir], 900_000);
         const journal = journalIn(dir);
         const fit = fitOf(journal);
+        // Printed whether the test passes or not: the CI output then keeps each run's phases and customers.
+        process.stderr.write(`aws-2025-10-20, seed ${seed}: ${fit.summary}\n`);
         assert.equal(run.code, 0, `the operators' runbook should bring the region back (exit 0):\n${run.stderr.slice(-3000)}`);
         assert.equal(journal.clock, e2eLab().env!.LAB_CLOCK, 'the run played at the lab clock');
         for (const name of PHASE_ORDER) assert.ok(journal.phases.some((p) => p.name === name), `no ${name} phase: ${fit.summary}`);
@@ -96,7 +98,7 @@ describe('lab a: the cascade without fixes, a game day, the dashboard, container
     }
   });
 
-  gamedayTests();
+  gamedayTests(() => lab!.settled());
   // A game ended by the facilitator leaves the cascade going (its backlog, its flapping) until the lab
   // settles by itself; the dashboard's and the faults' tests time the lab, at rest.
   describe('after the game', () => {

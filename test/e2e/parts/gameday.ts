@@ -19,8 +19,11 @@ const admin = { authorization: `Bearer ${e2eEnv.LAB_ADMIN_TOKEN}` };
 const api = hostApi(e2eEnv);
 const get = (path: string, headers: Record<string, string> = admin) => api.controllerAs(path, headers);
 
-/** Registers a whole game day against lab a (started by the file that calls this), at the e2e clock. */
-export function gamedayTests(): void {
+/**
+ * Registers a whole game day against lab a (started by the file that calls this), at the e2e clock.
+ * `atRest` waits for the lab at rest: the game begins from it, not from the tail of the run before.
+ */
+export function gamedayTests(atRest: () => Promise<void>): void {
 describe('a game day', () => {
   let browser: TestBrowser;
   let facilitator: Page;
@@ -36,6 +39,7 @@ describe('a game day', () => {
   });
 
   it("starts from the CLI, which prints the responders' page and token once", async () => {
+    await atRest();
     const started = await cli(['gameday', 'start', '--scenario', 'aws-2025-10-20', '--clock', E2E_CLOCK, '--team', 'e2e team', '--seed', '41', '--json']);
     assert.equal(started.code, 0, started.stderr);
     const json = JSON.parse(started.stdout) as { game: { team: string; state: string }; responders: { url: string; token: string } };
