@@ -1,6 +1,6 @@
 // Every time-based setting of the lab and of its scenarios, derived in this one place from the lab clock
-// (lib/lab-clock.ts). The cascade's mechanisms are written here in AWS time: a lease lives 1.5 AWS hours, the
-// network manager configures 73 instances an AWS hour. At 1h=10s that lease lives 15 s, at 1h=60s 90 s;
+// (lib/lab-clock.ts). The cascade's mechanisms are written here in AWS time: a lease lives 2 AWS hours, the
+// network manager configures 73 instances an AWS hour. At 1h=10s that lease lives 20 s, at 1h=60s 2 min;
 // the same mechanisms then play the same cascade in the same proportions at any pace (lib/timing.test.ts).
 //
 // The services read their defaults from here (services/<name>/config.ts), so a service started by hand
@@ -15,8 +15,12 @@ import type { LabClock } from './lab-clock.js';
 export const CASCADE = {
   dwfm: {
     droplets: { perAz: 100 },
-    /** A lease lives this long unless renewed; renewals come every `renewH`, up to `renewJitter` early. */
-    lease: { ttlH: 1.5, renewH: 1, renewJitter: 0.3 },
+    /**
+     * A lease lives this long unless renewed; renewals come every `renewH`, up to `renewJitter` early. A
+     * renewal finds at least half an hour left on its lease, so a lab at rest rides out a stall of an AWS
+     * hour (10 s at 1h=10s); with 1.5 hours it lost leases in stalls of half that (CASCADE-NOTES.md).
+     */
+    lease: { ttlH: 2, renewH: 1, renewJitter: 0.3 },
     scanH: 0.02,
     /** The work queue: lease items of three steps (read, state check, write) served by `workers`. */
     queue: { workers: 32, limit: 1000, deadlineH: 0.12, requeueJitterH: 0.1, recoveryBatch: 12, goodputWindowH: 0.1 },

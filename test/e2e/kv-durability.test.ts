@@ -6,7 +6,7 @@
 // other service must be ready again by itself, none of them restarted.
 //
 // Only what the kv endpoint and the control plane need runs (no NLBs, no loadgen). The lab runs in real
-// time (LAB_CLOCK 1h=1h), so DWFM's leases (1.5 AWS hours) outlive the outages: its congestive collapse
+// time (LAB_CLOCK 1h=1h), so DWFM's leases (2 AWS hours) outlive the outages: its congestive collapse
 // after a long kv outage is Amazon's story, which only operators end, and not what is checked here; the
 // launcher's own recovery is.
 import assert from 'node:assert/strict';

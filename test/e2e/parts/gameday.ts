@@ -106,7 +106,7 @@ describe('a game day', () => {
     await responders.click('#record-hypothesis');
     await responders.waitForSelector('#result[data-state="ok"]', { timeout: 30_000 });
 
-    // This team is slower than a lease (1.5 AWS hours), as AWS was: DWFM's leases lapse while the endpoint
+    // This team is slower than a lease (2 AWS hours), as AWS was: DWFM's leases lapse while the endpoint
     // is empty, so restoring DNS brings the establishments that collapse DWFM. (A team that restores DNS
     // before they lapse may spare DWFM, and then has nothing to throttle: README, Running a game day.)
     await until('the leases lapsed while the endpoint is empty', async () => {
