@@ -52,7 +52,8 @@ describe('one lab clock', () => {
   // a while. At rest DWFM must ride that out; only the mass re-establishment after the outage may collapse it.
   // With a renewal's check as long as an establishment's, 4 times collapsed it at 1h=5s and 1h=10s (and a
   // CI run's lab at rest, on 1 December 2026); with a quarter, it rides out 4 times for 3 hours, or 20 times
-  // for 0.3 hours, and collapses at 6 times for 3 hours (the simulation, at 1h=10s).
+  // for 0.3 hours, and with leases of 2 hours 6 times for 3 hours, losing every lease at 8 times (the
+  // simulation, at 1h=10s, 7 December 2026; with leases of 1.5 hours it collapsed at 6).
   it('keeps every droplet leased at rest through 3 AWS hours in which every kv request and state check takes 4 times as long', async () => {
     for (const clock of ['1h=5s', '1h=10s', '1h=60s']) {
       const run = await runCascadeSim({ clock, seed: 1, fixes: ['enactor'], afterH: 5, stress: { fromH: 0.5, toH: 3.5, factor: 4 } });
@@ -63,8 +64,8 @@ describe('one lab clock', () => {
   });
 
   // A stall: the machine gives the kv store and the droplet hosts next to nothing for a while (50 times as
-  // long per request). A lease lives 2 AWS hours and is renewed every hour, up to 30 % early, so every
-  // lease has at least half an hour left, and about an hour on average; renewals that miss their deadline wait (dwfm.ts).
+  // long per request). A lease lives 2 AWS hours and is renewed every hour, up to 30 % early, so a
+  // renewal comes due with at least an hour left on its lease; renewals that miss their deadline wait (dwfm.ts).
   // With leases of 1.5 hours, stalls of 0.6 to 0.9 hours cost leases and one of an hour collapsed DWFM at
   // 1h=10s (the simulation, 7 December 2026); a stall that long is 10 s at 1h=10s and 5 s at 1h=5s.
   it('keeps 98 % of the droplets leased at rest through a stall of one AWS hour, and every one after it', async () => {

@@ -17,8 +17,9 @@ export const CASCADE = {
     droplets: { perAz: 100 },
     /**
      * A lease lives this long unless renewed; renewals come every `renewH`, up to `renewJitter` early. A
-     * renewal finds at least half an hour left on its lease, so a lab at rest rides out a stall of an AWS
-     * hour (10 s at 1h=10s); with 1.5 hours it lost leases in stalls of half that (CASCADE-NOTES.md).
+     * renewal comes due with at least an hour left on its lease, so a lab at rest rides out a stall of up
+     * to about an AWS hour (10 s at 1h=10s); leases of 1.5 hours, with half an hour left, collapsed DWFM
+     * in stalls of 6 s (CASCADE-NOTES.md).
      */
     lease: { ttlH: 2, renewH: 1, renewJitter: 0.3 },
     scanH: 0.02,

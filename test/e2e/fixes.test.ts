@@ -78,8 +78,8 @@ describe('lab b: each fix contains its phase', { timeout: 3_600_000 }, () => {
   // customers lose at most 2 % of their requests to capacity the NLB removed (no node left in DNS, a node
   // at its capacity, no target in service). What they lose besides goes to new app instances in service
   // before their network configuration arrives, which the propagation backlog makes many and the velocity
-  // control does not touch: in the README's matrix of 6 December 2026, nlb-velocity lost 0.0 to 0.2 % to
-  // capacity and 1.3 to 3.8 % to such targets (without fixes: 9.6 to 32 % to capacity, 1.3 to 1.8 % to
+  // control does not touch: in the README's matrix of 7 December 2026, nlb-velocity lost 0.0 to 0.3 % to
+  // capacity and 1.0 to 2.1 % to such targets (without fixes: 9.0 to 21 % to capacity, 0.9 to 1.7 % to
   // targets). So the loss in all is bounded at 5 points, which tells the fix from no fix.
   it('nlb-velocity, seed 44: the cascade still plays, no round removes more than the cap, customers lose at most 2 % to capacity removed', async () => {
     await withFixes(['nlb-velocity']);
