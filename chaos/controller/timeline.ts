@@ -118,6 +118,14 @@ function emptySample(t: number): TimelineSample {
   return sample;
 }
 
+/**
+ * The items of a service's history after `cursor` (by `seq`); on first contact (a cursor below 0) only the
+ * newest, not the history from before the sampler (or before the service restarted, which resets it).
+ */
+function newerThan<T>(items: T[], seq: (item: T) => number, cursor: number): T[] {
+  return cursor < 0 ? items.slice(-1) : items.filter((item) => seq(item) > cursor);
+}
+
 export class Timeline {
   readonly samples: TimelineSample[] = [];
   private readonly cursors = new Map<string, number>();
@@ -226,8 +234,7 @@ export class Timeline {
     const uptime = state.uptimeMs;
     if (uptime < this.loadgenUptime) this.loadgenSecond = -1; // it restarted: its seconds count from 0 again
     this.loadgenUptime = uptime;
-    // On first contact only the newest second counts, not the minute of history before the sampler.
-    const fresh = this.loadgenSecond < 0 ? series.slice(-1) : series.filter((x) => x.t > this.loadgenSecond);
+    const fresh = newerThan(series, (x) => x.t, this.loadgenSecond);
     if (fresh.length === 0) return;
     this.loadgenSecond = fresh.at(-1)!.t;
     const requests = fresh.reduce((n, x) => n + x.requests, 0);
@@ -261,7 +268,8 @@ export class Timeline {
   /** The checker's rounds since the previous sample (on first contact, or after a restart, only the newest). */
   private freshRounds(rounds: CheckerRound[]): CheckerRound[] {
     const newest = rounds.at(-1)?.round ?? this.checkerRound;
-    const fresh = this.checkerRound < 0 || newest < this.checkerRound ? rounds.slice(-1) : rounds.filter((r) => r.round > this.checkerRound);
+    if (newest < this.checkerRound) this.checkerRound = -1; // it restarted: its rounds count from 0 again
+    const fresh = newerThan(rounds, (r) => r.round, this.checkerRound);
     this.checkerRound = newest;
     return fresh;
   }

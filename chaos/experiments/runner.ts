@@ -266,10 +266,10 @@ export async function runExperiment(experiment: Experiment, opts: RunOptions): P
     if (a.pauses?.after) await sleep(durationMs(a.pauses.after, labClock), phase);
     return record;
   };
-  /** The hypothesis's probes not met in `phase`, each with what it last saw, and where to look. */
-  const unmet = (phase: 'hypothesis-before' | 'hypothesis-after') =>
+  /** The hypothesis's probes not met before the method, each with what it last saw, and where to look. */
+  const unmetBefore = () =>
     journal.activities
-      .filter((r) => r.phase === phase && !r.ok)
+      .filter((r) => r.phase === 'hypothesis-before' && !r.ok)
       .map((r) => `${r.name}${r.error ? ` (${r.error})` : lastValue(r.output)}`)
       .join(', ') + ' (is the lab healthy? cascade-lab status; after an outage, cascade-lab repair dns, or repair throttle, restart-dwfm, unthrottle)';
   const hypothesis = async (phase: 'hypothesis-before' | 'hypothesis-after') => {
@@ -325,7 +325,7 @@ export async function runExperiment(experiment: Experiment, opts: RunOptions): P
     before = { ...(await customerAt()), successRate: null };
     say(`steady state: ${journal.hypothesis.title}`);
     journal.hypothesis.before = await hypothesis('hypothesis-before');
-    const notBegun = !journal.hypothesis.before ? `the steady state did not hold before the method: ${unmet('hypothesis-before')}` : await notQuiet();
+    const notBegun = !journal.hypothesis.before ? `the steady state did not hold before the method: ${unmetBefore()}` : await notQuiet();
     if (notBegun !== null) {
       journal.reason = notBegun;
     } else {
