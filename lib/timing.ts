@@ -1,6 +1,6 @@
 // Every time-based setting of the lab and of its scenarios, derived in this one place from the lab clock
 // (lib/lab-clock.ts). The cascade's mechanisms are written here in AWS time: a lease lives 2 AWS hours, the
-// network manager configures 73 instances an AWS hour. At 1h=10s that lease lives 20 s, at 1h=60s 2 min;
+// network manager configures 70 instances an AWS hour. At 1h=10s that lease lives 20 s, at 1h=60s 2 min;
 // the same mechanisms then play the same cascade in the same proportions at any pace (lib/timing.test.ts).
 //
 // The services read their defaults from here (services/<name>/config.ts), so a service started by hand
@@ -43,7 +43,7 @@ export const CASCADE = {
   instances: { unconfiguredDrop: 0.9 },
   network: {
     /** Configurations delivered per AWS hour, up to `burst` at once after an idle spell. */
-    perHour: 73,
+    perHour: 70,
     burst: 10,
     /** With the propagation-throttle fix: launches refused while this much work waits. */
     admissionLimit: 4,
