@@ -33,9 +33,9 @@ fileFixture(async () => {
   app = buildApp({ service, log: silentLogger(), adminToken: token, registry, events });
   service.start();
 }, async () => {
-  await app.close();
-  await service.stop();
-  await target.close();
+  await app?.close();
+  await service?.stop();
+  await target?.close();
 });
 
 const state = async () => (await app.inject({ method: 'GET', url: '/lab/state' })).json().state;

@@ -10,7 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import { globSync } from 'node:fs';
 
-const ALL = 'dist/{lib,services,chaos,loadgen,testing}/**/*.test.js';
+const ALL = 'dist/{lib,services,chaos,loadgen,testing,test/support}/**/*.test.js';
 const REAL_TIME = [
   'dist/chaos/proxy/**/*.test.js',
   'dist/loadgen/{generator,app,cli}.test.js',

@@ -10,7 +10,7 @@ fileFixture(
   async () => {
     echo = await echoServer();
   },
-  () => echo.close(),
+  async () => echo?.close(),
 );
 
 const upstream = () => `127.0.0.1:${echo.port}`;

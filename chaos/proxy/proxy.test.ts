@@ -20,7 +20,7 @@ fileFixture(
   async () => {
     echo = await echoServer();
   },
-  () => echo.close(),
+  async () => echo?.close(),
 );
 
 async function proxied(opts: Parameters<typeof newCollection>[0] = {}, upstreamHost = '127.0.0.1') {

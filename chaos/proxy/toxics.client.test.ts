@@ -29,7 +29,7 @@ fileFixture(
   async () => {
     echo = await echoServer();
   },
-  () => echo.close(),
+  async () => echo?.close(),
 );
 
 /** The API listening on loopback, the client pointed at it, and one proxy to the echo server. */

@@ -13,7 +13,7 @@ fileFixture(
   async () => {
     echo = await udpEchoServer();
   },
-  () => echo.close(),
+  async () => echo?.close(),
 );
 
 async function udpProxied(t: { after: (fn: () => Promise<void>) => void }, opts: Parameters<typeof newCollection>[0] = {}) {
