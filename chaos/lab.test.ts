@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { ManualClock, settle } from '../lib/clock.js';
 import { LabClock } from '../lib/lab-clock.js';
 import type { LabClient } from './lab-client.js';
-import { DWFM_SETTLE_MS, unsettled, waitSettled } from './lab.js';
+import { DWFM_SETTLE_MS, settleTimeoutMs, unsettled, waitSettled } from './lab.js';
 import type { StateOf } from './contracts.js';
 import { labState, type DeepPartial } from '../test/support/lab-states.js';
 import type { CheckerNodeState } from '../services/nlb/state.js';
@@ -93,6 +93,20 @@ describe('waiting for the fleet to settle', () => {
     // 12, 14, 16: at rest from 10 s through the 5 s window.
     assert.ok(clock.now() >= 16_000 && clock.now() < 18_000, `returned at ${clock.now()}`);
     assert.deepEqual(lines, ["waiting for the NLB's health checks to quieten"]);
+  });
+
+  // At 1h=60s on 7 December 2026 a fresh lab's health checks flapped for about 6 AWS hours (6 minutes)
+  // before they were quiet, and `cascade-lab up --clock 1h=60s` gave up after the 3 AWS hours and two
+  // minutes it allowed then. The default wait scales with the clock.
+  it('by default waits long enough for a fresh lab that takes 6 AWS hours to come to rest, at every clock', async () => {
+    for (const text of ['1h=5s', '1h=10s', '1h=60s']) {
+      const labClock = LabClock.parse(text);
+      const clock = new ManualClock(0);
+      const flapping = labWith(() => ({ ec2: launcher(), checker: clock.now() < labClock.hours(6) ? nlb(42, undefined, { lastRound: round({ lateChecks: 3 }) }) : nlb(42) }));
+      const outcome = await settle(clock, waitSettled(flapping, settleTimeoutMs(labClock), () => {}, clock, labClock), 500);
+      assert.equal(outcome.settled, true, text);
+      assert.ok(clock.now() >= labClock.hours(6), `${text}: it waited for the quiet checks`);
+    }
   });
 
   it('gives up on DWFM after a minute with what the operator must do; other waits end in an error', async () => {

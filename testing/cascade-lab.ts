@@ -9,7 +9,7 @@ import { DockerComposeEnvironment, log, type StartedDockerComposeEnvironment } f
 import { freePort } from '../lib/free-port.js';
 import { Compose, composeCommand, parseFixes, type DownResult, type Fix } from '../chaos/compose.js';
 import { LabClient } from '../chaos/lab-client.js';
-import { fixEnv, labClockOf, waitReady, waitSettled, type SettleOutcome } from '../chaos/lab.js';
+import { fixEnv, labClockOf, settleTimeoutMs, waitReady, waitSettled, type SettleOutcome } from '../chaos/lab.js';
 import { systemClock } from '../lib/clock.js';
 import { LabClock } from '../lib/lab-clock.js';
 import { labImage, LAB_REPOSITORY, type LabImageOptions } from './image.js';
@@ -40,7 +40,7 @@ export interface LabOptions {
   tag?: string;
   /** For the build (NODE_IMAGE). */
   image?: LabImageOptions;
-  /** For compose up and each wait; default 4 minutes. */
+  /** For compose up and each wait; default 4 minutes, and for the wait for rest at least what the lab's clock needs (settleTimeoutMs). */
   timeoutMs?: number;
   /** Progress lines; default testcontainers' log (DEBUG=testcontainers shows them). */
   log?: (line: string) => void;
@@ -125,7 +125,7 @@ export class CascadeLab {
       fixes: parseFixes((o.fixes ?? []).join(',')),
       env: o.env ?? {},
     };
-    const lab = new StartedCascadeLab(settings, { services: o.services, wait: o.wait ?? 'settled', timeoutMs: o.timeoutMs ?? 240_000, say });
+    const lab = new StartedCascadeLab(settings, { services: o.services, wait: o.wait ?? 'settled', timeoutMs: o.timeoutMs, say });
     try {
       await lab.up();
     } catch (err) {
@@ -142,9 +142,13 @@ export const startLab = (opts: LabOptions = {}) => new CascadeLab(opts).start();
 interface Run {
   services: string[] | undefined;
   wait: LabWait;
-  timeoutMs: number;
+  /** As the user gave it (LabOptions.timeoutMs); undefined: the defaults below. */
+  timeoutMs: number | undefined;
   say: (line: string) => void;
 }
+
+/** compose up and the wait for the services to answer, by default. */
+const START_TIMEOUT_MS = 240_000;
 
 export class StartedCascadeLab implements AsyncDisposable {
   readonly project: string;
@@ -181,7 +185,8 @@ export class StartedCascadeLab implements AsyncDisposable {
 
   /** compose up (again: only what changed is recreated), then waits as the options said. */
   async up(): Promise<void> {
-    const { services, wait, timeoutMs, say } = this.how;
+    const { services, wait, say } = this.how;
+    const timeoutMs = this.how.timeoutMs ?? START_TIMEOUT_MS;
     say(`starting ${this.project} (fixes: ${this.settings.fixes.join(', ') || 'none'})`);
     this.environment = await new DockerComposeEnvironment(this.compose.root, 'docker-compose.yml')
       .withProjectName(this.project)
@@ -194,7 +199,7 @@ export class StartedCascadeLab implements AsyncDisposable {
     // The controller keeps the last clock it was given (in Redis, which a restart keeps): LAB_CLOCK wins.
     const wanted = this.settings.env.LAB_CLOCK;
     const clock = wanted ? LabClock.parse((await this.client.setLabClock(wanted)).clock) : await labClockOf(this.client);
-    if (wait === 'settled') this.atRest(await waitSettled(this.client, timeoutMs, say, systemClock, clock));
+    if (wait === 'settled') this.atRest(await waitSettled(this.client, this.settleTimeout(clock), say, systemClock, clock));
   }
 
   /** A lab whose DWFM stays short of its leases is not at rest: tests that go on would time a collapse. */
@@ -218,8 +223,14 @@ export class StartedCascadeLab implements AsyncDisposable {
    * cascade going, before something that times the lab. Throws when it does not come to rest in time,
    * or when DWFM stays short of its leases for a minute (congestive collapse, which only an operator ends).
    */
-  async settled(timeoutMs = this.how.timeoutMs): Promise<void> {
-    this.atRest(await waitSettled(this.client, timeoutMs, this.how.say, systemClock, await labClockOf(this.client)));
+  async settled(timeoutMs?: number): Promise<void> {
+    const clock = await labClockOf(this.client);
+    this.atRest(await waitSettled(this.client, timeoutMs ?? this.settleTimeout(clock), this.how.say, systemClock, clock));
+  }
+
+  /** The wait for rest: the user's timeout, else the start's default or what the clock needs, whichever is longer. */
+  private settleTimeout(clock: LabClock): number {
+    return this.how.timeoutMs ?? Math.max(START_TIMEOUT_MS, settleTimeoutMs(clock));
   }
 
   /** Removes the containers, the network and the volumes (see Compose.downDespiteStaleNetwork). */
