@@ -80,19 +80,49 @@ describe('a game day in a browser', { timeout: 240_000 }, () => {
 
   const game = async (): Promise<GameInfo> => gameInfoSchema.parse((await controller.app.inject({ url: '/api/gameday', headers: admin })).json());
 
-  /** The facilitator starts a game from the drawer; the responders' page address and token it hands over. */
-  async function startGame(team: string): Promise<{ url: string; token: string }> {
+  /**
+   * The facilitator starts a game from the drawer; the responders' page address and token it hands over.
+   * With `staleRefresh`, the drawer's refresh of the game (every 2 s) is asked for before the start and
+   * answered after it, with the game before: the token handed over must stay shown all the same (CI once
+   * saw it hidden by such an answer, and the facilitator cannot have it shown again).
+   */
+  async function startGame(team: string, { staleRefresh = false } = {}): Promise<{ url: string; token: string }> {
     await facilitator.selectOption('#game-scenario', 'short-outage');
     await facilitator.fill('#game-clock', '1h=1s');
     await facilitator.fill('#game-team', team);
     await facilitator.evaluate(() => document.querySelector('#result')?.removeAttribute('data-state'));
+    let started = () => {};
+    const held = { asked: 0, answered: 0, state: '' };
+    if (staleRefresh) {
+      const gameStarted = new Promise<void>((resolve) => (started = resolve));
+      await facilitator.route('**/api/gameday', async (route) => {
+        if (route.request().method() !== 'GET' || held.asked > 0) return route.continue();
+        held.asked++;
+        const before = await route.fetch();
+        held.state = ((await before.json()) as { state: string }).state;
+        await gameStarted;
+        await route.fulfill({ response: before });
+        held.answered++;
+      });
+      await until('a refresh of the game asked for', async () => held.asked > 0, 10_000, 50);
+    }
     await facilitator.click('#start-game');
     await facilitator.waitForSelector('#result[data-state="ok"]', { timeout: 10_000 });
     assert.match((await facilitator.textContent('#result')) ?? '', new RegExp(`start a game day on short-outage: ${team} plays short-outage at 1h=1s`));
     await facilitator.waitForSelector('#game-handover:not([hidden])', { timeout: 10_000 });
     const token = await facilitator.inputValue('#shown-responders-token');
     const url = (await facilitator.textContent('#responders-url')) ?? '';
+    if (staleRefresh) {
+      started();
+      await until('the held refresh answered', async () => held.answered > 0, 10_000, 50);
+      assert.equal(held.state, 'ended', 'the refresh held answered with the game before');
+      // The page has had the old answer; the next refresh (every 2 s) is the new game's.
+      await facilitator.waitForResponse((r) => r.url().endsWith('/api/gameday') && r.request().method() === 'GET', { timeout: 10_000 });
+      await facilitator.unroute('**/api/gameday');
+    }
     await facilitator.waitForSelector('#game-state[data-state="running"]', { timeout: 10_000 });
+    assert.ok(await facilitator.isVisible('#game-handover'), "the responders' token stays shown until the facilitator is done with it");
+    assert.equal(await facilitator.inputValue('#shown-responders-token'), token);
     return { url, token };
   }
 
@@ -200,7 +230,7 @@ describe('a game day in a browser', { timeout: 240_000 }, () => {
   });
 
   it('plays a whole short game at the fastest clock: it ends by itself with a score, a report with the responders\' actions, and review.md', async () => {
-    const { url, token } = await startGame('Red team');
+    const { url, token } = await startGame('Red team', { staleRefresh: true });
     const responders = await browser.page();
     responders.on('request', (r) => requested.push(r.url()));
     await responders.goto(url);

@@ -28,6 +28,9 @@ export class GameControls {
   /** `act(what, call, done)` is the drawer's: it shows the outcome line and reloads. */
   constructor(act) {
     this.act = act;
+    /** Refreshes asked for, and the newest whose answer the page shows (see refresh). */
+    this.asked = 0;
+    this.answered = 0;
     this.scenario = h('select', { id: 'game-scenario', name: 'scenario' });
     this.clock = h('input', { id: 'game-clock', name: 'clock', type: 'text', value: '1h=60s', autocomplete: 'off' });
     this.team = h('input', { id: 'game-team', name: 'team', type: 'text', placeholder: 'the responders', autocomplete: 'off' });
@@ -47,8 +50,8 @@ export class GameControls {
       const body = { scenario: this.scenario.value, clock: this.clock.value.trim() || '1h=60s' };
       if (this.team.value.trim()) body.team = this.team.value.trim();
       void this.act(`start a game day on ${body.scenario}`, () => api('POST', '/api/gameday', body), (started) => {
-        this.handOver(started.responders);
-        this.show(started.game);
+        this.handOver(started.responders, started.game.id);
+        this.showOutcome(started.game);
         return `${started.game.team} plays ${started.game.scenario} at ${started.game.clock}`;
       });
     });
@@ -77,9 +80,9 @@ export class GameControls {
     const pause = h('button', { type: 'button', id: 'pause-game' }, 'Pause');
     const resume = h('button', { type: 'button', id: 'resume-game' }, 'Resume');
     const end = h('button', { type: 'button', id: 'end-game', class: 'danger-soft' }, 'End the game');
-    pause.addEventListener('click', () => void this.act('pause the game', () => api('POST', '/api/gameday/pause'), (g) => (this.show(g), `paused at ${clock(g.elapsedMs)}`)));
-    resume.addEventListener('click', () => void this.act('resume the game', () => api('POST', '/api/gameday/resume'), (g) => (this.show(g), 'running again')));
-    end.addEventListener('click', () => void this.act('end the game', () => api('POST', '/api/gameday/end'), (g) => (this.show(g), 'ending: the score follows once the rollbacks have run')));
+    pause.addEventListener('click', () => void this.act('pause the game', () => api('POST', '/api/gameday/pause'), (g) => (this.showOutcome(g), `paused at ${clock(g.elapsedMs)}`)));
+    resume.addEventListener('click', () => void this.act('resume the game', () => api('POST', '/api/gameday/resume'), (g) => (this.showOutcome(g), 'running again')));
+    end.addEventListener('click', () => void this.act('end the game', () => api('POST', '/api/gameday/end'), (g) => (this.showOutcome(g), 'ending: the score follows once the rollbacks have run')));
     this.buttons = { pause, resume, end };
     this.entries = h('ol', { id: 'game-entries' });
     this.score = h('div', { id: 'game-score' });
@@ -87,7 +90,9 @@ export class GameControls {
     this.show(null);
   }
 
-  handOver(responders) {
+  /** Shows the responders' page and token of game `gameId` (once), or hides them (null). */
+  handOver(responders, gameId = null) {
+    this.handedOverFor = responders ? gameId : null;
     this.handover.hidden = !responders;
     this.token.value = responders?.token ?? '';
     this.token.type = 'password';
@@ -102,14 +107,25 @@ export class GameControls {
 
   /** GET /api/gameday (the admin token): the game going on or the last one. */
   async refresh() {
+    // An answer asked for before a button's outcome was shown is older than what the page shows: a refresh
+    // sent just before "Start the game" answers with the game before, which must not replace the new one.
+    const ask = (this.asked = this.asked + 1);
     const game = await api('GET', '/api/gameday').catch(() => undefined);
-    if (game !== undefined) this.show(game);
+    if (game === undefined || ask <= this.answered) return;
+    this.answered = ask;
+    this.show(game);
+  }
+
+  /** A button's outcome: newer than every refresh asked for so far. */
+  showOutcome(game) {
+    this.answered = this.asked;
+    this.show(game);
   }
 
   show(game) {
     const going = game && game.state !== 'ended';
-    // Once the game is over its token is no use to hand over.
-    if (game?.state === 'ended') this.handOver(null);
+    // Once the game is over its token is no use to hand over; a token handed over for another game stays.
+    if (game?.state === 'ended' && game.id === this.handedOverFor) this.handOver(null);
     this.state.dataset.state = game ? game.state : 'none';
     replace(
       this.state,
