@@ -199,11 +199,15 @@ export class StartedCascadeLab implements AsyncDisposable {
     // The controller keeps the last clock it was given (in Redis, which a restart keeps): LAB_CLOCK wins.
     const wanted = this.settings.env.LAB_CLOCK;
     const clock = wanted ? LabClock.parse((await this.client.setLabClock(wanted)).clock) : await labClockOf(this.client);
-    if (wait === 'settled') this.atRest(await waitSettled(this.client, this.settleTimeout(clock), say, systemClock, clock));
+    if (wait === 'settled') await this.atRest(clock);
   }
 
-  /** A lab whose DWFM stays short of its leases is not at rest: tests that go on would time a collapse. */
-  private atRest(outcome: SettleOutcome): void {
+  /**
+   * Waits for the lab at rest, within `timeoutMs` or by default settleTimeout. A lab whose DWFM stays short
+   * of its leases is not at rest: tests that go on would time a collapse, so that throws.
+   */
+  private async atRest(clock: LabClock, timeoutMs = this.settleTimeout(clock)): Promise<void> {
+    const outcome: SettleOutcome = await waitSettled(this.client, timeoutMs, this.how.say, systemClock, clock);
     if (!outcome.settled) throw new Error(`${this.project} did not settle: ${outcome.reason}`);
   }
 
@@ -224,8 +228,7 @@ export class StartedCascadeLab implements AsyncDisposable {
    * or when DWFM stays short of its leases for a minute (congestive collapse, which only an operator ends).
    */
   async settled(timeoutMs?: number): Promise<void> {
-    const clock = await labClockOf(this.client);
-    this.atRest(await waitSettled(this.client, timeoutMs ?? this.settleTimeout(clock), this.how.say, systemClock, clock));
+    await this.atRest(await labClockOf(this.client), timeoutMs);
   }
 
   /** The wait for rest: the user's timeout, else the start's default or what the clock needs, whichever is longer. */
