@@ -7,11 +7,11 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { FIXES, type Fix } from '../lib/contract.js';
 
 const run = promisify(execFile);
 
-export const FIXES = ['enactor', 'nlb-velocity', 'propagation-throttle'] as const;
-export type Fix = (typeof FIXES)[number];
+export { FIXES, type Fix };
 
 /** The fix switch each fix name turns on (the services read these). */
 export const FIX_ENV: Record<Fix, string> = {

@@ -7,12 +7,13 @@ import { Loop } from '../lib/loop.js';
 import { request } from 'undici';
 import { z } from 'zod';
 import type { Clock } from '../lib/clock.js';
-import { stateEnvelope } from '../lib/contract.js';
+import { stateEnvelope, type Fix } from '../lib/contract.js';
 import { lookupA, type LookupResult } from '../lib/dns-client.js';
 import { LabError } from '../lib/errors.js';
 import { STATE_SCHEMAS, type ServiceKind, type StateOf } from './contracts.js';
 import {
   emergencyStopSchema,
+  fixesStatusSchema,
   heldFaultSchema,
   labClockStatusSchema,
   labStatusSchema,
@@ -21,6 +22,7 @@ import {
   runListSchema,
   topologySchema,
   type EmergencyStopResult,
+  type FixesStatus,
   type HeldFaultInfo,
   type LabClockStatus,
   type LabStatus,
@@ -284,6 +286,16 @@ export class LabClient {
   /** A new lab clock for every timed service (`1h=60s`); the controller keeps it. */
   async setLabClock(clock: string): Promise<LabClockStatus> {
     return parsed(labClockStatusSchema, await this.controller('/api/clock', { method: 'PUT', auth: true, body: { clock } }), 'controller PUT /api/clock');
+  }
+
+  /** The fixes the lab runs with, and each service's switch. */
+  async fixes(): Promise<FixesStatus> {
+    return parsed(fixesStatusSchema, await this.controller('/api/fixes'), 'controller GET /api/fixes');
+  }
+
+  /** Switches the running lab to exactly these fixes, without restarting anything. */
+  async setFixes(fixes: (Fix | 'all')[]): Promise<FixesStatus> {
+    return parsed(fixesStatusSchema, await this.controller('/api/fixes', { method: 'PUT', auth: true, body: { fixes } }), 'controller PUT /api/fixes');
   }
 
   async hook(service: string, hook: 'pause' | 'resume'): Promise<unknown> {

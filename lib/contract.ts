@@ -49,6 +49,15 @@ export const emptyBody = z.object({}).strict().nullish();
 export const holderSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/, 'expected 1 to 100 of A-Z a-z 0-9 _ . : -');
 export const leaseTtlSchema = z.object({ ttlMs: z.number().int().min(100).max(600_000) }).strict();
 
+/** Amazon's remediations; each is a switch of the services that implement it (chaos/controller/fixes.ts). */
+export const FIXES = ['enactor', 'nlb-velocity', 'propagation-throttle'] as const;
+export type Fix = (typeof FIXES)[number];
+/** PUT /lab/fix: the service's fix on or off, at once (its FIX_ variable only sets it at start). */
+export const fixBodySchema = z.object({ on: z.boolean() }).strict();
+/** GET and PUT /lab/fix: the fix a service implements, and whether it is on. */
+export const fixStateSchema = z.object({ fix: z.enum(FIXES), on: z.boolean() });
+export type FixState = z.infer<typeof fixStateSchema>;
+
 /** PUT /lab/clock: a new lab clock for a service's time settings (like 1h=60s). */
 export const clockBodySchema = z.object({ clock: z.string().min(1).max(40) }).strict();
 /** GET and PUT /lab/clock: the service's clock and the time settings it derives, those set by their own variable named. */

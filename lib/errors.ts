@@ -23,6 +23,8 @@ export const notFound = (message: string) => new LabError('LAB_ERR_NOT_FOUND', 4
 export const conflict = (message: string, details?: unknown) =>
   new LabError('LAB_ERR_CONFLICT', 409, message, details);
 export const unavailable = (message: string) => new LabError('LAB_ERR_UNAVAILABLE', 503, message);
+/** A lab service the controller asked on the caller's behalf did not do it. */
+export const badGateway = (message: string, details?: unknown) => new LabError('LAB_ERR_BAD_GATEWAY', 502, message, details);
 
 /** The string codes along an error's `cause` chain (node's ECONNREFUSED, undici's UND_ERR_*), outermost first. */
 export function* errorCodes(err: unknown, maxDepth = 4): Generator<string> {

@@ -9,7 +9,7 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { z } from 'zod';
-import { clockBodySchema, clockStateSchema, eventsPageSchema, eventsQuerySchema, healthzSchema, readyzSchema, stateEnvelope, type Readiness } from './contract.js';
+import { clockBodySchema, clockStateSchema, eventsPageSchema, fixBodySchema, fixStateSchema, type Fix, eventsQuerySchema, healthzSchema, readyzSchema, stateEnvelope, type Readiness } from './contract.js';
 import { badRequest, forbidden, LabError, unauthorized } from './errors.js';
 import { LabClock } from './lab-clock.js';
 import type { ClockedView } from './timing.js';
@@ -33,6 +33,11 @@ export interface LabAppOptions<S extends z.ZodType> {
   state: () => z.output<S> | Promise<z.output<S>>;
   /** A service whose time settings follow the lab clock: GET and PUT /lab/clock, and the clock in /lab/state. */
   timing?: ClockedView;
+  /**
+   * A service that implements one of Amazon's remediations: GET and PUT /lab/fix read and switch it while
+   * the service runs (its FIX_ variable sets it at start).
+   */
+  fix?: { name: Fix; on(): boolean; set(on: boolean): void };
   /**
    * A token that is known but is not the admin's (a game day's responders' token, at the controller):
    * an admin route answers it 403 instead of 401.
@@ -134,6 +139,17 @@ export function createLabApp<S extends z.ZodType>(opts: LabAppOptions<S>): LabAp
       timing.setClock(clock);
       if (clock.text !== before) opts.events.emit('clock-changed', { from: before, to: clock.text });
       return clockState();
+    });
+  }
+  const fix = opts.fix;
+  if (fix) {
+    const fixState = () => ({ fix: fix.name, on: fix.on() });
+    app.get('/lab/fix', { schema: { response: { 200: fixStateSchema } } }, async () => fixState());
+    app.put('/lab/fix', { onRequest: app.requireAdmin, schema: { body: fixBodySchema, response: { 200: fixStateSchema } } }, async (req) => {
+      const before = fix.on();
+      fix.set(req.body.on);
+      if (req.body.on !== before) opts.events.emit('fix-switched', { fix: fix.name, on: req.body.on });
+      return fixState();
     });
   }
   app.get('/lab/events', { schema: { querystring: eventsQuerySchema, response: { 200: eventsPageSchema } } }, async (req) => ({

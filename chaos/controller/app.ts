@@ -22,6 +22,8 @@ import { registerResponderRoutes } from '../gameday/responder-routes.js';
 import type { ContainerLogs } from './container-logs.js';
 import {
   emergencyStopSchema,
+  fixesBodySchema,
+  fixesStatusSchema,
   hookParams,
   labClockStatusSchema,
   labStatusSchema,
@@ -33,6 +35,7 @@ import {
   type EmergencyStopResult,
 } from './contract.js';
 import { registerDashboard } from './dashboard.js';
+import { fixesStatus, switchFixes } from './fixes.js';
 import { registerFaultRoutes, type FaultLinks } from './fault-routes.js';
 import { registerLiveRoutes, type LiveFeed } from './live.js';
 import { registerRunRoutes } from './run-routes.js';
@@ -108,6 +111,12 @@ export function buildApp(deps: ControllerDeps): LabApp {
   app.get('/api/clock', { schema: { response: { 200: labClockStatusSchema } } }, async () => deps.labClock.status());
   app.put('/api/clock', { onRequest: app.requireAdmin, schema: { body: clockBodySchema, response: { 200: labClockStatusSchema } } }, async (req) =>
     deps.labClock.set(req.body.clock),
+  );
+
+  /** Amazon's remediations as switches of the running lab (fixes.ts). */
+  app.get('/api/fixes', { schema: { response: { 200: fixesStatusSchema } } }, async () => fixesStatus(directory));
+  app.put('/api/fixes', { onRequest: app.requireAdmin, schema: { body: fixesBodySchema, response: { 200: fixesStatusSchema } } }, async (req) =>
+    switchFixes(directory, req.body.fixes, deps.events),
   );
 
   /** 200 with the admin token, 401 without: how the page tells the facilitator whether the token is right. */

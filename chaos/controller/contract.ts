@@ -1,7 +1,7 @@
 // The controller's HTTP API as zod schemas, written once: its routes serve through them (app.ts,
 // fault-routes.ts, timeline.ts) and chaos/lab-client.ts parses every answer with them.
 import { z } from 'zod';
-import { holderSchema } from '../../lib/contract.js';
+import { FIXES, holderSchema } from '../../lib/contract.js';
 import { dnsServerStateSchema } from '../../services/dns-server/state.js';
 import { SERVICE_KINDS } from '../contracts.js';
 import { ROLES } from '../topology.js';
@@ -107,6 +107,22 @@ export const labClockStatusSchema = z.object({
 });
 
 export type LabClockStatus = z.infer<typeof labClockStatusSchema>;
+
+/** PUT /api/fixes: the fixes the lab runs with from now on (`all`: every one); the others are switched off. */
+export const fixesBodySchema = z.object({ fixes: z.array(z.enum([...FIXES, 'all'])).max(8) }).strict();
+
+/**
+ * GET and PUT /api/fixes: the fixes on in every service that implements them, whether every service
+ * answered and those of each fix agree (`consistent`), and each switch as its service says (`on` null:
+ * it did not answer).
+ */
+export const fixesStatusSchema = z.object({
+  fixes: z.array(z.enum(FIXES)),
+  consistent: z.boolean(),
+  services: z.array(z.object({ name: z.string(), fix: z.enum(FIXES), on: z.boolean().nullable(), error: z.string().optional() })),
+});
+
+export type FixesStatus = z.infer<typeof fixesStatusSchema>;
 
 /** POST /api/runs: a shipped scenario, its seed (drawn when left out) and the lab clock to run it at. */
 export const runRequestSchema = z

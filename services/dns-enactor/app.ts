@@ -9,7 +9,6 @@ import type { Enactor } from './enactor.js';
 
 export interface EnactorDeps {
   id: string;
-  fix: boolean;
   enactor: Enactor;
   pingRedis: () => Promise<unknown>;
   pingDns: () => Promise<unknown>;
@@ -28,10 +27,11 @@ export function buildApp(deps: EnactorDeps): LabApp {
     registry: deps.registry,
     events: deps.events,
     ready: () => readinessOf({ redis: deps.pingRedis, dnsApi: deps.pingDns }),
+    fix: { name: 'enactor', on: () => enactor.fix, set: (on) => void (enactor.fix = on) },
     stateSchema: enactorStateSchema,
     state: () => ({
       id: deps.id,
-      fix: deps.fix,
+      fix: enactor.fix,
       paused: enactor.isPaused,
       current: enactor.current,
       lastApplied: enactor.lastApplied,

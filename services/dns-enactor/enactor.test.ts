@@ -3,6 +3,9 @@ import { describe, it } from 'node:test';
 import { settle } from '../../lib/clock.js';
 import { plansSuffix, rollbackName, treeName } from '../../lib/plans.js';
 import { createLab, ENDPOINT, runRace, TARGETS } from '../../test/support/race-sim.js';
+import { silentLogger } from '../../lib/log.js';
+import { createRegistry } from '../../lib/metrics.js';
+import { buildApp } from './app.js';
 
 describe('enactor mechanics (virtual time, real zone)', () => {
   it('applies a plan: tree written, alias on it, rollback on the previous tree, lock released', async () => {
@@ -107,6 +110,23 @@ describe('the race, in virtual time, with the enactors\u2019 real defaults', () 
       assert.ok(lab.enactors['az-a']!.stats.stale + lab.enactors['az-a']!.stats.applied > 0, 'the slow enactor did work');
     });
   }
+  it('PUT /lab/fix switches the fix of the running enactor: a plan that would empty the endpoint is refused, then applied once off', async () => {
+    const lab = createLab({ fix: false, seed: 4 });
+    const a = lab.enactors['az-a']!;
+    const app = buildApp({ id: 'az-a', enactor: a, pingRedis: async () => 'PONG', pingDns: async () => [], log: silentLogger(), adminToken: 't', registry: createRegistry('dns-enactor', false), events: lab.events['az-a']! });
+    const fix = (on: boolean) => app.inject({ method: 'PUT', url: '/lab/fix', headers: { authorization: 'Bearer t' }, payload: { on } });
+    lab.plans.publish();
+    assert.deepEqual(await settle(lab.clock, a.cycle()), { [ENDPOINT]: 'applied' });
+    assert.deepEqual((await fix(true)).json(), { fix: 'enactor', on: true });
+    assert.equal((await app.inject({ method: 'GET', url: '/lab/state' })).json().state.fix, true);
+    lab.plans.publish([]);
+    assert.deepEqual(await settle(lab.clock, a.cycle()), { [ENDPOINT]: 'refused' });
+    await fix(false);
+    lab.plans.publish([]);
+    assert.deepEqual(await settle(lab.clock, a.cycle()), { [ENDPOINT]: 'applied' }, 'without the fix the empty plan goes through');
+    await app.close();
+  });
+
   it('without a fault the endpoint is always served', async () => {
     const { emptyAfterMs, lab } = await runRace({ fix: false, seed: 9, planIntervalMs: 250, slowLatencyMs: 2, durationMs: 120_000 });
     lab.stop();

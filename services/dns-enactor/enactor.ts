@@ -83,6 +83,15 @@ export class Enactor {
     });
   }
 
+  /** Amazon's first remediation (FIX_ENACTOR at start; PUT /lab/fix switches it): read at every step. */
+  get fix(): boolean {
+    return this.opts.fix;
+  }
+
+  set fix(on: boolean) {
+    this.opts.fix = on;
+  }
+
   /** One pass: pick up the newest plan if it is new to this enactor, apply it, clean up. */
   async cycle(): Promise<Record<string, EndpointOutcome> | null> {
     const plan = await this.plans.latest();

@@ -26,7 +26,6 @@ registerEnactorMetrics(registry, enactor);
 
 const app = buildApp({
   id: config.ENACTOR_ID,
-  fix: config.FIX_ENACTOR,
   enactor,
   pingRedis: () => redis.ping(),
   pingDns: () => dns.records({ name: config.ZONE }),

@@ -14,7 +14,7 @@ test('/metrics: the enactor\'s totals are counters, the applied generation a gau
   await settle(lab.clock, enactor.cycle());
   const registry = createRegistry('dns-enactor', false);
   registerEnactorMetrics(registry, enactor);
-  const app = buildApp({ id: 'az-a', fix: false, enactor, pingRedis: async () => 'PONG', pingDns: async () => [], log: silentLogger(), adminToken: 't', registry, events: lab.events['az-a']! });
+  const app = buildApp({ id: 'az-a', enactor, pingRedis: async () => 'PONG', pingDns: async () => [], log: silentLogger(), adminToken: 't', registry, events: lab.events['az-a']! });
   const scrape = async () => (await app.inject({ method: 'GET', url: '/metrics' })).body;
   const metrics = await scrape();
   for (const key of ['plans_picked', 'applied', 'stale', 'refused', 'inconsistent', 'lock_lost', 'trees_deleted']) {

@@ -56,6 +56,8 @@ export function buildApp(deps: LauncherDeps): LabApp {
       return { ok: kv.ok, checks: { kv } };
     },
     timing: deps.timing,
+    // Read at every turn of the network manager's admission.
+    fix: { name: 'propagation-throttle', on: () => network.opts.fix, set: (on) => void (network.opts.fix = on) },
     stateSchema: launcherStateSchema,
     state: () => ({
       dwfm: dwfm.snapshot(),

@@ -288,6 +288,31 @@ describe('network manager', () => {
       await lab.stop();
     }
   });
+
+  it('PUT /lab/fix switches FIX_PROPAGATION_THROTTLE on the running launcher, and off again', async () => {
+    const lab = createLab({ dropletsPerAz: 50, networkRate: 2, fix: false, admissionLimit: 4 });
+    await pass(lab.clock, 20_000);
+    const admitted = () => {
+      let accepted = 0;
+      for (let i = 0; i < 12; i++) {
+        try {
+          lab.ec2.launch('az-a', 1);
+          accepted++;
+        } catch {
+          // RequestLimitExceeded
+        }
+      }
+      return accepted;
+    };
+    const fix = (on: boolean) => lab.app.inject({ method: 'PUT', url: '/lab/fix', headers: auth, payload: { on } });
+    const switched = await fix(true);
+    assert.deepEqual(switched.json(), { fix: 'propagation-throttle', on: true });
+    assert.equal((await lab.app.inject({ method: 'GET', url: '/lab/state' })).json().state.fixes.propagationThrottle, true);
+    assert.equal(admitted(), 4, 'the admission limit holds at once');
+    await fix(false);
+    assert.equal(admitted(), 12, 'and no longer once switched off');
+    await lab.stop();
+  });
 });
 
 describe('autoscaling', () => {

@@ -21,6 +21,7 @@ export interface NlbDeps {
   address: string;
   trafficPort: number;
   checkerId: string;
+  /** The nlb-velocity fix at start (FIX_NLB_VELOCITY); PUT /lab/fix switches it. Only the checker acts on it. */
   fix: boolean;
   /** Present on the health-checker node. */
   checker?: { health: HealthChecker; endpoint: AppEndpoint; pingDns: () => Promise<unknown> };
@@ -58,8 +59,19 @@ export function buildApp(deps: NlbDeps): LabApp {
     return { ok: traffic.ok && checkerView.ok, checks: { traffic, checkerView } };
   };
 
+  // The checker's own options hold its switch; another node only tells what it was told.
+  let fixOn = deps.fix;
+  const fix = {
+    name: 'nlb-velocity' as const,
+    on: () => (checker ? checker.health.opts.fix : fixOn),
+    set: (on: boolean) => {
+      if (checker) checker.health.opts.fix = on;
+      fixOn = on;
+    },
+  };
+
   const state = (): NlbState => {
-    const base = { node: deps.nodeId, address: deps.address, checker: deps.checkerId, fix: deps.fix, traffic: deps.forwarder.stats };
+    const base = { node: deps.nodeId, address: deps.address, checker: deps.checkerId, fix: fix.on(), traffic: deps.forwarder.stats };
     if (!checker) {
       return {
         ...base,
@@ -88,7 +100,7 @@ export function buildApp(deps: NlbDeps): LabApp {
     };
   };
 
-  const app = createLabApp({ service: `nlb/${deps.nodeId}`, log: deps.log, adminToken: deps.adminToken, registry: deps.registry, events: deps.events, ready, timing: deps.timing, stateSchema: nlbStateSchema, state });
+  const app = createLabApp({ service: `nlb/${deps.nodeId}`, log: deps.log, adminToken: deps.adminToken, registry: deps.registry, events: deps.events, ready, timing: deps.timing, fix, stateSchema: nlbStateSchema, state });
 
   app.get('/v1/node', { schema: { response: { 200: nodeInfoSchema } } }, async () => ({ id: deps.nodeId, address: deps.address, trafficPort: deps.trafficPort, checker: !!checker }));
 

@@ -213,6 +213,21 @@ describe('NLB admin API', () => {
     await app.close();
   });
 
+  it('PUT /lab/fix switches the velocity control of the running checker; another node only tells it', async () => {
+    const app = buildApp(deps());
+    const fix = (on: boolean, a = app) => a.inject({ method: 'PUT', url: '/lab/fix', headers: { authorization: `Bearer ${TOKEN}` }, payload: { on } });
+    assert.deepEqual((await fix(false)).json(), { fix: 'nlb-velocity', on: false });
+    assert.equal(health.opts.fix, false, "the checker's rounds read it");
+    assert.equal((await app.inject({ method: 'GET', url: '/lab/state' })).json().state.fix, false);
+    await fix(true);
+    assert.equal(health.opts.fix, true);
+    const follower = buildApp(deps({ nodeId: 'az-b', checker: undefined, fix: false }));
+    assert.deepEqual((await fix(true, follower)).json(), { fix: 'nlb-velocity', on: true });
+    assert.equal((await follower.inject({ method: 'GET', url: '/lab/state' })).json().state.fix, true);
+    await app.close();
+    await follower.close();
+  });
+
   it('exposes the traffic and health-check totals as counters', async () => {
     const registry = createRegistry('nlb', false);
     const d = deps({ registry });
