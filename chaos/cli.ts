@@ -96,7 +96,7 @@ program
   .command('run')
   .description('run a scenario (by name) or an experiment file; exit 0 steady state held, 1 deviated, 2 aborted (an abort condition fired, the lab was not healthy, or interrupted)')
   .argument('<scenario>', 'a scenario name (see `cascade-lab scenarios`) or a YAML/JSON experiment file')
-  .option('--fix <list>', 'run with these remediations on (restarts what needs it): enactor, nlb-velocity, propagation-throttle, all', fixList)
+  .option('--fix <list>', 'run with these remediations on (switched on the running lab, nothing restarts): enactor, nlb-velocity, propagation-throttle, all', fixList)
   .option('--clock <aws=lab>', 'run the whole lab at this clock, e.g. 1h=60s (default: the clock the lab runs at; see cascade-lab clock)', labClock)
   .option('--seed <n>', 'seed for every random choice of the run', integer)
   .option('--report <dir>', 'where journal.json and report.html go', 'reports/<scenario>-<time>')

@@ -68,8 +68,10 @@ export async function labUp(opts: { fixes: Fix[]; clock?: LabClock; airgap: bool
   const lab = new LabClient();
   const readyBy = Date.now() + (opts.timeoutMs ?? 240_000);
   await waitReady(lab, readyBy - Date.now(), opts.say);
-  // The controller keeps the clock it was last given (in Redis, across restarts): this one wins.
+  // The controller keeps the clock it was last given (in Redis, across restarts): this one wins. And a
+  // run may have switched fixes on containers compose left running: these are the lab's now.
   const clock = opts.clock ? LabClock.parse((await lab.setLabClock(opts.clock.text)).clock) : await labClockOf(lab);
+  await lab.setFixes(opts.fixes);
   await waitSettled(lab, opts.timeoutMs ?? settleTimeoutMs(clock), opts.say, systemClock, clock);
 }
 

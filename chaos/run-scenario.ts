@@ -1,5 +1,5 @@
 // One run of a scenario from the CLI, as `cascade-lab run` and `cascade-lab matrix` make it: the lab
-// brought to the fixes (and clock) asked for, the run with its progress, and its journal and report.
+// switched to the fixes (and clock) asked for, the run with its progress, and its journal and report.
 import { systemClock } from '../lib/clock.js';
 import { LabClock } from '../lib/lab-clock.js';
 import type { Fix } from './compose.js';
@@ -7,13 +7,13 @@ import { writeRun } from './experiments/journal.js';
 import { runExperiment, type Journal } from './experiments/runner.js';
 import type { Experiment } from './experiments/format.js';
 import { customerProbe } from './experiments/providers.js';
-import { labClockOf, labUp, runningFixes } from './lab.js';
+import { labClockOf, runningFixes } from './lab.js';
 import { LabClient } from './lab-client.js';
 import { expectedDurationMs, RunProgress } from './progress.js';
 
 export interface ScenarioRun {
   scenario: { name: string; experiment: Experiment };
-  /** The fixes to run with; undefined: as the lab runs now. A change restarts what needs it. */
+  /** The fixes to run with; undefined: as the lab runs now. A change switches them on the running lab. */
   fixes?: Fix[];
   /** The lab clock to run at (set on the whole lab first); undefined: the lab's. */
   clock?: LabClock;
@@ -32,11 +32,10 @@ export async function runScenario(run: ScenarioRun): Promise<{ journal: Journal;
   const running = await runningFixes(lab);
   const fixes = run.fixes ?? running;
   if (run.fixes && (fixes.length !== running.length || fixes.some((f) => !running.includes(f)))) {
-    say(`restarting the lab with fixes: ${fixes.join(', ') || 'none'}`);
-    await labUp({ fixes, clock: run.clock, airgap: false, wait: true, say });
-  } else if (run.clock) {
-    await lab.setLabClock(run.clock.text);
+    say(`switching the lab's fixes to: ${fixes.join(', ') || 'none'}`);
+    await lab.setFixes(fixes);
   }
+  if (run.clock) await lab.setLabClock(run.clock.text);
   const labClock = run.clock ?? (await labClockOf(lab));
   say(`running ${scenario.name} (seed ${run.seed}, fixes: ${fixes.join(', ') || 'none'}, clock ${labClock.text})`);
   const progress = new RunProgress({

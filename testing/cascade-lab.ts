@@ -179,6 +179,7 @@ export class StartedCascadeLab implements AsyncDisposable {
     return labEnv(this.settings);
   }
 
+  /** The fixes it was started (or restarted) with; `run --fix` and client.setFixes() switch them without a restart. */
   get fixes(): Fix[] {
     return [...this.settings.fixes];
   }
@@ -199,6 +200,8 @@ export class StartedCascadeLab implements AsyncDisposable {
     // The controller keeps the last clock it was given (in Redis, which a restart keeps): LAB_CLOCK wins.
     const wanted = this.settings.env.LAB_CLOCK;
     const clock = wanted ? LabClock.parse((await this.client.setLabClock(wanted)).clock) : await labClockOf(this.client);
+    // A run may have switched fixes on containers compose left running (`run --fix`): these win too.
+    await this.client.setFixes(this.settings.fixes);
     if (wait === 'settled') await this.atRest(clock);
   }
 
