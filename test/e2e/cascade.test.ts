@@ -1,10 +1,10 @@
-// Lab a, without fixes, at the e2e clock (lab-cli.ts E2E_CLOCK), driven through the CLI and the pages as
-// users drive it: the kv endpoint served through the lab's DNS; aws-2025-10-20 with two seeds, each
+// Lab a, at the e2e clock (lab-cli.ts E2E_CLOCK), driven through the CLI and the pages as users drive it:
+// the kv endpoint served through the lab's DNS; without fixes, aws-2025-10-20 with two seeds, each
 // showing the four phases in causal order, each overlapping AWS's interval with IoU >= 0.6, customers
 // failing while the endpoint is empty, clearly worse in the NLB window (mostly to capacity the NLB
-// removed), recovered once failover is off;
-// then a whole game day, the dashboard, and container faults. One lab start for all of it, to keep CI
-// short; fixes.test.ts runs after it, on lab b (one file at a time: package.json's test:e2e).
+// removed), recovered once failover is off; then a whole game day, the dashboard, container faults, and
+// each fix containing its phase (`run --fix` switches the fixes on the running lab). One lab start for
+// all of it, to keep CI short (one file at a time: package.json's test:e2e).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startLab, type StartedCascadeLab } from '../../testing/index.js';
@@ -12,12 +12,13 @@ import { until } from '../support/until.js';
 import { cli, e2eEnv, e2eLab, reportDir } from '../support/lab-cli.js';
 import { containerFaultTests } from './parts/container-faults.js';
 import { dashboardTests } from './parts/dashboard.js';
+import { fixTests } from './parts/fixes.js';
 import { gamedayTests } from './parts/gameday.js';
 import { ENDPOINT, firstStart, fitOf, hostApi, journalIn, lastEnd, method, PHASE_ORDER } from './support.js';
 
 const api = hostApi(e2eEnv);
 
-describe('lab a: the cascade without fixes, a game day, the dashboard, container faults', { timeout: 3_600_000 }, () => {
+describe('lab a: the cascade without fixes, a game day, the dashboard, container faults, each fix', { timeout: 3_600_000 }, () => {
   let lab: StartedCascadeLab | undefined;
   before(async () => {
     lab = await startLab(e2eLab());
@@ -108,4 +109,5 @@ describe('lab a: the cascade without fixes, a game day, the dashboard, container
   });
   dashboardTests();
   containerFaultTests();
+  fixTests(() => lab!);
 });

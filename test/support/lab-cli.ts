@@ -32,9 +32,8 @@ const labEnv = (slot: number): NodeJS.ProcessEnv => ({
  */
 export const E2E_CLOCK = setting('LAB_CLOCK', '1h=10s');
 
-/** Lab a (the cascade without fixes, the faults, the dashboard), b (the fixes), c (durability). */
+/** Lab a (the cascade, the game day, the dashboard, the faults, the fixes) and c (durability). */
 export const e2eEnv = labEnv(0);
-export const e2eEnvB = labEnv(1);
 export const e2eEnvC = labEnv(2);
 
 export interface CliResult {
