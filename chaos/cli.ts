@@ -145,6 +145,23 @@ program
     process.exitCode = status.consistent ? 0 : 1;
   });
 
+program
+  .command('fixes')
+  .description("show the fixes the lab runs with and each service's switch; with a list, switch the running lab to exactly those (nothing restarts)")
+  .argument('[list]', 'enactor, nlb-velocity, propagation-throttle, all, or none', (value: string) => (value === 'none' ? [] : fixList(value)))
+  .option('--json', 'print the status as JSON')
+  .action(async (fixes: Fix[] | undefined, opts: { json?: boolean }) => {
+    const lab = new LabClient();
+    const status = fixes ? await lab.setFixes(fixes) : await lab.fixes();
+    if (opts.json) return void process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
+    process.stdout.write(`fixes: ${status.fixes.join(', ') || 'none'}${status.consistent ? '' : ' (the services of a fix disagree, or one did not answer)'}\n`);
+    for (const s of status.services) {
+      const on = s.on === null ? `no answer${s.error ? `: ${s.error}` : ''}` : s.on ? 'on' : 'off';
+      process.stdout.write(`  ${s.name.padEnd(18)} ${s.fix.padEnd(21)} ${on}\n`);
+    }
+    process.exitCode = status.consistent ? 0 : 1;
+  });
+
 registerMatrix(program, say);
 
 program

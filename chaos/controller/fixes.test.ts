@@ -1,51 +1,18 @@
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { z } from 'zod';
-import type { Fix } from '../../lib/contract.js';
-import { EventLog } from '../../lib/events.js';
-import { createLabApp, type LabApp } from '../../lib/http.js';
-import { silentLogger } from '../../lib/log.js';
-import { createRegistry } from '../../lib/metrics.js';
 import { TEST_TOKEN, testController, type TestController } from '../../test/support/controller.js';
-import type { ServiceKind } from '../contracts.js';
+import { labSwitches, type SwitchService } from '../../test/support/switch-service.js';
 import type { LabService } from '../topology.js';
 
-/** A service with one fix switch, on a real socket, as lib/http serves it (GET and PUT /lab/fix). */
-async function switchService(name: string, kind: ServiceKind, fix: Fix) {
-  const box = { on: false };
-  const events = new EventLog();
-  const app: LabApp = createLabApp({
-    service: name,
-    log: silentLogger(),
-    adminToken: TEST_TOKEN,
-    registry: createRegistry(name, false),
-    events,
-    ready: async () => ({ ok: true, checks: {} }),
-    stateSchema: z.object({}),
-    state: () => ({}),
-    fix: { name: fix, on: () => box.on, set: (on) => void (box.on = on) },
-  });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const port = (app.server.address() as AddressInfo).port;
-  const service: LabService = { name, kind, port, url: `http://127.0.0.1:${port}` };
-  return { service, box, events, app };
-}
-
 describe('the fixes as switches of the running lab (PUT /api/fixes)', () => {
-  let switches: Awaited<ReturnType<typeof switchService>>[];
+  let switches: SwitchService[];
   let controller: TestController;
   const admin = { authorization: `Bearer ${TEST_TOKEN}` };
   const put = (body: unknown, headers: Record<string, string> = admin) => controller.app.inject({ method: 'PUT', url: '/api/fixes', headers, payload: body as object });
   const on = () => Object.fromEntries(switches.map((s) => [s.service.name, s.box.on]));
 
   before(async () => {
-    switches = [
-      await switchService('dns-enactor-az-a', 'dns-enactor', 'enactor'),
-      await switchService('dns-enactor-az-b', 'dns-enactor', 'enactor'),
-      await switchService('nlb-az-a', 'nlb', 'nlb-velocity'),
-      await switchService('ec2', 'ec2', 'propagation-throttle'),
-    ];
+    switches = await labSwitches(TEST_TOKEN);
     // The DNS planner has no fix: it is not asked.
     const planner: LabService = { name: 'dns-planner', kind: 'dns-planner', port: 9, url: 'http://127.0.0.1:9' };
     controller = testController({ services: [...switches.map((s) => s.service), planner] });
