@@ -35,6 +35,13 @@ const integer = (value: string) => {
   return Number(value);
 };
 
+// A reader that has had enough (`cascade-lab fixes | head -1`) closes the pipe: what was asked is done,
+// and the rest of the output has nobody to go to, so that is no crash.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  process.exit(process.exitCode ?? 0);
+});
+
 const program = new Command()
   .name('cascade-lab')
   .description('A chaos lab that reproduces the AWS us-east-1 outage of 20 October 2025 on real sockets.')
