@@ -7,7 +7,7 @@ import { writeRun } from './experiments/journal.js';
 import { runExperiment, type Journal } from './experiments/runner.js';
 import type { Experiment } from './experiments/format.js';
 import { customerProbe } from './experiments/providers.js';
-import { labClockOf, runningFixes } from './lab.js';
+import { labClockOf, labFixes } from './lab.js';
 import { LabClient } from './lab-client.js';
 import { expectedDurationMs, RunProgress } from './progress.js';
 
@@ -29,11 +29,13 @@ export interface ScenarioRun {
 export async function runScenario(run: ScenarioRun): Promise<{ journal: Journal; files: { journal: string; report: string } }> {
   const { scenario, say } = run;
   const lab = new LabClient();
-  const running = await runningFixes(lab);
-  const fixes = run.fixes ?? running;
-  if (run.fixes && (fixes.length !== running.length || fixes.some((f) => !running.includes(f)))) {
+  const running = await labFixes(lab);
+  const fixes = run.fixes ?? running.fixes;
+  if (run.fixes && (!running.consistent || fixes.length !== running.fixes.length || fixes.some((f) => !running.fixes.includes(f)))) {
     say(`switching the lab's fixes to: ${fixes.join(', ') || 'none'}`);
     await lab.setFixes(fixes);
+  } else if (!running.consistent) {
+    say(`warning: the services of a fix disagree (cascade-lab fixes shows them); this run counts as fixes: ${fixes.join(', ') || 'none'}`);
   }
   if (run.clock) await lab.setLabClock(run.clock.text);
   const labClock = run.clock ?? (await labClockOf(lab));
