@@ -68,6 +68,20 @@ async function pass(clock: ManualClock, ms: number, step = 100) {
   for (let t = 0; t < ms; t += step) await clock.advance(step);
 }
 
+/** Twelve launches of one instance in one go, as the autoscaler makes them; how many were accepted. */
+function burstAccepted(lab: ReturnType<typeof createLab>): number {
+  let accepted = 0;
+  for (let i = 0; i < 12; i++) {
+    try {
+      lab.ec2.launch('az-a', 1);
+      accepted++;
+    } catch {
+      // RequestLimitExceeded: the caller retries later
+    }
+  }
+  return accepted;
+}
+
 const launch = (lab: ReturnType<typeof createLab>, payload: unknown, headers: Record<string, string> = auth) =>
   lab.app.inject({ method: 'POST', url: '/v1/instances', headers, payload: payload as object });
 
@@ -275,15 +289,7 @@ describe('network manager', () => {
       await pass(lab.clock, 20_000);
       // The autoscaler's way after the throttle is lifted: many launches in one go, before any of the
       // instances has been created and queued for its network configuration.
-      let accepted = 0;
-      for (let i = 0; i < 12; i++) {
-        try {
-          lab.ec2.launch('az-a', 1);
-          accepted++;
-        } catch {
-          // RequestLimitExceeded: the caller retries later
-        }
-      }
+      const accepted = burstAccepted(lab);
       assert.equal(accepted, fix ? 4 : 12, fix ? 'no more than the admission limit at once' : 'without the fix all of them');
       await lab.stop();
     }
@@ -292,25 +298,13 @@ describe('network manager', () => {
   it('PUT /lab/fix switches FIX_PROPAGATION_THROTTLE on the running launcher, and off again', async () => {
     const lab = createLab({ dropletsPerAz: 50, networkRate: 2, fix: false, admissionLimit: 4 });
     await pass(lab.clock, 20_000);
-    const admitted = () => {
-      let accepted = 0;
-      for (let i = 0; i < 12; i++) {
-        try {
-          lab.ec2.launch('az-a', 1);
-          accepted++;
-        } catch {
-          // RequestLimitExceeded
-        }
-      }
-      return accepted;
-    };
     const fix = (on: boolean) => lab.app.inject({ method: 'PUT', url: '/lab/fix', headers: auth, payload: { on } });
     const switched = await fix(true);
     assert.deepEqual(switched.json(), { fix: 'propagation-throttle', on: true });
     assert.equal((await lab.app.inject({ method: 'GET', url: '/lab/state' })).json().state.fixes.propagationThrottle, true);
-    assert.equal(admitted(), 4, 'the admission limit holds at once');
+    assert.equal(burstAccepted(lab), 4, 'the admission limit holds at once');
     await fix(false);
-    assert.equal(admitted(), 12, 'and no longer once switched off');
+    assert.equal(burstAccepted(lab), 12, 'and no longer once switched off');
     await lab.stop();
   });
 });
