@@ -9,7 +9,7 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { z } from 'zod';
-import { clockBodySchema, clockStateSchema, eventsPageSchema, fixBodySchema, fixStateSchema, type Fix, eventsQuerySchema, healthzSchema, readyzSchema, stateEnvelope, type Readiness } from './contract.js';
+import { clockBodySchema, clockStateSchema, eventsPageSchema, eventsQuerySchema, fixBodySchema, fixStateSchema, healthzSchema, readyzSchema, stateEnvelope, type Fix, type Readiness } from './contract.js';
 import { badRequest, forbidden, LabError, unauthorized } from './errors.js';
 import { LabClock } from './lab-clock.js';
 import type { ClockedView } from './timing.js';
