@@ -3,9 +3,8 @@ import { describe, it } from 'node:test';
 import { ManualClock, settle } from '../lib/clock.js';
 import { LabClock } from '../lib/lab-clock.js';
 import type { LabClient } from './lab-client.js';
-import { DWFM_SETTLE_MS, labFixes, settleTimeoutMs, unsettled, waitSettled } from './lab.js';
-import type { ServiceKind, StateOf } from './contracts.js';
-import { Topology, type LabService } from './topology.js';
+import { DWFM_SETTLE_MS, settleTimeoutMs, unsettled, waitSettled } from './lab.js';
+import type { StateOf } from './contracts.js';
 import { labState, type DeepPartial } from '../test/support/lab-states.js';
 import type { CheckerNodeState } from '../services/nlb/state.js';
 
@@ -127,41 +126,5 @@ describe('waiting for the fleet to settle', () => {
     const later = new ManualClock(0);
     const failed = await settle(later, waitSettled(stuck, 30_000, () => {}, later).then(() => null, (err: Error) => err), 500);
     assert.match(String(failed), /did not settle within 30 s \(the NLB bringing targets into service \(3 of 42\)\)/);
-  });
-});
-
-describe("the lab's fixes, read from every service that implements one", () => {
-  const service = (name: string, kind: ServiceKind): LabService => ({ name, kind, port: 80, url: `http://${name}` });
-  /** A lab whose services say these switches; null: that service does not answer. */
-  const lab = (enactors: (boolean | null)[], nlbs: (boolean | null)[], launcher: boolean | null): Pick<LabClient, 'topology' | 'stateOrNull'> => {
-    const states = new Map<string, unknown>();
-    const services: LabService[] = [];
-    enactors.forEach((on, i) => {
-      services.push(service(`dns-enactor-${i}`, 'dns-enactor'));
-      if (on !== null) states.set(`dns-enactor-${i}`, labState('dns-enactor', { fix: on }));
-    });
-    nlbs.forEach((on, i) => {
-      services.push(service(`nlb-${i}`, 'nlb'));
-      if (on !== null) states.set(`nlb-${i}`, labState('nlb', { fix: on }));
-    });
-    services.push(service('launcher', 'ec2'));
-    if (launcher !== null) states.set('ec2', labState('ec2', { fixes: { propagationThrottle: launcher } }));
-    return {
-      topology: async () => new Topology(services),
-      stateOrNull: (async (kind: ServiceKind, name?: string) => states.get(kind === 'ec2' ? 'ec2' : name!) ?? null) as LabClient['stateOrNull'],
-    };
-  };
-
-  it('a fix is on when every service of it says so', async () => {
-    assert.deepEqual(await labFixes(lab([true, true, true], [false, false, false], true)), { fixes: ['enactor', 'propagation-throttle'], consistent: true });
-    assert.deepEqual(await labFixes(lab([false, false, false], [true, true, true], false)), { fixes: ['nlb-velocity'], consistent: true });
-  });
-
-  it('one enactor started again from compose without the fix: the fix is not on, and the lab is not consistent', async () => {
-    assert.deepEqual(await labFixes(lab([true, false, true], [false, false, false], false)), { fixes: [], consistent: false });
-  });
-
-  it('a service that does not answer makes the lab not consistent', async () => {
-    assert.deepEqual(await labFixes(lab([true, true, true], [true, null, true], true)), { fixes: ['enactor', 'propagation-throttle'], consistent: false });
   });
 });

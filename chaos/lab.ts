@@ -187,31 +187,3 @@ export async function labClockOf(lab: Pick<LabClient, 'labClock'>): Promise<LabC
   const status = await lab.labClock().catch(() => null);
   return status ? LabClock.parse(status.clock) : defaultLabClock();
 }
-
-/**
- * The fixes the running lab has on, read from every service that implements them: a fix is on when each
- * of its services says so. `consistent` is false when they disagree or one does not answer (a container
- * started again from compose's FIX_ variables after a run switched the fix, say).
- */
-export async function labFixes(lab: Pick<LabClient, 'topology' | 'stateOrNull'>): Promise<{ fixes: Fix[]; consistent: boolean }> {
-  const topology = await lab.topology().catch(() => null);
-  const names = (kind: 'dns-enactor' | 'nlb') => topology?.ofKind(kind).map((s) => s.name) ?? [undefined];
-  const [enactors, nlbs, launcher] = await Promise.all([
-    Promise.all(names('dns-enactor').map((name) => lab.stateOrNull('dns-enactor', name))),
-    Promise.all(names('nlb').map((name) => lab.stateOrNull('nlb', name))),
-    lab.stateOrNull('ec2'),
-  ]);
-  const switches: Record<Fix, (boolean | undefined)[]> = {
-    enactor: enactors.map((s) => s?.fix),
-    'nlb-velocity': nlbs.map((s) => s?.fix),
-    'propagation-throttle': [launcher?.fixes.propagationThrottle],
-  };
-  const fixes = FIXES.filter((f) => switches[f].every((on) => on === true));
-  const consistent = FIXES.every((f) => switches[f].every((on) => on !== undefined && on === switches[f][0]));
-  return { fixes, consistent };
-}
-
-/** The fixes on in every service that implements them. */
-export async function runningFixes(lab: Pick<LabClient, 'topology' | 'stateOrNull'>): Promise<Fix[]> {
-  return (await labFixes(lab)).fixes;
-}

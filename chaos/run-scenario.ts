@@ -7,7 +7,7 @@ import { writeRun } from './experiments/journal.js';
 import { runExperiment, type Journal } from './experiments/runner.js';
 import type { Experiment } from './experiments/format.js';
 import { customerProbe } from './experiments/providers.js';
-import { labClockOf, labFixes } from './lab.js';
+import { labClockOf } from './lab.js';
 import { LabClient } from './lab-client.js';
 import { expectedDurationMs, RunProgress } from './progress.js';
 
@@ -29,7 +29,7 @@ export interface ScenarioRun {
 export async function runScenario(run: ScenarioRun): Promise<{ journal: Journal; files: { journal: string; report: string } }> {
   const { scenario, say } = run;
   const lab = new LabClient();
-  const running = await labFixes(lab);
+  const running = await lab.fixes();
   const fixes = run.fixes ?? running.fixes;
   if (run.fixes && (!running.consistent || fixes.length !== running.fixes.length || fixes.some((f) => !running.fixes.includes(f)))) {
     say(`switching the lab's fixes to: ${fixes.join(', ') || 'none'}`);

@@ -13,9 +13,9 @@ import { heldKind } from '../faults/catalogue.js';
 import type { LabContainers } from '../faults/docker.js';
 import type { ToxicLinks } from '../faults/fault.js';
 import { HeldFaults, type FaultStore } from '../faults/held-faults.js';
-import { runningFixes } from '../lab.js';
 import { listScenarios } from '../scenarios.js';
 import { buildApp } from './app.js';
+import { fixesStatus } from './fixes.js';
 import { emergencyStop } from './emergency-stop.js';
 import { insideLab, type InsideLab } from './lab-inside.js';
 import { LiveFeed } from './live.js';
@@ -114,7 +114,7 @@ export function createController(inputs: ControllerInputs): Controller {
     labClock: inputs.labClock,
     reports: new ReportStore(settings.reports.dir, settings.reports.keep),
     scenarios: inputs.scenarios ?? listScenarios,
-    fixes: runningFixes,
+    fixes: async () => (await fixesStatus(directory)).fixes,
     execute: inputs.execute,
   });
   const games = new GameManager({

@@ -22,7 +22,7 @@ type Directory = Pick<ServiceDirectory, 'topology' | 'get' | 'put'>;
 /** Every fix switch of the lab, as its services say. */
 export async function fixesStatus(directory: Directory): Promise<FixesStatus> {
   const services = await switches(directory);
-  return summary(await Promise.all(services.map(async ({ service, fix }) => ask(directory, service, fix))));
+  return summary(await Promise.all(services.map(({ service, fix }) => answer(service, fix, directory.get(service, '/lab/fix', 1500)))));
 }
 
 /**
@@ -33,16 +33,7 @@ export async function switchFixes(directory: Directory, wanted: readonly (Fix | 
   const fixes: readonly Fix[] = wanted.includes('all') ? FIXES : (wanted as Fix[]);
   const services = await switches(directory);
   const results = await Promise.all(
-    services.map(async ({ service, fix }): Promise<ServiceFix> => {
-      const on = fixes.includes(fix);
-      try {
-        const res = await directory.put(service, '/lab/fix', { on });
-        if (res.status !== 200) return { name: service.name, fix, on: null, error: `answered ${res.status}: ${JSON.stringify(res.body)}` };
-        return { name: service.name, fix, on: fixStateSchema.parse(res.body).on };
-      } catch (err) {
-        return { name: service.name, fix, on: null, error: (err as Error).message };
-      }
-    }),
+    services.map(({ service, fix }) => answer(service, fix, directory.put(service, '/lab/fix', { on: fixes.includes(fix) }))),
   );
   const failed = results.filter((r) => r.on === null);
   if (failed.length > 0) {
@@ -58,10 +49,11 @@ async function switches(directory: Directory): Promise<{ service: LabService; fi
   return FIXES.flatMap((fix) => topology.ofKind(FIX_KINDS[fix]).map((service) => ({ service, fix })));
 }
 
-async function ask(directory: Directory, service: LabService, fix: Fix): Promise<ServiceFix> {
+/** A service's switch from its answer to GET or PUT /lab/fix; `on` null when it did not give one. */
+async function answer(service: LabService, fix: Fix, request: Promise<{ status: number; body: unknown }>): Promise<ServiceFix> {
   try {
-    const res = await directory.get(service, '/lab/fix', 1500);
-    if (res.status !== 200) return { name: service.name, fix, on: null, error: `answered ${res.status}` };
+    const res = await request;
+    if (res.status !== 200) return { name: service.name, fix, on: null, error: `answered ${res.status}: ${JSON.stringify(res.body)}` };
     return { name: service.name, fix, on: fixStateSchema.parse(res.body).on };
   } catch (err) {
     return { name: service.name, fix, on: null, error: (err as Error).message };
