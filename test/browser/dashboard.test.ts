@@ -110,6 +110,34 @@ describe('the dashboard in a browser', { timeout: 180_000 }, () => {
     assert.equal(await page.evaluate(() => sessionStorage.getItem('cascade-lab.admin-token')), TEST_TOKEN);
   });
 
+  it("shows Amazon's fixes as the services say, marks a fix whose services disagree, and switches them on the running lab", async () => {
+    const ofKind = (kind: string) => [...lab.services.values()].filter((s) => s.kind === kind);
+    // A container started again from compose's FIX_ variables: one enactor on, the others off.
+    lab.get('dns-enactor-az-b').fixOn = true;
+    await page.click('#close-facilitator');
+    await page.click('#open-facilitator');
+    await page.waitForSelector('[data-fix="enactor"][data-state="mixed"]', { timeout: 10_000 });
+    assert.match((await page.textContent('#fix-state')) ?? '', /disagree: dns-enactor-az-a off, dns-enactor-az-b on, dns-enactor-az-c off/);
+    assert.equal(await page.locator('#fix-enactor').evaluate((box) => (box as HTMLInputElement).indeterminate), true);
+    assert.equal(await page.getAttribute('[data-fix="nlb-velocity"]', 'data-state'), 'off');
+
+    await page.check('#fix-nlb-velocity');
+    await page.evaluate(() => document.querySelector('#result')?.removeAttribute('data-state'));
+    await page.click('#switch-fixes');
+    await page.waitForSelector('#result[data-state="ok"]', { timeout: 10_000 });
+    assert.match((await page.textContent('#result')) ?? '', /switch the fixes: on: nlb-velocity/);
+    assert.deepEqual(ofKind('nlb').map((s) => s.fixOn), ofKind('nlb').map(() => true), 'every NLB node switched on');
+    assert.deepEqual([...ofKind('dns-enactor'), ...ofKind('ec2')].map((s) => s.fixOn), [false, false, false, false], 'the enactors made alike, the launcher left off');
+    await page.waitForSelector('[data-fix="nlb-velocity"][data-state="on"]', { timeout: 10_000 });
+    assert.equal(await page.getAttribute('[data-fix="enactor"]', 'data-state'), 'off');
+    assert.equal(await page.getAttribute('#fix-state', 'data-consistent'), 'true');
+
+    await page.uncheck('#fix-nlb-velocity');
+    await page.click('#switch-fixes');
+    await page.waitForSelector('[data-fix="nlb-velocity"][data-state="off"]', { timeout: 10_000 });
+    assert.deepEqual(ofKind('nlb').map((s) => s.fixOn), ofKind('nlb').map(() => false));
+  });
+
   it('injects a fault from the catalogue with its parameters, shows it with its holder and time left, and removes it', async () => {
     await page.selectOption('#fault-kind', 'slow-handler');
     await page.selectOption('#fault-target', 'kv-2');

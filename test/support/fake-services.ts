@@ -1,11 +1,14 @@
 // Fake lab services on real loopback sockets, for the controller's tests, the browser tests and the
 // dashboard benchmark: each answers /healthz, /readyz, /lab/state (a valid snapshot of its kind from
-// lab-states.ts, where there is one), /lab/events, /v1/node (which NLB node runs the checks) and records
-// every POST. A service can stop answering (freeze: it accepts and hangs, as a paused container does),
-// go away (stop: connections refused, as a killed one) and come back on the same port. fakeLab() is the
-// whole lab of docker-compose.yml this way, with a real dns-server answering for its two endpoints.
+// lab-states.ts, where there is one), /lab/events, /v1/node (which NLB node runs the checks), /lab/fix
+// (the switch of the launcher, an enactor or an NLB node) and records every POST. A service can stop
+// answering (freeze: it accepts and hangs, as a paused container does), go away (stop: connections
+// refused, as a killed one) and come back on the same port. fakeLab() is the whole lab of
+// docker-compose.yml this way, with a real dns-server answering for its two endpoints.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { FIX_KINDS } from '../../chaos/controller/fixes.js';
+import { FIXES, fixBodySchema, type Fix } from '../../lib/contract.js';
 import { EventLog } from '../../lib/events.js';
 import type { ServiceKind } from '../../chaos/contracts.js';
 import type { SecondStats } from '../../loadgen/state.js';
@@ -25,6 +28,8 @@ export interface FakeService {
   state: () => unknown;
   /** Every POST it got, with whether it carried `Bearer <token>`. */
   readonly posts: { path: string; body: unknown; authorized: boolean }[];
+  /** The fix switch it answers at GET and PUT /lab/fix, when its kind implements one (the launcher, enactors, NLB nodes). */
+  fixOn: boolean;
   /** Accepts connections but answers nothing until thaw(). */
   freeze(): void;
   thaw(): void;
@@ -40,6 +45,8 @@ export interface FakeServiceOptions {
   token?: string;
   /** NLB nodes: whether /v1/node says it runs the health checks. */
   checker?: boolean;
+  /** The fix it switches at /lab/fix (as lib/http serves it); none: /lab/fix is 404. */
+  fix?: Fix;
   port?: number;
 }
 
@@ -58,7 +65,17 @@ export async function fakeService(name: string, kind: ServiceKind, opts: FakeSer
     }
     const url = new URL(req.url ?? '/', 'http://x');
     const send = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-    if (req.method === 'POST') {
+    const notFound = (path: string) => send(404, { error: { code: 'LAB_ERR_NOT_FOUND', message: `no route ${path}` } });
+    /** PUT /lab/fix as lib/http answers it; any other PUT is a 404. */
+    function putFix(path: string, body: unknown, authorized: boolean) {
+      if (path !== '/lab/fix' || !opts.fix) return notFound(path);
+      if (!authorized) return send(401, { error: { code: 'LAB_ERR_UNAUTHORIZED', message: 'missing or wrong bearer token' } });
+      const parsed = fixBodySchema.safeParse(body);
+      if (!parsed.success) return send(400, { error: { code: 'LAB_ERR_BAD_REQUEST', message: 'body: expected {"on": true|false}' } });
+      fake.fixOn = parsed.data.on;
+      send(200, { fix: opts.fix, on: fake.fixOn });
+    }
+    if (req.method === 'POST' || req.method === 'PUT') {
       let text = '';
       req.on('data', (d: Buffer) => (text += d));
       req.on('end', () => {
@@ -69,6 +86,7 @@ export async function fakeService(name: string, kind: ServiceKind, opts: FakeSer
           body = text;
         }
         const authorized = opts.token === undefined || req.headers.authorization === `Bearer ${opts.token}`;
+        if (req.method === 'PUT') return putFix(url.pathname, body, authorized);
         fake.posts.push({ path: url.pathname, body, authorized });
         if (!authorized) return send(401, { error: { code: 'LAB_ERR_UNAUTHORIZED', message: 'missing or wrong bearer token' } });
         send(200, { ok: true, path: url.pathname });
@@ -86,8 +104,10 @@ export async function fakeService(name: string, kind: ServiceKind, opts: FakeSer
         return send(200, { service: name, ...events.since(Number(url.searchParams.get('since') ?? 0), Number(url.searchParams.get('limit') ?? 500)) });
       case '/v1/node':
         return send(200, { id: name, address: '127.0.0.1', trafficPort: 80, checker: opts.checker === true });
+      case '/lab/fix':
+        return opts.fix ? send(200, { fix: opts.fix, on: fake.fixOn }) : notFound(url.pathname);
       default:
-        return send(404, { error: { code: 'LAB_ERR_NOT_FOUND', message: `no route ${url.pathname}` } });
+        return notFound(url.pathname);
     }
   };
 
@@ -126,6 +146,7 @@ export async function fakeService(name: string, kind: ServiceKind, opts: FakeSer
     ready: true,
     state: opts.state ?? (() => ({})),
     posts: [],
+    fixOn: false,
     freeze: () => (frozen = true),
     thaw: () => {
       frozen = false;
@@ -189,6 +210,9 @@ export interface FakeLab {
   close(): Promise<void>;
 }
 
+/** The fix a kind of service switches, as the lab's services do (chaos/controller/fixes.ts). */
+const fixOfKind = (kind: ServiceKind): Fix | undefined => FIXES.find((fix) => FIX_KINDS[fix] === kind);
+
 /**
  * Every service of docker-compose.yml, faked on loopback (the fault proxy may be a real one, as
  * `proxy`), and a dns-server with the two endpoints. nlb-az-a runs the health checks.
@@ -206,7 +230,7 @@ export async function fakeLab(opts: { token?: string; proxy?: LabService } = {})
   const services = new Map<string, FakeService>();
   for (const s of composeServices()) {
     if (s.kind === 'controller' || (s.kind === 'fault-proxy' && opts.proxy)) continue;
-    services.set(s.name, await fakeService(s.name, s.kind, { state: states[s.kind], token: opts.token, checker: s.name === 'nlb-az-a' }));
+    services.set(s.name, await fakeService(s.name, s.kind, { state: states[s.kind], token: opts.token, checker: s.name === 'nlb-az-a', fix: fixOfKind(s.kind) }));
   }
   const dns = await startTestServer({
     initial: [

@@ -1,11 +1,18 @@
 // The facilitator's controls, in a drawer beside the room's view: the admin token, a game day
-// (gameday.js), start and stop a scenario, inject any fault of the catalogue (a form made from its parameter schemas, with the targets
+// (gameday.js), start and stop a scenario, Amazon's fixes switched on the running lab, inject any fault of the catalogue (a form made from its parameter schemas, with the targets
 // the lab has), every runbook action, the emergency stop, and the reports of finished runs. Each button
 // calls the same controller API the CLI does; the controller decides (401 without the token, 400 with
 // its message for a bad value), and the answer is shown as it came.
 import { adminToken, api, checkToken } from './api.js';
 import { $, brief, h, replace } from './dom.js';
 import { GameControls } from './gameday.js';
+
+/** Amazon's remediations as the lab implements them (README, The cascade), each a switch of the running lab. */
+const FIX_HELP = {
+  enactor: 'DynamoDB: the Enactors re-check a plan\'s freshness inside the transaction, never delete the active plan, and refuse a plan that would empty an endpoint.',
+  'nlb-velocity': 'NLB: velocity control, at most 34 % of the capacity taken out of service per AWS hour when health checks fail.',
+  'propagation-throttle': 'EC2: launches refused while the network manager\'s queue holds four configurations.',
+};
 
 const DURATIONS = [
   ['30 s', 30_000],
@@ -79,6 +86,21 @@ export class Controls {
 
     this.runbook = h('div', { id: 'runbook', class: 'buttons' });
 
+    this.fixBoxes = h('div', { id: 'fix-switches' });
+    this.fixState = h('p', { id: 'fix-state', class: 'help' });
+    const fixForm = h(
+      'form',
+      { id: 'fix-form' },
+      this.fixBoxes,
+      this.fixState,
+      h('div', { class: 'buttons' }, h('button', { type: 'submit', id: 'switch-fixes' }, 'Switch')),
+    );
+    fixForm.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const fixes = [...this.fixBoxes.querySelectorAll('input:checked')].map((box) => box.value);
+      void this.act('switch the fixes', () => api('PUT', '/api/fixes', { fixes }), (status) => `on: ${status.fixes.join(', ') || 'none'}`);
+    });
+
     this.kind = h('select', { id: 'fault-kind', name: 'kind' });
     this.target = h('select', { id: 'fault-target', name: 'target' });
     this.params = h('div', { id: 'fault-params' });
@@ -123,6 +145,7 @@ export class Controls {
       h('section', { class: 'emergency' }, emergency, h('p', { class: 'help' }, 'Ends the run at once and removes every fault in the lab, whoever holds it.')),
       h('section', { id: 'game-section' }, h('h3', {}, 'Game day'), this.game.root),
       h('section', {}, h('h3', {}, 'Run a scenario'), runForm),
+      h('section', {}, h('h3', {}, "Amazon's fixes"), fixForm, h('p', { class: 'help' }, 'Switched on the running lab; nothing restarts. A run started here plays with them as they are.')),
       h('section', {}, h('h3', {}, 'Runbook'), this.runbook),
       h('section', {}, h('h3', {}, 'Inject a fault'), faultForm, h('h4', {}, 'Held by the controller'), this.held),
       h('section', {}, h('h3', {}, 'Reports'), this.reports),
@@ -151,12 +174,13 @@ export class Controls {
 
   /** What the drawer lists: scenarios, the runbook, the fault catalogue and targets, the kept runs. */
   async load() {
-    const [scenarios, runbook, catalogue, targets, runs] = await Promise.all([
+    const [scenarios, runbook, catalogue, targets, runs, fixes] = await Promise.all([
       api('GET', '/api/scenarios'),
       api('GET', '/api/runbook'),
       api('GET', '/api/faults/catalogue'),
       api('GET', '/api/faults/targets'),
       api('GET', '/api/runs'),
+      api('GET', '/api/fixes'),
     ]).catch((err) => {
       this.say(false, 'loading the controls', err);
       return [];
@@ -183,6 +207,27 @@ export class Controls {
     if (kind) this.kind.value = kind;
     this.showKind();
     this.showReports(runs.finished);
+    this.showFixes(fixes);
+  }
+
+  /**
+   * One box per fix, ticked when every service of it is on; a fix whose services disagree (a container
+   * started again from compose's FIX_ variables) is marked and named, and Switch sets them all alike.
+   */
+  showFixes(status) {
+    const split = (fix) => new Set(status.services.filter((s) => s.fix === fix).map((s) => s.on)).size > 1;
+    replace(
+      this.fixBoxes,
+      Object.entries(FIX_HELP).map(([fix, help]) => {
+        const id = `fix-${fix}`;
+        const box = h('input', { type: 'checkbox', id, name: 'fix', value: fix, checked: status.fixes.includes(fix) ? 'checked' : undefined });
+        box.indeterminate = split(fix);
+        return h('div', { class: 'fix', 'data-fix': fix, 'data-state': split(fix) ? 'mixed' : status.fixes.includes(fix) ? 'on' : 'off' }, box, h('label', { for: id }, fix), h('span', { class: 'help' }, help));
+      }),
+    );
+    const odd = status.services.filter((s) => s.on === null || split(s.fix)).map((s) => (s.on === null ? `${s.name} did not answer` : `${s.name} ${s.on ? 'on' : 'off'}`));
+    this.fixState.dataset.consistent = String(status.consistent);
+    this.fixState.textContent = status.consistent ? '' : `The services of a fix disagree: ${odd.join(', ')}.`;
   }
 
   showReports(finished) {
