@@ -85,7 +85,8 @@ describe('lab a: the cascade without fixes, a game day, the dashboard, container
         assert.ok((c.before ?? 0) >= 0.98, `customers were served before the race: ${fit.summary}`);
         assert.ok((c.dnsEmpty ?? 1) <= 0.2, `almost every request failed while the endpoint was empty: ${fit.summary}`);
         assert.ok((c.nlbWindow ?? 1) < 0.97, `customers felt the NLB window: ${fit.summary}`);
-        // 96.7 to 98.9 % without fixes in the README's matrix (7 December 2026, 70 configurations an hour); 92 % in one CI run whose NLB window had 67 %.
+        // 96.7 to 98.9 % without fixes in the README's matrix (7 December 2026, 70 configurations an hour); 92 % in one CI run whose NLB window had 67 %;
+        // 91.0 and 91.8 % in one clone at 1h=5s, where failover went off just after the checker had emptied the endpoint (README, Tests).
         assert.ok((c.afterFailoverOff ?? 0) >= 0.9, `customers recovered once failover was off: ${fit.summary}`);
         // As at AWS, "where the remaining capacity was too small, connections failed": most of what the NLB
         // window costs is capacity the NLB removed (no node left in DNS, a node at its capacity), more than
