@@ -1,6 +1,7 @@
 // The facilitator's controls, in a drawer beside the room's view: the admin token, a game day
-// (gameday.js), start and stop a scenario, Amazon's fixes switched on the running lab, inject any fault of the catalogue (a form made from its parameter schemas, with the targets
-// the lab has), every runbook action, the emergency stop, and the reports of finished runs. Each button
+// (gameday.js), start and stop a scenario, Amazon's fixes switched on the running lab, inject any fault
+// of the catalogue (a form made from its parameter schemas, with the targets the lab has), every
+// runbook action, the emergency stop, and the reports of finished runs. Each button
 // calls the same controller API the CLI does; the controller decides (401 without the token, 400 with
 // its message for a bad value), and the answer is shown as it came.
 import { adminToken, api, checkToken } from './api.js';
@@ -10,8 +11,8 @@ import { GameControls } from './gameday.js';
 /** Amazon's remediations as the lab implements them (README, The cascade), each a switch of the running lab. */
 const FIX_HELP = {
   enactor: 'DynamoDB: the Enactors re-check a plan\'s freshness inside the transaction, never delete the active plan, and refuse a plan that would empty an endpoint.',
-  'nlb-velocity': 'NLB: velocity control, at most 34 % of the capacity taken out of service per AWS hour when health checks fail.',
-  'propagation-throttle': 'EC2: launches refused while the network manager\'s queue holds four configurations.',
+  'nlb-velocity': 'NLB: velocity control, a cap on the capacity that health-check failover may take out of DNS per AWS hour.',
+  'propagation-throttle': 'EC2: launches refused while the network manager\'s queue of configurations is long.',
 };
 
 const DURATIONS = [
