@@ -66,16 +66,11 @@ export async function fakeService(name: string, kind: ServiceKind, opts: FakeSer
     const url = new URL(req.url ?? '/', 'http://x');
     const send = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     const notFound = (path: string) => send(404, { error: { code: 'LAB_ERR_NOT_FOUND', message: `no route ${path}` } });
-    /** PUT /lab/fix as lib/http answers it; any other PUT is a 404. */
-    function putFix(path: string, body: unknown, authorized: boolean) {
-      if (path !== '/lab/fix' || !opts.fix) return notFound(path);
-      if (!authorized) return send(401, { error: { code: 'LAB_ERR_UNAUTHORIZED', message: 'missing or wrong bearer token' } });
-      const parsed = fixBodySchema.safeParse(body);
-      if (!parsed.success) return send(400, { error: { code: 'LAB_ERR_BAD_REQUEST', message: 'body: expected {"on": true|false}' } });
-      fake.fixOn = parsed.data.on;
-      send(200, { fix: opts.fix, on: fake.fixOn });
-    }
-    if (req.method === 'POST' || req.method === 'PUT') {
+    const fixState = () => send(200, { fix: opts.fix, on: fake.fixOn });
+    // PUT is only /lab/fix, as lib/http serves it; every POST is recorded, authorized or not.
+    const isFixPut = req.method === 'PUT' && url.pathname === '/lab/fix' && opts.fix !== undefined;
+    if (req.method === 'PUT' && !isFixPut) return notFound(url.pathname);
+    if (req.method === 'POST' || isFixPut) {
       let text = '';
       req.on('data', (d: Buffer) => (text += d));
       req.on('end', () => {
@@ -86,10 +81,13 @@ export async function fakeService(name: string, kind: ServiceKind, opts: FakeSer
           body = text;
         }
         const authorized = opts.token === undefined || req.headers.authorization === `Bearer ${opts.token}`;
-        if (req.method === 'PUT') return putFix(url.pathname, body, authorized);
-        fake.posts.push({ path: url.pathname, body, authorized });
+        if (!isFixPut) fake.posts.push({ path: url.pathname, body, authorized });
         if (!authorized) return send(401, { error: { code: 'LAB_ERR_UNAUTHORIZED', message: 'missing or wrong bearer token' } });
-        send(200, { ok: true, path: url.pathname });
+        if (!isFixPut) return send(200, { ok: true, path: url.pathname });
+        const parsed = fixBodySchema.safeParse(body);
+        if (!parsed.success) return send(400, { error: { code: 'LAB_ERR_BAD_REQUEST', message: 'body: expected {"on": true|false}' } });
+        fake.fixOn = parsed.data.on;
+        fixState();
       });
       return;
     }
@@ -105,7 +103,7 @@ export async function fakeService(name: string, kind: ServiceKind, opts: FakeSer
       case '/v1/node':
         return send(200, { id: name, address: '127.0.0.1', trafficPort: 80, checker: opts.checker === true });
       case '/lab/fix':
-        return opts.fix ? send(200, { fix: opts.fix, on: fake.fixOn }) : notFound(url.pathname);
+        return opts.fix ? fixState() : notFound(url.pathname);
       default:
         return notFound(url.pathname);
     }

@@ -221,9 +221,11 @@ export class Controls {
       this.fixBoxes,
       Object.entries(FIX_HELP).map(([fix, help]) => {
         const id = `fix-${fix}`;
-        const box = h('input', { type: 'checkbox', id, name: 'fix', value: fix, checked: status.fixes.includes(fix) ? 'checked' : undefined });
-        box.indeterminate = split(fix);
-        return h('div', { class: 'fix', 'data-fix': fix, 'data-state': split(fix) ? 'mixed' : status.fixes.includes(fix) ? 'on' : 'off' }, box, h('label', { for: id }, fix), h('span', { class: 'help' }, help));
+        const on = status.fixes.includes(fix);
+        const mixed = split(fix);
+        const box = h('input', { type: 'checkbox', id, name: 'fix', value: fix, checked: on ? 'checked' : undefined });
+        box.indeterminate = mixed;
+        return h('div', { class: 'fix', 'data-fix': fix, 'data-state': mixed ? 'mixed' : on ? 'on' : 'off' }, box, h('label', { for: id }, fix), h('span', { class: 'help' }, help));
       }),
     );
     const odd = status.services.filter((s) => s.on === null || split(s.fix)).map((s) => (s.on === null ? `${s.name} did not answer` : `${s.name} ${s.on ? 'on' : 'off'}`));
