@@ -5,7 +5,8 @@
 // the runbook), the instances' reachability (configured: always; not yet: the drop share), and customer
 // traffic (the load split over the NLB nodes in DNS by weight, each node's capacity, and the targets in
 // service behind it). The phases are detected with the lab's own detectors (chaos/experiments/phases.ts).
-// Fourteen and a half AWS hours take a few seconds of CPU at any clock.
+// Fourteen and a half AWS hours take a few seconds of CPU at any clock; runCascadeSims runs several in
+// worker threads (test/support/workers.ts).
 import { ManualClock } from '../../lib/clock.js';
 import type { Change, DnsApi, RecordSet } from '../../lib/dns-control.js';
 import { EventLog } from '../../lib/events.js';
@@ -27,6 +28,7 @@ import { AppEndpoint } from '../../services/nlb/app-endpoint.js';
 import { HealthChecker } from '../../services/nlb/health-checks.js';
 import type { Prober } from '../../services/nlb/probes.js';
 import type { Target } from '../../services/nlb/targets.js';
+import { inWorkers } from './workers.js';
 import type { LauncherState } from '../../services/launcher/state.js';
 import type { NlbState } from '../../services/nlb/state.js';
 
@@ -55,7 +57,8 @@ export interface CustomerWindow {
 }
 
 export interface CascadeSimResult {
-  clock: LabClock;
+  /** The lab clock, as LAB_CLOCK writes it. */
+  clock: string;
   /** Phases in AWS hours after the race. */
   phases: { name: string; start: number; end: number }[];
   iou: Record<string, number | null>;
@@ -339,7 +342,7 @@ export async function runCascadeSim(opts: CascadeSimOptions): Promise<CascadeSim
   await Promise.all([dwfm.stop(), network.stop(), autoscaler.stop(), health.stop()]);
   const ious = phaseIoU(phases, raceAt, labClock.msPerAwsHour);
   return {
-    clock: labClock,
+    clock: labClock.text,
     phases: phases.map((p) => ({ name: p.name, start: (p.start - raceAt) / labClock.msPerAwsHour, end: (p.end - raceAt) / labClock.msPerAwsHour })),
     iou: Object.fromEntries(Object.entries(ious).map(([k, v]) => [k, v.iou])),
     customers: windows,
@@ -348,5 +351,8 @@ export async function runCascadeSim(opts: CascadeSimOptions): Promise<CascadeSim
     capacityBeforeMin,
   };
 }
+
+/** Several runs side by side, each in a worker thread of its own; the results in the order of `runs`. */
+export const runCascadeSims = (runs: CascadeSimOptions[]) => inWorkers<CascadeSimOptions, CascadeSimResult>(import.meta.url, 'runCascadeSim', runs);
 
 export const rate = (w: CustomerWindow) => (w.requests > 0 ? w.success / w.requests : null);

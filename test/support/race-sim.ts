@@ -12,6 +12,7 @@ import { Enactor, type DnsApi, type EnactorOptions, type PlanSource } from '../.
 import { Zone } from '../../services/dns-server/zone.js';
 import { enactorConfig, enactorOptions } from '../../services/dns-enactor/config.js';
 import { parseConfig } from '../../lib/config.js';
+import { inWorkers } from './workers.js';
 
 export const ENDPOINT = 'kv.us-east-1.lab.internal';
 export const TARGETS: PlanTarget[] = [
@@ -122,12 +123,7 @@ export function createLab(opts: { fix: boolean; seed: number; enactor?: Partial<
   return { clock, zone, plans, links, enactors, events, addresses, stop: () => Object.values(enactors).forEach((e) => e.stop()) };
 }
 
-/**
- * Runs the lab in virtual time: the planner publishes every `planIntervalMs`, enactors run their loops,
- * the slow enactor's link gets `slowLatencyMs` from `faultFrom` on. Returns when the endpoint went empty
- * (time in ms since the fault) or null when it held for `durationMs`.
- */
-export async function runRace(opts: {
+export interface RaceOptions {
   fix: boolean;
   seed: number;
   planIntervalMs: number;
@@ -143,7 +139,14 @@ export async function runRace(opts: {
   burstEveryMs?: number;
   burstSize?: number;
   enactor?: Partial<EnactorOptions>;
-}): Promise<{ emptyAfterMs: number | null; lab: Lab }> {
+}
+
+/**
+ * Runs the lab in virtual time: the planner publishes every `planIntervalMs`, enactors run their loops,
+ * the slow enactor's link gets `slowLatencyMs` from `faultFrom` on. Returns when the endpoint went empty
+ * (time in ms since the fault) or null when it held for `durationMs`.
+ */
+export async function runRace(opts: RaceOptions): Promise<{ emptyAfterMs: number | null; lab: Lab }> {
   const lab = createLab(opts);
   lab.plans.endpointNames = [...(opts.extraEndpoints ?? []), ENDPOINT];
   for (const link of Object.values(lab.links)) link.latencyMs = opts.fastLatencyMs ?? 2;
@@ -185,3 +188,38 @@ export async function runRace(opts: {
   }
   return { emptyAfterMs, lab };
 }
+
+/** A race as plain data, for tests that run it in a worker thread (runRaces). */
+export interface RaceOutcome {
+  emptyAfterMs: number | null;
+  /** After the race: the endpoint's addresses once the fault has been gone `afterMs`. */
+  addresses: string[];
+  /** Each enactor's counters (Enactor.stats) at the end. */
+  stats: Record<string, Enactor['stats']>;
+  /** Records in the zone at the end. */
+  zoneSize: number;
+}
+
+/**
+ * runRace, then, if `afterMs` is given, that long with the fault gone (the slowed link back to 2 ms) and
+ * the planner publishing every 250 ms; the lab stopped.
+ */
+export async function raceOutcome(opts: RaceOptions & { afterMs?: number }): Promise<RaceOutcome> {
+  const { emptyAfterMs, lab } = await runRace(opts);
+  try {
+    if (opts.afterMs !== undefined) {
+      lab.links['az-a']!.latencyMs = 2;
+      for (let t = 0; t < opts.afterMs; t += 250) {
+        lab.plans.publish();
+        await lab.clock.advance(250);
+      }
+    }
+    const stats = Object.fromEntries(Object.entries(lab.enactors).map(([id, e]) => [id, { ...e.stats }]));
+    return { emptyAfterMs, addresses: lab.addresses(), stats, zoneSize: lab.zone.size };
+  } finally {
+    lab.stop();
+  }
+}
+
+/** Several races side by side, each in a worker thread of its own; the outcomes in the order of `runs`. */
+export const runRaces = (runs: (RaceOptions & { afterMs?: number })[]) => inWorkers<RaceOptions & { afterMs?: number }, RaceOutcome>(import.meta.url, 'raceOutcome', runs);
