@@ -161,7 +161,8 @@ program
     const lab = new LabClient();
     const status = fixes ? await lab.setFixes(fixes) : await lab.fixes();
     if (opts.json) return void process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
-    process.stdout.write(`fixes: ${status.fixes.join(', ') || 'none'}${status.consistent ? '' : ' (the services of a fix disagree, or one did not answer)'}\n`);
+    const why = status.disagree.length > 0 ? `the services of ${status.disagree.join(', ')} disagree` : 'a service did not answer';
+    process.stdout.write(`fixes: ${status.fixes.join(', ') || 'none'}${status.consistent ? '' : ` (${why})`}\n`);
     for (const s of status.services) {
       const on = s.on === null ? `no answer${s.error ? `: ${s.error}` : ''}` : s.on ? 'on' : 'off';
       process.stdout.write(`  ${s.name.padEnd(18)} ${s.fix.padEnd(21)} ${on}\n`);

@@ -39,7 +39,7 @@ describe('cascade-lab fixes, against the controller', () => {
     switches[1]!.box.on = false;
     const shown = await cli(['fixes'], 30_000, env);
     assert.equal(shown.code, 1);
-    assert.match(shown.stdout, /^fixes: nlb-velocity, propagation-throttle \(the services of a fix disagree/);
+    assert.match(shown.stdout, /^fixes: nlb-velocity, propagation-throttle \(the services of enactor disagree\)\n/);
     assert.match(shown.stdout, /dns-enactor-az-b +enactor +off\n/);
     assert.deepEqual(on(), [true, false, true, true], 'nothing switched');
   });

@@ -112,12 +112,13 @@ export type LabClockStatus = z.infer<typeof labClockStatusSchema>;
 export const fixesBodySchema = z.object({ fixes: z.array(z.enum([...FIXES, 'all'])).max(8) }).strict();
 
 /**
- * GET and PUT /api/fixes: the fixes on in every service that implements them, whether every service
- * answered and those of each fix agree (`consistent`), and each switch as its service says (`on` null:
- * it did not answer).
+ * GET and PUT /api/fixes: the fixes on in every service that implements them, the fixes whose services
+ * disagree (some on, some off, some without an answer: `disagree`), whether every service answered and
+ * none disagree (`consistent`), and each switch as its service says (`on` null: it did not answer).
  */
 export const fixesStatusSchema = z.object({
   fixes: z.array(z.enum(FIXES)),
+  disagree: z.array(z.enum(FIXES)),
   consistent: z.boolean(),
   services: z.array(z.object({ name: z.string(), fix: z.enum(FIXES), on: z.boolean().nullable(), error: z.string().optional() })),
 });

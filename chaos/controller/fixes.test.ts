@@ -27,6 +27,7 @@ describe('the fixes as switches of the running lab (PUT /api/fixes)', () => {
     assert.equal(res.statusCode, 200, res.body);
     assert.deepEqual(res.json().fixes, ['enactor']);
     assert.equal(res.json().consistent, true);
+    assert.deepEqual(res.json().disagree, []);
     assert.deepEqual(on(), { 'dns-enactor-az-a': true, 'dns-enactor-az-b': true, 'nlb-az-a': false, ec2: false });
     assert.deepEqual(switches[0]!.events.since(0).events.map((e) => [e.type, e.data]), [['fix-switched', { fix: 'enactor', on: true }]]);
     assert.ok(controller.events.since(0).events.some((e) => e.type === 'fixes-switched'), "the controller's timeline has it");
@@ -43,6 +44,7 @@ describe('the fixes as switches of the running lab (PUT /api/fixes)', () => {
     switches[1]!.box.on = true;
     const status = (await controller.app.inject({ method: 'GET', url: '/api/fixes' })).json();
     assert.equal(status.consistent, false);
+    assert.deepEqual(status.disagree, ['enactor']);
     assert.deepEqual(status.fixes, [], 'a fix is on only where every service of it is');
     assert.deepEqual(
       status.services.filter((s: { fix: string }) => s.fix === 'enactor').map((s: { name: string; on: boolean }) => [s.name, s.on]),
@@ -80,6 +82,7 @@ describe('the fixes as switches of the running lab (PUT /api/fixes)', () => {
     assert.equal(switches[2]!.box.on, true);
     const status = (await controller.app.inject({ method: 'GET', url: '/api/fixes' })).json();
     assert.equal(status.consistent, false);
+    assert.deepEqual(status.disagree, [], 'the only service of propagation-throttle did not answer: nothing to disagree with');
     assert.equal(status.services.find((s: { name: string }) => s.name === 'ec2').on, null);
   });
 });

@@ -63,6 +63,7 @@ async function answer(service: LabService, fix: Fix, request: Promise<{ status: 
 function summary(services: ServiceFix[]): FixesStatus {
   const of = (fix: Fix) => services.filter((s) => s.fix === fix);
   const fixes = FIXES.filter((fix) => of(fix).length > 0 && of(fix).every((s) => s.on === true));
-  const consistent = FIXES.every((fix) => new Set(of(fix).map((s) => s.on)).size <= 1) && services.every((s) => s.on !== null);
-  return { fixes, consistent, services };
+  const disagree = FIXES.filter((fix) => new Set(of(fix).map((s) => s.on)).size > 1);
+  const consistent = disagree.length === 0 && services.every((s) => s.on !== null);
+  return { fixes, disagree, consistent, services };
 }

@@ -216,7 +216,7 @@ export class Controls {
    * started again from compose's FIX_ variables) is marked and named, and Switch sets them all alike.
    */
   showFixes(status) {
-    const split = (fix) => new Set(status.services.filter((s) => s.fix === fix).map((s) => s.on)).size > 1;
+    const split = (fix) => status.disagree.includes(fix);
     replace(
       this.fixBoxes,
       Object.entries(FIX_HELP).map(([fix, help]) => {
