@@ -192,7 +192,7 @@ export async function runRace(opts: RaceOptions): Promise<{ emptyAfterMs: number
 /** A race as plain data, for tests that run it in a worker thread (runRaces). */
 export interface RaceOutcome {
   emptyAfterMs: number | null;
-  /** After the race: the endpoint's addresses once the fault has been gone `afterMs`. */
+  /** The endpoint's addresses at the end (after `afterMs` without the fault, when given). */
   addresses: string[];
   /** Each enactor's counters (Enactor.stats) at the end. */
   stats: Record<string, Enactor['stats']>;
@@ -200,11 +200,14 @@ export interface RaceOutcome {
   zoneSize: number;
 }
 
+/** A race, and how long it goes on without the fault afterwards, if at all (raceOutcome). */
+export type RaceRun = RaceOptions & { afterMs?: number };
+
 /**
  * runRace, then, if `afterMs` is given, that long with the fault gone (the slowed link back to 2 ms) and
  * the planner publishing every 250 ms; the lab stopped.
  */
-export async function raceOutcome(opts: RaceOptions & { afterMs?: number }): Promise<RaceOutcome> {
+export async function raceOutcome(opts: RaceRun): Promise<RaceOutcome> {
   const { emptyAfterMs, lab } = await runRace(opts);
   try {
     if (opts.afterMs !== undefined) {
@@ -222,4 +225,4 @@ export async function raceOutcome(opts: RaceOptions & { afterMs?: number }): Pro
 }
 
 /** Several races side by side, each in a worker thread of its own; the outcomes in the order of `runs`. */
-export const runRaces = (runs: (RaceOptions & { afterMs?: number })[]) => inWorkers<RaceOptions & { afterMs?: number }, RaceOutcome>(import.meta.url, 'raceOutcome', runs);
+export const runRaces = (runs: RaceRun[]) => inWorkers<RaceRun, RaceOutcome>(import.meta.url, 'raceOutcome', runs);
