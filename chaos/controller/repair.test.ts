@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { runRace } from '../../test/support/race-sim.js';
+import { publishFor, runRace } from '../../test/support/race-sim.js';
 import { repairDns } from './repair.js';
 
 describe('repair dns', () => {
@@ -18,10 +18,7 @@ describe('repair dns', () => {
       assert.equal(result.endpoints[0]?.addresses, 3);
       assert.equal(lab.addresses().length, 3);
       const appliedBefore = Object.values(lab.enactors).reduce((n, e) => n + e.stats.applied, 0);
-      for (let t = 0; t < 20_000; t += 250) {
-        lab.plans.publish();
-        await lab.clock.advance(250);
-      }
+      await publishFor(lab, 20_000);
       assert.equal(lab.addresses().length, 3, 'still served');
       const appliedAfter = Object.values(lab.enactors).reduce((n, e) => n + e.stats.applied, 0);
       assert.ok(appliedAfter > appliedBefore + 10, `the enactors apply plans again (${appliedBefore} -> ${appliedAfter})`);

@@ -189,6 +189,14 @@ export async function runRace(opts: RaceOptions): Promise<{ emptyAfterMs: number
   return { emptyAfterMs, lab };
 }
 
+/** `ms` of virtual time with the planner publishing every 250 ms, as after a race. */
+export async function publishFor(lab: Lab, ms: number): Promise<void> {
+  for (let t = 0; t < ms; t += 250) {
+    lab.plans.publish();
+    await lab.clock.advance(250);
+  }
+}
+
 /** A race as plain data, for tests that run it in a worker thread (runRaces). */
 export interface RaceOutcome {
   emptyAfterMs: number | null;
@@ -212,10 +220,7 @@ export async function raceOutcome(opts: RaceRun): Promise<RaceOutcome> {
   try {
     if (opts.afterMs !== undefined) {
       lab.links['az-a']!.latencyMs = 2;
-      for (let t = 0; t < opts.afterMs; t += 250) {
-        lab.plans.publish();
-        await lab.clock.advance(250);
-      }
+      await publishFor(lab, opts.afterMs);
     }
     const stats = Object.fromEntries(Object.entries(lab.enactors).map(([id, e]) => [id, { ...e.stats }]));
     return { emptyAfterMs, addresses: lab.addresses(), stats, zoneSize: lab.zone.size };

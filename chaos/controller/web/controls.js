@@ -216,19 +216,18 @@ export class Controls {
    * started again from compose's FIX_ variables) is marked and named, and Switch sets them all alike.
    */
   showFixes(status) {
-    const split = (fix) => status.disagree.includes(fix);
     replace(
       this.fixBoxes,
       Object.entries(FIX_HELP).map(([fix, help]) => {
         const id = `fix-${fix}`;
         const on = status.fixes.includes(fix);
-        const mixed = split(fix);
+        const mixed = status.disagree.includes(fix);
         const box = h('input', { type: 'checkbox', id, name: 'fix', value: fix, checked: on ? 'checked' : undefined });
         box.indeterminate = mixed;
         return h('div', { class: 'fix', 'data-fix': fix, 'data-state': mixed ? 'mixed' : on ? 'on' : 'off' }, box, h('label', { for: id }, fix), h('span', { class: 'help' }, help));
       }),
     );
-    const odd = status.services.filter((s) => s.on === null || split(s.fix)).map((s) => (s.on === null ? `${s.name} did not answer` : `${s.name} ${s.on ? 'on' : 'off'}`));
+    const odd = status.services.filter((s) => s.on === null || status.disagree.includes(s.fix)).map((s) => (s.on === null ? `${s.name} did not answer` : `${s.name} ${s.on ? 'on' : 'off'}`));
     this.fixState.dataset.consistent = String(status.consistent);
     this.fixState.textContent = status.consistent ? '' : `The services of a fix disagree: ${odd.join(', ')}.`;
   }
